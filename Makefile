@@ -1,0 +1,42 @@
+# byoc-sync — the two commands: `make demo` and `make test`. Each sets up .venv when needed.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit format serve clean
+
+$(STAMP): pyproject.toml requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -c 'import sys; assert sys.version_info[:2] == (3, 11), "byoc-sync needs Python 3.11 (set PYTHON=)"'
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+## demo: start the sandbox emulators and walk them through the official SDKs
+demo: $(STAMP)
+	$(BIN)/python -m sandbox.demo
+
+## test: ruff, mypy and the whole pytest suite
+test: lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+## serve: run the sandbox in the foreground (prints its settings as one JSON line)
+serve: $(STAMP)
+	$(BIN)/byoc-sync sandbox serve
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

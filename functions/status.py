@@ -1,0 +1,56 @@
+"""`GET /api/healthz`: is this Function App configured to do its job?
+
+A deployment with a missing setting or a broken policy file should say so at once,
+to a load balancer or an operator, rather than on the first webhook.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib.metadata import PackageNotFoundError, version
+
+import azure.functions as func
+from pydantic import ValidationError
+
+from shared.policy import load_policy
+from shared.settings import Settings
+from shared.yaml_source import SourceError
+
+bp = func.Blueprint()
+
+
+def _version() -> str:
+    try:
+        return version("byoc-sync")
+    except PackageNotFoundError:  # deployed from requirements.txt, not installed as a package
+        return "unknown"
+
+
+@bp.route(route="healthz", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+def healthz(req: func.HttpRequest) -> func.HttpResponse:
+    """200 when settings parse and the policy validates; 503 with the reasons otherwise."""
+    problems: list[str] = []
+    body: dict[str, object] = {"version": _version()}
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        problems.extend(
+            f"setting {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()
+        )
+    else:
+        try:
+            policy = load_policy(settings.byoc_policy_path)
+        except SourceError as error:
+            problems.extend(str(p) for p in error.problems)
+        else:
+            body["policy"] = {
+                "mode": policy.mode.value,
+                "trunk_groups": len(policy.trunk_groups),
+                "routes": len(policy.routes),
+            }
+    body["status"] = "degraded" if problems else "ok"
+    if problems:
+        body["problems"] = problems
+    return func.HttpResponse(
+        json.dumps(body), status_code=503 if problems else 200, mimetype="application/json"
+    )

@@ -1,0 +1,1 @@
+"""The embedded default: stateful Twilio and Genesys Cloud emulators on loopback."""

@@ -1,0 +1,100 @@
+"""Settings, read once from the environment.
+
+Names follow each ecosystem's own conventions (Twilio's `TWILIO_*`, CX as Code's
+`GENESYSCLOUD_*`) so an operator's existing environment works unchanged. In Azure the same
+names are Function App settings (Key Vault references for the secrets); locally they come
+from `local.settings.json` or the shell.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# CX as Code region names -> API hosts. Kept here rather than derived from the SDK's enum
+# because CX as Code spells regions with dashes and that spelling is the setting's contract.
+GENESYS_REGION_HOSTS: dict[str, str] = {
+    "us-east-1": "https://api.mypurecloud.com",
+    "us-east-2": "https://api.use2.us-gov-pure.cloud",
+    "us-west-2": "https://api.usw2.pure.cloud",
+    "ca-central-1": "https://api.cac1.pure.cloud",
+    "sa-east-1": "https://api.sae1.pure.cloud",
+    "mx-central-1": "https://api.mxc1.pure.cloud",
+    "eu-west-1": "https://api.mypurecloud.ie",
+    "eu-west-2": "https://api.euw2.pure.cloud",
+    "eu-central-1": "https://api.mypurecloud.de",
+    "eu-central-2": "https://api.euc2.pure.cloud",
+    "me-central-1": "https://api.mec1.pure.cloud",
+    "ap-south-1": "https://api.aps1.pure.cloud",
+    "ap-southeast-1": "https://api.apse1.pure.cloud",
+    "ap-southeast-2": "https://api.mypurecloud.com.au",
+    "ap-northeast-1": "https://api.mypurecloud.jp",
+    "ap-northeast-2": "https://api.apne2.pure.cloud",
+    "ap-northeast-3": "https://api.apne3.pure.cloud",
+}
+
+
+class MissingSettingError(RuntimeError):
+    """A setting the requested operation needs is not set; the message names it."""
+
+
+class Settings(BaseSettings):
+    """Every setting byoc-sync reads. The field name, upper-cased, is the variable name."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+
+    twilio_account_sid: str | None = Field(None, description="Twilio account SID (AC…).")
+    twilio_auth_token: SecretStr | None = Field(None, description="Twilio auth token.")
+    twilio_api_base_url: str | None = Field(
+        None,
+        description="Send every Twilio API call to this base URL instead of *.twilio.com "
+        "(the sandbox emulator). Unset in production.",
+    )
+    genesyscloud_oauthclient_id: str | None = Field(
+        None, description="Genesys Cloud OAuth client (client-credentials grant) id."
+    )
+    genesyscloud_oauthclient_secret: SecretStr | None = Field(
+        None, description="Genesys Cloud OAuth client secret."
+    )
+    genesyscloud_region: str = Field(
+        "us-east-1", description="Genesys Cloud region, CX as Code spelling (us-east-1, …)."
+    )
+    genesyscloud_api_host: str | None = Field(
+        None,
+        description="Genesys Cloud API base URL; overrides the region (the sandbox emulator).",
+    )
+    byoc_policy_path: Path = Field(
+        Path("policy.yaml"), description="Path of the routing policy YAML file."
+    )
+    byoc_http_timeout_s: float = Field(
+        30.0, gt=0, description="Timeout of one vendor API call, in seconds."
+    )
+
+    @field_validator("genesyscloud_region")
+    @classmethod
+    def _known_region(cls, region: str) -> str:
+        if region not in GENESYS_REGION_HOSTS:
+            known = ", ".join(sorted(GENESYS_REGION_HOSTS))
+            raise ValueError(f"unknown Genesys Cloud region {region!r}; expected one of {known}")
+        return region
+
+    @property
+    def genesys_base_url(self) -> str:
+        return (
+            self.genesyscloud_api_host or GENESYS_REGION_HOSTS[self.genesyscloud_region]
+        ).rstrip("/")
+
+    def require(self, *names: str) -> None:
+        """Fail with the variable names an operation needs but does not have."""
+        missing = [name.upper() for name in names if getattr(self, name) in (None, "")]
+        if missing:
+            raise MissingSettingError("missing setting(s): " + ", ".join(missing))
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, parsed once (Functions hosts reuse the process)."""
+    return Settings()

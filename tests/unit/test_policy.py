@@ -1,0 +1,197 @@
+"""The routing policy: what a valid one means, and errors an engineer can act on."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from shared.cli.main import app
+from shared.policy import Recovery, SyncMode, load_policy, parse_policy, policy_json_schema
+from shared.yaml_source import SourceError
+from tests.conftest import EXAMPLE_POLICY, REPO_ROOT
+
+EXAMPLE_TEXT = EXAMPLE_POLICY.read_text()
+
+
+def problems_of(text: str) -> list[str]:
+    with pytest.raises(SourceError) as caught:
+        parse_policy(text, "policy.yaml")
+    return [str(problem) for problem in caught.value.problems]
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_example_policy_models_the_seed_guides_trunk_group() -> None:
+    policy = load_policy(EXAMPLE_POLICY)
+    group = policy.trunk_group("TG-BYOC-Primary-Failover")
+    assert [m.genesys_trunk for m in group.ordered_members] == [
+        "BYOC-Primary-Twilio",
+        "BYOC-Failover-Twilio",
+    ]
+    assert group.failover == "on_failure" and group.recovery is Recovery.ON_SUCCESS
+    assert group.thresholds.failures_to_down == 3 and group.thresholds.successes_to_up == 5
+    assert policy.mode is SyncMode.SYNC
+
+
+def test_defaults_fill_what_a_minimal_policy_leaves_out() -> None:
+    minimal = """
+trunk_groups:
+  - name: TG
+    twilio_trunk: T
+    site: HQ
+    outbound_route: TG
+    members:
+      - genesys_trunk: A
+        origination_url: sip:a.example.com
+        probe: sip:a.example.com
+        priority: 1
+routes:
+  - {name: r, select: {prefixes: ["+1"]}, ivr: Main, trunk_group: TG}
+"""
+    policy = parse_policy(minimal)
+    assert policy.mode is SyncMode.SYNC and policy.max_deletions == 10
+    assert policy.change_guard.max_share == 0.30 and policy.change_guard.min_owned == 10
+    group = policy.trunk_groups[0]
+    assert group.recovery is Recovery.ON_SUCCESS
+    assert (group.thresholds.failures_to_down, group.thresholds.successes_to_up) == (3, 5)
+    assert policy.routes[0].did_pool_provider == "PURE_CLOUD"
+
+
+@pytest.mark.parametrize(
+    ("number", "friendly_name", "route"),
+    [
+        ("+12025550101", "", "main"),  # prefix
+        ("+13125550142", "", "support"),  # prefix
+        ("+18005550100", "", "support"),  # explicit number
+        ("+14155550100", "Sales ROUTE:SUPPORT line", "support"),  # tag, case-insensitive
+        ("+14155550100", "unrelated", None),
+    ],
+)
+def test_routes_select_numbers_by_prefix_explicit_number_or_friendly_name_tag(
+    number: str, friendly_name: str, route: str | None
+) -> None:
+    chosen = load_policy(EXAMPLE_POLICY).route_for(number, friendly_name)
+    assert (chosen.name if chosen else None) == route
+
+
+def test_first_route_in_file_order_wins_when_selectors_overlap() -> None:
+    text = EXAMPLE_TEXT.replace('prefixes: ["+1312555"]', 'prefixes: ["+1202555", "+1312555"]')
+    assert parse_policy(text).route_for("+12025550101").name == "main"  # type: ignore[union-attr]
+
+
+def test_errors_name_the_field_and_its_line() -> None:
+    text = EXAMPLE_TEXT.replace("    ivr: Support IVR", "    ivr: Support IVR\n    colour: blue")
+    [problem] = problems_of(text)
+    assert problem.startswith(f"line {line_of(text, 'colour: blue')}, column 5: routes.1.colour:")
+    assert "Extra inputs are not permitted" in problem
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    text = EXAMPLE_TEXT.replace('prefixes: ["+1312555"]', 'prefixes: ["1312555"]').replace(
+        "failures_to_down: 3", "failures_to_down: 0"
+    )
+    found = problems_of(text)
+    prefix_line = line_of(text, '["1312555"]')
+    assert len(found) == 2
+    assert any("trunk_groups.0.thresholds.failures_to_down" in p for p in found)
+    assert any(f"line {prefix_line}," in p and "E.164 prefix" in p for p in found)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("priority: 2", "priority: 1", "members repeat priority: 1"),
+        (
+            "trunk_group: TG-BYOC-Primary-Failover\n  - name: support",
+            "trunk_group: TG-Nope\n  - name: support",
+            "names trunk group 'TG-Nope', which is not defined",
+        ),
+        ("  - name: support", "  - name: main", "route names must be unique; repeated: main"),
+        ('numbers: ["+18005550100"]', 'numbers: ["18005550100"]', "not in E.164 form"),
+        ('numbers: ["+18005550100"]', 'numbers: ["+1800555"]', "not a valid phone number"),
+        ("recovery: on_success", "recovery: sometimes", "recovery"),
+        ("mode: sync ", "mode: mirror ", "mode"),
+        (
+            "probe: sips:sbc-failover.example.com:5061",
+            "probe: https://sbc.example.com",
+            "must start with sip: or sips:",
+        ),
+        (
+            "probe: sips:sbc-failover.example.com:5061",
+            "probe: sip:sbc.example.com;transport=sctp",
+            "transport must be udp, tcp or tls",
+        ),
+    ],
+)
+def test_invalid_policies_are_rejected_with_the_reason(old: str, new: str, expected: str) -> None:
+    assert old in EXAMPLE_TEXT, f"fixture text drifted: {old!r}"
+    found = problems_of(EXAMPLE_TEXT.replace(old, new, 1))
+    assert any(expected in problem for problem in found), found
+
+
+def test_a_number_listed_by_two_routes_is_rejected() -> None:
+    text = EXAMPLE_TEXT.replace(
+        'prefixes: ["+1202555"]', 'prefixes: ["+1202555"]\n      numbers: ["+18005550100"]'
+    )
+    assert any("listed by routes 'main' and 'support'" in p for p in problems_of(text))
+
+
+def test_a_selector_must_select_something() -> None:
+    text = EXAMPLE_TEXT.replace(
+        '      tags: ["route:main"]       # Twilio friendly name contains this token\n'
+        '      prefixes: ["+1202555"]\n',
+        "      {}\n",
+    )
+    assert any("at least one of tags, prefixes or numbers" in p for p in problems_of(text))
+
+
+def test_yaml_syntax_errors_point_at_the_line() -> None:
+    [problem] = problems_of("routes:\n  - name: [unclosed\n")
+    assert problem.startswith("line 3") and "not valid YAML" in problem
+
+
+def test_committed_json_schema_matches_the_code() -> None:
+    committed = json.loads((REPO_ROOT / "schemas" / "policy.schema.json").read_text())
+    assert committed == policy_json_schema(), (
+        "run: byoc-sync policy schema > schemas/policy.schema.json"
+    )
+
+
+runner = CliRunner()
+
+
+def test_cli_policy_check_accepts_the_example() -> None:
+    result = runner.invoke(app, ["policy", "check", str(EXAMPLE_POLICY)])
+    assert result.exit_code == 0
+    assert "valid — mode sync, 1 trunk group(s), 2 route(s)" in result.output
+
+
+def test_cli_policy_check_exits_1_with_line_numbered_problems(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(EXAMPLE_TEXT.replace("priority: 2", "priority: 0"))
+    result = runner.invoke(app, ["policy", "check", str(bad), "--json"])
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert report["valid"] is False
+    [problem] = report["problems"]
+    assert problem["location"] == "trunk_groups.0.members.1.priority"
+    assert problem["line"] == line_of(EXAMPLE_TEXT, "priority: 2")
+
+
+def test_cli_policy_check_reports_a_missing_file(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["policy", "check", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 1
+    assert "No such file" in result.output
+
+
+def test_cli_policy_schema_prints_the_json_schema() -> None:
+    result = runner.invoke(app, ["policy", "schema"])
+    assert result.exit_code == 0
+    schema = json.loads(result.output)
+    assert schema["title"] == "byoc-sync routing policy"
+    assert {"trunk_groups", "routes", "mode", "max_deletions"} <= set(schema["properties"])

@@ -57,16 +57,17 @@ class BaseUrlTwilioHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio
         )
 
 
-def twilio_client(settings: Settings) -> TwilioClient:
+def twilio_client(settings: Settings, http_client: TwilioHttpClient | None = None) -> TwilioClient:
+    """The Twilio SDK client; `http_client` lets tests observe the exchanges it makes."""
     settings.require("twilio_account_sid", "twilio_auth_token")
     assert settings.twilio_auth_token is not None
-    http_client: TwilioHttpClient
-    if settings.twilio_api_base_url:
-        http_client = BaseUrlTwilioHttpClient(
-            settings.twilio_api_base_url, timeout=settings.byoc_http_timeout_s
+    if http_client is None:
+        timeout = settings.byoc_http_timeout_s
+        http_client = (
+            BaseUrlTwilioHttpClient(settings.twilio_api_base_url, timeout=timeout)
+            if settings.twilio_api_base_url
+            else TwilioHttpClient(pool_connections=True, timeout=timeout)
         )
-    else:
-        http_client = TwilioHttpClient(pool_connections=True, timeout=settings.byoc_http_timeout_s)
     return TwilioClient(
         settings.twilio_account_sid,
         settings.twilio_auth_token.get_secret_value(),

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 from pydantic import ValidationError
@@ -93,7 +93,7 @@ class Emulator(ABC):
         """Return to the state the emulator was seeded with."""
 
     # ----------------------------------------------------------------- lifecycle
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> Emulator:
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> Self:
         if self._server is not None:
             raise RuntimeError(f"{self.name} emulator already running")
         server = _Server((host, port), _make_handler(self))
@@ -116,7 +116,7 @@ class Emulator(ABC):
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> Emulator:
+    def __enter__(self) -> Self:
         if self._server is None:
             self.start()
         return self

@@ -53,6 +53,7 @@ def run_tour(settings: Settings, *, area_code: str = "202", console: Console | N
 
     out.rule(f"[bold]Twilio[/bold] — buy a number in area code {area_code} and attach it")
     available = account.available_phone_numbers("US").local.list(area_code=area_code, limit=3)
+    bought_number: str | None = None
     if not available:
         out.print(f"[yellow]no numbers available in area code {area_code}[/yellow]")
     else:
@@ -60,6 +61,7 @@ def run_tour(settings: Settings, *, area_code: str = "202", console: Console | N
         bought = account.incoming_phone_numbers.create(
             phone_number=available[0].phone_number, friendly_name=DEMO_TAG
         )
+        bought_number = bought.phone_number
         out.print(f"bought [green]{bought.phone_number}[/green] ({bought.sid})")
         if trunks:
             trunk_sid, trunk_name = next(iter(trunks.items()))
@@ -107,12 +109,18 @@ def run_tour(settings: Settings, *, area_code: str = "202", console: Console | N
     out.print(routes)
 
     out.rule("Calls the emulators served (from their request logs)")
-    calls = Table("emulator", "endpoint", "calls")
+    calls = Table("emulator", "calls")
+    calls.add_column("endpoint", overflow="fold")
     for label, base in (
         ("Twilio", settings.twilio_api_base_url),
         ("Genesys", settings.genesyscloud_api_host),
     ):
         assert base is not None
         for endpoint, count in sorted(_request_counts(base).items()):
-            calls.add_row(label, endpoint, str(count))
+            calls.add_row(label, str(count), endpoint)
     out.print(calls)
+    if bought_number:
+        out.print(
+            f"\n[bold]{bought_number}[/bold] is on the Twilio trunk but in no Genesys DID pool "
+            "and on no call route: that gap is what byoc-sync closes."
+        )

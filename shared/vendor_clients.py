@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import PureCloudPlatformClientV2 as genesys
 import urllib3
+from PureCloudPlatformClientV2.default_http_client import DefaultHttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client as TwilioClient
@@ -81,7 +82,7 @@ def genesys_api_client(settings: Settings) -> Any:
     assert settings.genesyscloud_oauthclient_secret is not None
     assert settings.genesyscloud_oauthclient_id is not None
     client = genesys.ApiClient(host=settings.genesys_base_url)
-    http_client = genesys.DefaultHttpClient()
+    http_client = DefaultHttpClient()
     # The SDK never hands its timeout to urllib3 and configures urllib3 to re-send every
     # method (POST included) up to 10 times on read errors, which would duplicate creates
     # behind our back. Timeouts are set here; retries belong to byoc-sync's retry policy.

@@ -1,0 +1,161 @@
+"""The seed of a Genesys Cloud emulator: OAuth clients, quirks and the BYOC configuration.
+
+Seeds refer to other objects by name (what a human writes in YAML); the emulator resolves
+names to deterministic UUIDs when it seeds its state, so tests are reproducible.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sandbox.core import FaultConfig
+
+E164_RE = re.compile(r"^\+[1-9]\d{7,14}$")
+DEFAULT_CLIENT_ID = "byoc-sync-sandbox-client"
+DEFAULT_CLIENT_SECRET = "byoc-sync-sandbox-secret"
+BYOC_CARRIER_METABASE_ID = "external_sip_pcv_byoc_carrier.json"
+
+Distribution = Literal["SEQUENTIAL", "RANDOM"]
+OptionsStatus = Literal["UP", "DOWN"]
+
+
+def check_e164(value: str) -> str:
+    """Genesys stores DID pool bounds and DNIS in E.164; anything else is a 400."""
+    if not E164_RE.match(value):
+        raise ValueError(f"{value!r} is not an E.164 phone number (+<country><number>)")
+    return value
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OAuthClient(_Model):
+    client_id: str = Field(min_length=1)
+    client_secret: str = Field(min_length=1)
+
+
+class DidPoolSeed(_Model):
+    start_phone_number: str
+    end_phone_number: str
+    name: str | None = Field(None, description="Defaults to '<start> - <end>'.")
+    description: str | None = None
+    comments: str | None = None
+    provider: Literal["PURE_CLOUD", "PURE_CLOUD_VOICE"] | None = Field(
+        None, description="Genesys-provided numbers only; BYOC carrier pools leave it unset."
+    )
+
+    _e164 = field_validator("start_phone_number", "end_phone_number")(check_e164)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DidPoolSeed:
+        if len(self.start_phone_number) != len(self.end_phone_number) or int(
+            self.start_phone_number[1:]
+        ) > int(self.end_phone_number[1:]):
+            raise ValueError("start_phone_number must not be after end_phone_number")
+        return self
+
+
+class IvrSeed(_Model):
+    name: str = Field(min_length=1)
+    description: str | None = None
+    dnis: list[str] = Field(default_factory=list)
+    open_hours_flow: str | None = Field(None, description="Inbound call flow name.")
+    closed_hours_flow: str | None = None
+    holiday_hours_flow: str | None = None
+    schedule_group: str | None = Field(None, description="Schedule group name.")
+
+    @field_validator("dnis")
+    @classmethod
+    def _dnis_e164(cls, value: list[str]) -> list[str]:
+        return [check_e164(v) for v in value]
+
+
+class TrunkBaseSeed(_Model):
+    name: str = Field(min_length=1)
+    description: str | None = None
+    trunk_type: Literal["EXTERNAL"] = "EXTERNAL"
+    trunk_metabase_id: str = BYOC_CARRIER_METABASE_ID
+    managed: bool = False
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+
+class TrunkSeed(_Model):
+    """Runtime status of the trunk Genesys created for an EXTERNAL trunk base setting."""
+
+    name: str | None = Field(None, description="Defaults to the trunk base's name.")
+    trunk_base: str = Field(description="Trunk base setting name.")
+    connected: bool = True
+    in_service: bool = True
+    enabled: bool = True
+    options_status: OptionsStatus = "UP"
+    proxy_address: str | None = None
+    inbound_call_count: int = Field(0, ge=0)
+    outbound_call_count: int = Field(0, ge=0)
+
+
+class OutboundRouteSeed(_Model):
+    name: str = Field(min_length=1)
+    description: str | None = None
+    classification_types: list[str] = Field(default_factory=lambda: ["National", "International"])
+    distribution: Distribution = "SEQUENTIAL"
+    external_trunk_bases: list[str] = Field(
+        default_factory=list, description="Trunk base setting names, in order."
+    )
+    enabled: bool = True
+
+
+class SiteSeed(_Model):
+    name: str = Field(min_length=1)
+    description: str | None = None
+    outbound_routes: list[OutboundRouteSeed] = Field(default_factory=list)
+
+
+class GenesysScenario(_Model):
+    """Everything a Genesys emulator starts from; `GenesysScenario()` is a valid empty org."""
+
+    oauth_clients: list[OAuthClient] = Field(
+        default_factory=lambda: [
+            OAuthClient(client_id=DEFAULT_CLIENT_ID, client_secret=DEFAULT_CLIENT_SECRET)
+        ],
+        min_length=1,
+    )
+    token_ttl_s: int = Field(86400, gt=0, description="Client-credentials token lifetime.")
+    requests_per_minute: int = Field(300, ge=0, description="Per-client budget; 0 = off.")
+    faults: FaultConfig = Field(default_factory=FaultConfig)
+    did_pool_propagation_delay_s: float = Field(
+        0.0, ge=0, description="A new DID pool accepts DNIS assignments only after this delay."
+    )
+    reject_duplicate_dnis: bool = Field(
+        True, description="A DNIS already on another IVR configuration is a 400."
+    )
+    max_page_size: int = Field(100, ge=1)
+    did_pools: list[DidPoolSeed] = Field(default_factory=list)
+    ivrs: list[IvrSeed] = Field(default_factory=list)
+    trunk_base_settings: list[TrunkBaseSeed] = Field(default_factory=list)
+    trunks: list[TrunkSeed] = Field(default_factory=list)
+    sites: list[SiteSeed] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> GenesysScenario:
+        bases = {b.name for b in self.trunk_base_settings}
+        if len(bases) != len(self.trunk_base_settings):
+            raise ValueError("trunk base setting names must be unique")
+        for trunk in self.trunks:
+            if trunk.trunk_base not in bases:
+                raise ValueError(f"trunk refers to unknown trunk base {trunk.trunk_base!r}")
+        if len({t.trunk_base for t in self.trunks}) != len(self.trunks):
+            raise ValueError("at most one trunk per trunk base setting")
+        for site in self.sites:
+            for route in site.outbound_routes:
+                for name in route.external_trunk_bases:
+                    if name not in bases:
+                        raise ValueError(
+                            f"outbound route {route.name!r} refers to unknown trunk base {name!r}"
+                        )
+        if len({i.name.lower() for i in self.ivrs}) != len(self.ivrs):
+            raise ValueError("IVR names must be unique")
+        return self

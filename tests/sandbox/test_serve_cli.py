@@ -1,0 +1,94 @@
+"""`byoc-sync sandbox serve` as an operator runs it: its own process, one JSON line of
+settings on stdout, the official SDKs attach with exactly those settings, SIGTERM stops it."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import PureCloudPlatformClientV2 as genesys
+import pytest
+
+from shared.settings import Settings
+from shared.vendor_clients import genesys_api_client, twilio_client
+
+BYOC_SYNC = str(Path(sys.executable).parent / "byoc-sync")
+CLIENT_SETTINGS = {
+    "TWILIO_API_BASE_URL",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "GENESYSCLOUD_API_HOST",
+    "GENESYSCLOUD_OAUTHCLIENT_ID",
+    "GENESYSCLOUD_OAUTHCLIENT_SECRET",
+}
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
+    process = subprocess.Popen(
+        [BYOC_SYNC, "sandbox", "serve", "--scenario", "default"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line, process.stderr.read() if process.stderr else "no output"
+        yield process, json.loads(line)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+
+
+def test_serve_prints_exactly_the_client_settings_and_the_sdks_attach(
+    served: tuple[subprocess.Popen[str], dict[str, str]],
+) -> None:
+    _, printed = served
+    assert set(printed) == CLIENT_SETTINGS
+    settings = Settings(**{key.lower(): value for key, value in printed.items()})  # type: ignore[arg-type]
+    twilio = twilio_client(settings)
+    numbers = twilio.api.v2010.accounts(settings.twilio_account_sid).incoming_phone_numbers.list()
+    assert numbers, "the default scenario seeds Twilio numbers"
+    edge = genesys.TelephonyProvidersEdgeApi(genesys_api_client(settings))
+    assert edge.get_telephony_providers_edges_trunks().entities
+
+
+def test_sigterm_stops_the_sandbox_cleanly(
+    served: tuple[subprocess.Popen[str], dict[str, str]],
+) -> None:
+    process, _ = served
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=10) == 0
+    assert process.stderr is not None
+    assert "sandbox stopped" in process.stderr.read()
+
+
+def test_a_bad_scenario_is_refused_with_its_line(tmp_path: Path) -> None:
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text("twilio:\n  colour: blue\n")
+    result = subprocess.run(
+        [BYOC_SYNC, "sandbox", "serve", "--scenario", str(scenario)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert "line 2" in result.stderr and "twilio.colour" in result.stderr
+    assert result.stdout == ""
+
+
+def test_an_unknown_scenario_name_lists_the_bundled_ones() -> None:
+    result = subprocess.run(
+        [BYOC_SYNC, "sandbox", "serve", "--scenario", "no-such-scenario"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert "bundled: " in result.stderr and "default" in result.stderr

@@ -40,7 +40,7 @@ def check(
             err = Console(stderr=True, highlight=False)
             err.print(f"[red]✗[/red] {file}: {len(error.problems)} problem(s)")
             for problem in error.problems:
-                err.print(f"  {problem}", markup=False)
+                err.print(f"  {problem}", markup=False, soft_wrap=True)
         raise typer.Exit(1) from error
     summary = {
         "valid": True,

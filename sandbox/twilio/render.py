@@ -38,6 +38,28 @@ def account_uri(account_sid: str) -> str:
     return f"{API_ROOT}/Accounts/{account_sid}"
 
 
+# Voice/SMS handling settings both number representations (Api v2010 and Trunking v1) carry.
+CALL_SETTINGS = (
+    "sms_application_sid",
+    "sms_fallback_method",
+    "sms_fallback_url",
+    "sms_method",
+    "sms_url",
+    "status_callback",
+    "status_callback_method",
+    "voice_application_sid",
+    "voice_caller_id_lookup",
+    "voice_fallback_method",
+    "voice_fallback_url",
+    "voice_method",
+    "voice_url",
+)
+
+
+def _call_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    return {key: settings[key] for key in CALL_SETTINGS}
+
+
 def incoming_number(n: IncomingNumber, account_sid: str) -> dict[str, Any]:
     uri = f"{account_uri(account_sid)}/IncomingPhoneNumbers/{n.sid}"
     s = n.settings
@@ -55,22 +77,10 @@ def incoming_number(n: IncomingNumber, account_sid: str) -> dict[str, Any]:
         "phone_number": n.phone_number,
         "origin": n.origin,
         "sid": n.sid,
-        "sms_application_sid": s["sms_application_sid"],
-        "sms_fallback_method": s["sms_fallback_method"],
-        "sms_fallback_url": s["sms_fallback_url"],
-        "sms_method": s["sms_method"],
-        "sms_url": s["sms_url"],
-        "status_callback": s["status_callback"],
-        "status_callback_method": s["status_callback_method"],
+        **_call_settings(s),
         "trunk_sid": n.trunk_sid,
         "uri": uri + ".json",
         "voice_receive_mode": s["voice_receive_mode"],
-        "voice_application_sid": s["voice_application_sid"],
-        "voice_caller_id_lookup": s["voice_caller_id_lookup"],
-        "voice_fallback_method": s["voice_fallback_method"],
-        "voice_fallback_url": s["voice_fallback_url"],
-        "voice_method": s["voice_method"],
-        "voice_url": s["voice_url"],
         "emergency_status": s["emergency_status"],
         "emergency_address_sid": s["emergency_address_sid"],
         "emergency_address_status": "unregistered",
@@ -201,19 +211,7 @@ def trunk_phone_number(n: IncomingNumber, account_sid: str) -> dict[str, Any]:
         },
         "phone_number": n.phone_number,
         "sid": n.sid,
-        "sms_application_sid": s["sms_application_sid"],
-        "sms_fallback_method": s["sms_fallback_method"],
-        "sms_fallback_url": s["sms_fallback_url"],
-        "sms_method": s["sms_method"],
-        "sms_url": s["sms_url"],
-        "status_callback": s["status_callback"],
-        "status_callback_method": s["status_callback_method"],
+        **_call_settings(s),
         "trunk_sid": n.trunk_sid,
         "url": f"{trunk_url(n.trunk_sid)}/PhoneNumbers/{n.sid}",
-        "voice_application_sid": s["voice_application_sid"],
-        "voice_caller_id_lookup": s["voice_caller_id_lookup"],
-        "voice_fallback_method": s["voice_fallback_method"],
-        "voice_fallback_url": s["voice_fallback_url"],
-        "voice_method": s["voice_method"],
-        "voice_url": s["voice_url"],
     }

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit format serve clean
+.PHONY: demo test lint typecheck unit format serve bench clean
 
 $(STAMP): pyproject.toml requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ unit: $(STAMP)
 ## serve: run the sandbox in the foreground (prints its settings as one JSON line)
 serve: $(STAMP)
 	$(BIN)/byoc-sync sandbox serve
+
+## bench: print the SDK paging figures (calls and wall time) against the emulators
+bench: $(STAMP)
+	$(BIN)/python -m bench.sdk_paging --numbers 1000 5000 20000
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -16,6 +16,7 @@ from typing import Any
 from sandbox.genesys.bodies import DidPoolBody, IvrBody, OutboundRouteBody, Ref, TrunkBaseBody
 from sandbox.genesys.errors import bad_request, not_found, stale_version
 from sandbox.genesys.ids import entity_id
+from sandbox.genesys.number_index import RangeIndex
 from sandbox.genesys.scenario import BYOC_CARRIER_METABASE_ID, GenesysScenario
 
 SEED_TIME = datetime(2024, 1, 1, tzinfo=UTC)
@@ -135,6 +136,11 @@ class GenesysState:
         self.flows: dict[str, str] = {}  # flow id -> name (flows are referenced, not managed)
         self.schedule_groups: dict[str, str] = {}
         self._creates = 0
+        # Indexes over pools and DNIS (see number_index): every change to a pool's range or
+        # an IVR's DNIS goes through _store_pool/_drop_pool/_set_dnis/_drop_ivr.
+        self._pool_ranges = RangeIndex()
+        self._dnis_owners: dict[str, set[str]] = {}  # number -> IVR ids (seeds may repeat)
+        self._dids: dict[str, Did] | None = None  # derived; None = rebuild on next read
         self._seed()
 
     # ------------------------------------------------------------------ seeding
@@ -152,7 +158,12 @@ class GenesysState:
                 provider=p.provider,
                 comments=p.comments,
             )
-            self.pools[pool.id] = pool
+            overlap = self._pool_ranges.overlapping(pool.start, pool.end)
+            if overlap is not None:
+                raise ValueError(
+                    f"seeded DID pool {pool.name!r} overlaps {self.pools[overlap].name!r}"
+                )
+            self._store_pool(pool)
         for i in s.ivrs:
             ivr = Ivr(
                 id=entity_id("ivr", i.name),
@@ -160,13 +171,13 @@ class GenesysState:
                 description=i.description,
                 created=SEED_TIME,
                 modified=SEED_TIME,
-                dnis=list(i.dnis),  # seeds may hold drift (duplicates, out-of-pool numbers)
                 open_hours_flow=self._flow_by_name(i.open_hours_flow),
                 closed_hours_flow=self._flow_by_name(i.closed_hours_flow),
                 holiday_hours_flow=self._flow_by_name(i.holiday_hours_flow),
                 schedule_group=self._schedule_group_by_name(i.schedule_group),
             )
             self.ivrs[ivr.id] = ivr
+            self._set_dnis(ivr, i.dnis)  # seeds may hold drift (duplicates, out-of-pool numbers)
         trunk_seeds = {t.trunk_base: t for t in s.trunks}
         for b in s.trunk_base_settings:
             base = TrunkBase(
@@ -253,20 +264,30 @@ class GenesysState:
         return pool
 
     def pool_of(self, number: str) -> DidPool | None:
-        return next((p for p in self.pools.values() if p.contains(number)), None)
+        owner = self._pool_ranges.owner_of(number)
+        return self.pools[owner] if owner is not None else None
 
     def _check_pool_range(self, body: DidPoolBody, exclude: str | None) -> None:
         start, end = body.start_phone_number, body.end_phone_number
         if len(start) != len(end) or int(start[1:]) > int(end[1:]):
             raise bad_request("startPhoneNumber must not be after endPhoneNumber")
-        for other in self.pools.values():
-            if other.id == exclude or len(other.start) != len(start):
-                continue
-            if int(start[1:]) <= int(other.end[1:]) and int(other.start[1:]) <= int(end[1:]):
-                raise bad_request(
-                    f"DID range {start}-{end} overlaps DID pool {other.id} "
-                    f"({other.start}-{other.end})"
-                )
+        overlap = self._pool_ranges.overlapping(start, end, exclude=exclude)
+        if overlap is not None:
+            other = self.pools[overlap]
+            raise bad_request(
+                f"DID range {start}-{end} overlaps DID pool {other.id} ({other.start}-{other.end})"
+            )
+
+    def _store_pool(self, pool: DidPool) -> None:
+        self._pool_ranges.remove(pool.id)
+        self.pools[pool.id] = pool
+        self._pool_ranges.add(pool.id, pool.start, pool.end)
+        self._dids = None
+
+    def _drop_pool(self, pool_id: str) -> None:
+        self._pool_ranges.remove(pool_id)
+        del self.pools[pool_id]
+        self._dids = None
 
     def create_pool(self, body: DidPoolBody) -> DidPool:
         self._check_pool_range(body, exclude=None)
@@ -284,7 +305,7 @@ class GenesysState:
             comments=body.comments,
             usable_at=self.clock() + self.scenario.did_pool_propagation_delay_s,
         )
-        self.pools[pool.id] = pool
+        self._store_pool(pool)
         return pool
 
     def update_pool(self, pool_id: str, body: DidPoolBody) -> DidPool:
@@ -305,6 +326,7 @@ class GenesysState:
         pool.comments = body.comments
         pool.provider = body.provider
         pool.start, pool.end = body.start_phone_number, body.end_phone_number
+        self._store_pool(pool)
         pool.touch(self.wall_clock())
         return pool
 
@@ -313,7 +335,7 @@ class GenesysState:
         assigned = [d.phone_number for d in self._dids_in(pool)]
         if assigned:
             raise bad_request(f"DID pool {pool_id} has assigned numbers: {assigned}")
-        del self.pools[pool_id]
+        self._drop_pool(pool_id)
 
     def propagate_pools(self) -> None:
         """Make every DID pool usable now (admin shortcut past the propagation delay)."""
@@ -321,27 +343,31 @@ class GenesysState:
             pool.usable_at = 0.0
 
     # ------------------------------------------------------------------ DIDs
-    def dids(self) -> list[Did]:
-        result: list[Did] = []
-        for ivr in self.ivrs.values():
-            for number in ivr.dnis:
-                pool = self.pool_of(number)
-                result.append(
-                    Did(
+    def _did_index(self) -> dict[str, Did]:
+        """DIDs by id, derived from IVR DNIS and pools; rebuilt only after they change."""
+        if self._dids is None:
+            self._dids = {}
+            for ivr in self.ivrs.values():
+                for number in ivr.dnis:
+                    pool = self.pool_of(number)
+                    did = Did(
                         id=entity_id("did", f"{number}/{ivr.id}"),
                         phone_number=number,
                         pool_id=pool.id if pool else None,
                         owner_id=ivr.id,
                         owner_name=ivr.name,
                     )
-                )
-        return result
+                    self._dids[did.id] = did
+        return self._dids
+
+    def dids(self) -> list[Did]:
+        return list(self._did_index().values())
 
     def _dids_in(self, pool: DidPool) -> list[Did]:
-        return [d for d in self.dids() if d.pool_id == pool.id]
+        return [d for d in self._did_index().values() if d.pool_id == pool.id]
 
     def get_did(self, did_id: str) -> Did:
-        found = next((d for d in self.dids() if d.id == did_id), None)
+        found = self._did_index().get(did_id)
         if found is None:
             raise not_found("DID", did_id)
         return found
@@ -370,7 +396,8 @@ class GenesysState:
     def _check_dnis(self, dnis: list[str], current: Iterable[str], ivr_id: str | None) -> None:
         if len(set(dnis)) != len(dnis):
             raise bad_request("dnis contains the same number more than once")
-        added = [n for n in dnis if n not in set(current)]
+        existing = set(current)
+        added = [n for n in dnis if n not in existing]
         now = self.clock()
         for number in added:
             pool = self.pool_of(number)
@@ -378,11 +405,12 @@ class GenesysState:
             if pool is None or pool.usable_at > now:
                 raise bad_request(f"DNIS {number} is not in any DID pool")
             if self.scenario.reject_duplicate_dnis:
-                for other in self.ivrs.values():
-                    if other.id != ivr_id and number in other.dnis:
-                        raise bad_request(
-                            f"DNIS {number} is already assigned to IVR config {other.name!r}"
-                        )
+                others = sorted(self._dnis_owners.get(number, set()) - {ivr_id})
+                if others:
+                    other = self.ivrs[others[0]]
+                    raise bad_request(
+                        f"DNIS {number} is already assigned to IVR config {other.name!r}"
+                    )
 
     def _check_ivr_name(self, name: str, ivr_id: str | None) -> None:
         for other in self.ivrs.values():
@@ -392,7 +420,7 @@ class GenesysState:
     def _apply_ivr(self, ivr: Ivr, body: IvrBody) -> None:
         ivr.name = body.name
         ivr.description = body.description
-        ivr.dnis = list(body.dnis)
+        self._set_dnis(ivr, body.dnis)
         ivr.open_hours_flow = self._resolve_ref(body.open_hours_flow, "flow", self.flows)
         ivr.closed_hours_flow = self._resolve_ref(body.closed_hours_flow, "flow", self.flows)
         ivr.holiday_hours_flow = self._resolve_ref(body.holiday_hours_flow, "flow", self.flows)
@@ -425,8 +453,21 @@ class GenesysState:
         return ivr
 
     def delete_ivr(self, ivr_id: str) -> None:
-        self.get_ivr(ivr_id)
+        ivr = self.get_ivr(ivr_id)
+        self._set_dnis(ivr, [])
         del self.ivrs[ivr_id]
+
+    def _set_dnis(self, ivr: Ivr, dnis: Iterable[str]) -> None:
+        for number in ivr.dnis:
+            owners = self._dnis_owners.get(number)
+            if owners is not None:
+                owners.discard(ivr.id)
+                if not owners:
+                    del self._dnis_owners[number]
+        ivr.dnis = list(dnis)
+        for number in ivr.dnis:
+            self._dnis_owners.setdefault(number, set()).add(ivr.id)
+        self._dids = None  # DNIS, and the owner name DIDs carry, may have changed
 
     # ------------------------------------------------------------------ trunk base settings
     def get_trunk_base(self, base_id: str) -> TrunkBase:

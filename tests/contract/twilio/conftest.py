@@ -229,9 +229,11 @@ class SpecValidator:
 
 
 @pytest.fixture(scope="session")
-def spec_validator() -> SpecValidator:
+def spec_validator() -> SpecValidator | None:
+    """None when the specs are absent: behaviour is still tested, spec conformance is not
+    (tests/contract/twilio/test_specs.py reports that as a skip with the reason)."""
     if not SPECS_DIR.is_dir():
-        pytest.skip(f"Twilio OpenAPI specs not found at {SPECS_DIR}; contract tests need them")
+        return None
     from openapi_core import OpenAPI
 
     raw = {host: json.loads((SPECS_DIR / f).read_text()) for host, f in SPEC_FILES.items()}
@@ -265,10 +267,12 @@ def make_client(emu: TwilioEmulator, sid: str | None = None, token: str | None =
 
 
 @pytest.fixture
-def client(emu: TwilioEmulator, spec_validator: SpecValidator) -> Iterator[Client]:
+def client(emu: TwilioEmulator, spec_validator: SpecValidator | None) -> Iterator[Client]:
     """The official SDK against the emulator; its exchanges are spec-checked at teardown."""
     sdk = make_client(emu)
     yield sdk
+    if spec_validator is None:
+        return
     http = sdk.http_client
     assert isinstance(http, CapturingHttpClient)
     problems = [p for ex in http.exchanges for p in spec_validator.check(ex)]

@@ -16,7 +16,7 @@ from typing import Any
 from sandbox.genesys.bodies import DidPoolBody, IvrBody, OutboundRouteBody, Ref, TrunkBaseBody
 from sandbox.genesys.errors import bad_request, not_found, stale_version
 from sandbox.genesys.ids import entity_id
-from sandbox.genesys.number_index import RangeIndex
+from shared.number_ranges import RangeIndex
 from sandbox.genesys.scenario import BYOC_CARRIER_METABASE_ID, GenesysScenario
 
 SEED_TIME = datetime(2024, 1, 1, tzinfo=UTC)

@@ -1,10 +1,10 @@
-"""The Genesys emulator's DID pool range index: the lookups that keep it linear."""
+"""Number ranges indexed for bisection: the lookups that keep DID pool work linear."""
 
 from __future__ import annotations
 
 import pytest
 
-from sandbox.genesys.number_index import RangeIndex
+from shared.number_ranges import RangeIndex
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
-"""Lookups that keep the Genesys emulator linear at 50,000 numbers.
+"""Which DID pool holds a number, in O(log n): the lookup behind planning and the emulator.
 
-Benchmarks and call-count tests seed tens of thousands of DID pools and DNIS entries;
-scanning every pool for every number (to find its pool, to check overlap, to list DIDs)
-made seeding and listing quadratic. DID pools never overlap, so ranges sorted by start
-answer both "which pool holds this number" and "does this range overlap one" by bisection.
+Estates run to tens of thousands of DID pools; scanning every pool for every number made
+planning (and the Genesys emulator's seeding and listing) quadratic. Genesys DID pools never
+overlap, so ranges sorted by start answer both "which pool holds this number" and "does this
+range overlap one" by bisection.
 """
 
 from __future__ import annotations

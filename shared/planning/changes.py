@@ -92,6 +92,15 @@ def deletions_in(
     return 1 if isinstance(change, DeleteDidPool) else 0
 
 
+def numbers_in(
+    change: AttachNumberToTrunk | CreateDidPool | RemoveDnis | AddDnis | DeleteDidPool,
+) -> tuple[str, ...]:
+    """The numbers a change touches, as it names them (IVR entries as the IVR spells them)."""
+    if isinstance(change, RemoveDnis | AddDnis):
+        return change.numbers
+    return (change.phone_number,)
+
+
 class Conflict(_Value):
     """Something byoc-sync will not fix by itself: reported, never deleted."""
 

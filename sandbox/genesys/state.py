@@ -16,8 +16,8 @@ from typing import Any
 from sandbox.genesys.bodies import DidPoolBody, IvrBody, OutboundRouteBody, Ref, TrunkBaseBody
 from sandbox.genesys.errors import bad_request, not_found, stale_version
 from sandbox.genesys.ids import entity_id
-from shared.number_ranges import RangeIndex
 from sandbox.genesys.scenario import BYOC_CARRIER_METABASE_ID, GenesysScenario
+from shared.number_ranges import RangeIndex
 
 SEED_TIME = datetime(2024, 1, 1, tzinfo=UTC)
 

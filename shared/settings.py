@@ -72,6 +72,15 @@ class Settings(BaseSettings):
     byoc_http_timeout_s: float = Field(
         30.0, gt=0, description="Timeout of one vendor API call, in seconds."
     )
+    byoc_retry_max_attempts: int = Field(
+        5, ge=1, description="Attempts of one vendor call, the first included."
+    )
+    byoc_retry_max_wait_s: float = Field(
+        30.0, gt=0, description="Longest pause between attempts; caps Retry-After and backoff."
+    )
+    byoc_genesys_requests_per_minute: int = Field(
+        300, ge=0, description="Client-side Genesys request budget per minute; 0 = off."
+    )
 
     @field_validator("genesyscloud_region")
     @classmethod

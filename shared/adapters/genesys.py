@@ -1,0 +1,320 @@
+"""Genesys Cloud through the official SDK: DID pools, IVR DNIS, trunks and outbound routes.
+
+Every request (retries included) first takes a slot of the client-side request budget and
+then runs under the one retry policy. Lists are read at the maximum page size (100) and
+must add up to the `total` Genesys reports, or the read fails rather than look complete.
+
+Writes that carry `version` are read-modify-writes: on 409 (someone else wrote in
+between) the object is read again and the same *delta* re-applied to what is there now,
+so another writer's DNIS entries survive. Ownership is checked again right before a
+delete, however old the plan that asked for it.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import PureCloudPlatformClientV2 as genesys
+
+from shared.adapters import genesys_models as convert
+from shared.adapters.budget import RequestBudget
+from shared.adapters.classify import classify
+from shared.adapters.dnis import merge_dnis
+from shared.adapters.errors import (
+    IncompleteListingError,
+    OwnershipError,
+    RetriesExhausted,
+    TerminalVendorError,
+)
+from shared.adapters.retry import RetryPolicy
+from shared.e164 import to_e164
+from shared.model import DidPool, GenesysTrunk, Ivr, OutboundRoute, TrunkBase
+from shared.number_ranges import RangeIndex
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+VENDOR = "genesys"
+MAX_PAGE_SIZE = 100
+
+
+class GenesysAdapter:
+    """The Genesys Cloud operations byoc-sync needs, returning `shared.model` values."""
+
+    def __init__(
+        self,
+        api_client: Any,
+        retry: RetryPolicy,
+        budget: RequestBudget | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+    ) -> None:
+        self._edge = genesys.TelephonyProvidersEdgeApi(api_client)
+        self._architect = genesys.ArchitectApi(api_client)
+        self._retry = retry
+        self._budget = budget or RequestBudget(0)
+        self._page_size = page_size
+        # DID pools this adapter has seen (listed or created), so creating one twice is
+        # answered from memory (verified by one GET) instead of a second POST.
+        self._pools: dict[str, DidPool] = {}
+        self._pool_ranges = RangeIndex()
+
+    # ------------------------------------------------------------------ plumbing
+    def _call(self, operation: str, fn: Callable[[], T]) -> T:
+        return self._retry.call(VENDOR, operation, fn, before_attempt=self._budget.acquire)
+
+    def _all(self, operation: str, fetch: Callable[[int], Any]) -> list[Any]:
+        """Every entity of a paged list; fails if the pages do not add up to `total`."""
+        entities: dict[str, Any] = {}
+        page_number = 1
+        while True:
+            listing = self._call(
+                f"{operation} (page {page_number})", functools.partial(fetch, page_number)
+            )
+            for entity in listing.entities or ():
+                entities.setdefault(entity.id, entity)
+            if page_number >= (listing.page_count or 0):
+                break
+            page_number += 1
+        if listing.total is not None and listing.total != len(entities):
+            raise IncompleteListingError(
+                f"{VENDOR} {operation}: read {len(entities)} of {listing.total} "
+                "(the collection changed while it was paged)"
+            )
+        return list(entities.values())
+
+    def _remember(self, pool: DidPool) -> DidPool:
+        self._forget(pool.id)
+        self._pools[pool.id] = pool
+        self._pool_ranges.add(pool.id, pool.start, pool.end)
+        return pool
+
+    def _forget(self, pool_id: str) -> None:
+        if self._pools.pop(pool_id, None) is not None:
+            self._pool_ranges.remove(pool_id)
+
+    # ------------------------------------------------------------------ reads
+    def list_did_pools(self) -> list[DidPool]:
+        size = self._page_size
+        items = self._all(
+            "list DID pools",
+            lambda n: self._edge.get_telephony_providers_edges_didpools(
+                page_size=size, page_number=n
+            ),
+        )
+        return [self._remember(convert.did_pool(item)) for item in items]
+
+    def list_ivrs(self) -> list[Ivr]:
+        size = self._page_size
+        items = self._all(
+            "list IVR configurations",
+            lambda n: self._architect.get_architect_ivrs(page_size=size, page_number=n),
+        )
+        return [convert.ivr(item) for item in items]
+
+    def list_trunk_bases(self) -> list[TrunkBase]:
+        size = self._page_size
+        items = self._all(
+            "list trunk base settings",
+            lambda n: self._edge.get_telephony_providers_edges_trunkbasesettings(
+                page_size=size, page_number=n
+            ),
+        )
+        return [convert.trunk_base(item) for item in items]
+
+    def list_trunks(self) -> list[GenesysTrunk]:
+        size = self._page_size
+        items = self._all(
+            "list trunks",
+            lambda n: self._edge.get_telephony_providers_edges_trunks(
+                page_size=size, page_number=n
+            ),
+        )
+        return [convert.trunk(item) for item in items]
+
+    def list_outbound_routes(self) -> list[OutboundRoute]:
+        """Every site's outbound routes: one list of sites, then one list per site."""
+        size = self._page_size
+        sites = self._all(
+            "list sites",
+            lambda n: self._edge.get_telephony_providers_edges_sites(page_size=size, page_number=n),
+        )
+        routes: list[OutboundRoute] = []
+        for site in sites:
+            items = self._all(
+                f"list outbound routes of site {site.name!r}",
+                functools.partial(self._site_routes_page, site.id),
+            )
+            routes.extend(convert.outbound_route(item, site.id, site.name) for item in items)
+        return routes
+
+    def _site_routes_page(self, site_id: str, page_number: int) -> Any:
+        return self._edge.get_telephony_providers_edges_site_outboundroutes(
+            site_id, page_size=self._page_size, page_number=page_number
+        )
+
+    def get_did_pool(self, pool_id: str) -> DidPool | None:
+        """The pool as Genesys holds it now; None when it no longer exists."""
+        try:
+            item = self._call(
+                f"get DID pool {pool_id}",
+                lambda: self._edge.get_telephony_providers_edges_didpool(pool_id),
+            )
+        except TerminalVendorError as exc:
+            if exc.status == 404:
+                self._forget(pool_id)
+                return None
+            raise
+        return self._remember(convert.did_pool(item))
+
+    def get_ivr(self, ivr_id: str) -> Ivr:
+        return convert.ivr(self._get_ivr_entity(ivr_id))
+
+    def _get_ivr_entity(self, ivr_id: str) -> Any:
+        return self._call(
+            f"get IVR configuration {ivr_id}", lambda: self._architect.get_architect_ivr(ivr_id)
+        )
+
+    # ------------------------------------------------------------------ DID pools
+    def create_did_pool(self, number: str, provider: str | None = None) -> DidPool:
+        """A single-number pool for `number` marked as byoc-sync's; idempotent.
+
+        An owned pool already covering the number is returned without a write; one that
+        byoc-sync does not own raises `OwnershipError` (it is reported, never taken over).
+        """
+        number = to_e164(number)
+        known = self._pool_ranges.owner_of(number)
+        if known is not None:
+            current = self.get_did_pool(known)
+            if current is not None and current.contains(number):
+                return self._owned_or_refuse(current, number)
+        body = convert.new_did_pool_body(number, provider)
+        try:
+            created = self._call(
+                f"create DID pool for {number}",
+                lambda: self._edge.post_telephony_providers_edges_didpools(body),
+            )
+        except TerminalVendorError as exc:
+            # 400 is also what an overlapping range gets, e.g. when an earlier attempt
+            # succeeded but its answer was lost. Look before reporting failure.
+            if exc.status != 400:
+                raise
+            existing = self._find_pool_covering(number)
+            if existing is None:
+                raise
+            return self._owned_or_refuse(existing, number)
+        return self._remember(convert.did_pool(created))
+
+    def _find_pool_covering(self, number: str) -> DidPool | None:
+        for pool in self.list_did_pools():
+            if pool.contains(number):
+                return pool
+        return None
+
+    @staticmethod
+    def _owned_or_refuse(pool: DidPool, number: str) -> DidPool:
+        if pool.owned:
+            return pool
+        raise OwnershipError(
+            f"{number} is already in DID pool {pool.id} ({pool.start}-{pool.end}), "
+            "which byoc-sync does not own"
+        )
+
+    def delete_did_pool(self, pool_id: str) -> bool:
+        """Delete a pool byoc-sync created; re-reads it first. False if already gone."""
+        current = self.get_did_pool(pool_id)
+        if current is None:
+            return False
+        if not current.owned:
+            raise OwnershipError(
+                f"DID pool {pool_id} ({current.start}-{current.end}) does not carry the "
+                "byoc-sync ownership marker; refusing to delete it"
+            )
+
+        def attempt() -> bool:
+            try:
+                self._edge.delete_telephony_providers_edges_didpool(pool_id)
+            except Exception as exc:
+                failure = classify(exc)
+                if failure is not None and failure.status == 404:
+                    return False  # gone between our read and our delete (or a lost answer)
+                raise
+            return True
+
+        deleted = self._call(f"delete DID pool {pool_id}", attempt)
+        self._forget(pool_id)
+        return deleted
+
+    # ------------------------------------------------------------------ versioned writes
+    def _on_conflict(self, operation: str, write: Callable[[], T]) -> T:
+        """Run a read-modify-write, re-running it from the read on 409, boundedly."""
+        attempts = self._retry.max_attempts
+        last: TerminalVendorError | None = None
+        for attempt in range(1, attempts + 1):
+            try:
+                return write()
+            except TerminalVendorError as exc:
+                if exc.status != 409:
+                    raise
+                last = exc
+                log.warning(
+                    "%s %s: version conflict (attempt %d/%d); re-reading and re-applying",
+                    VENDOR,
+                    operation,
+                    attempt,
+                    attempts,
+                )
+        assert last is not None
+        raise RetriesExhausted(VENDOR, operation, attempts, last, last.reason)
+
+    def update_ivr_dnis(
+        self, ivr_id: str, add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> Ivr:
+        """Apply a DNIS delta in one read-modify-write; no PUT when nothing changes."""
+        operation = f"update DNIS of IVR configuration {ivr_id}"
+
+        def write() -> Ivr:
+            entity = self._get_ivr_entity(ivr_id)
+            current = list(entity.dnis or ())
+            wanted = merge_dnis(current, add, remove)
+            if wanted == current:
+                return convert.ivr(entity)
+            entity.dnis = wanted
+            updated = self._call(
+                operation, lambda: self._architect.put_architect_ivr(ivr_id, entity)
+            )
+            return convert.ivr(updated)
+
+        return self._on_conflict(operation, write)
+
+    def update_outbound_route_trunks(
+        self, route: OutboundRoute, trunk_base_ids: Sequence[str]
+    ) -> OutboundRoute:
+        """Set the route's external trunk bases to exactly `trunk_base_ids`, in that order."""
+        operation = f"reorder trunks of outbound route {route.name!r}"
+        wanted = list(trunk_base_ids)
+
+        def write() -> OutboundRoute:
+            entity = self._call(
+                f"get outbound route {route.id}",
+                lambda: self._edge.get_telephony_providers_edges_site_outboundroute(
+                    route.site_id, route.id
+                ),
+            )
+            if [ref.id for ref in entity.external_trunk_bases or ()] == wanted:
+                return convert.outbound_route(entity, route.site_id, route.site_name)
+            entity.external_trunk_bases = convert.trunk_base_refs(
+                entity.external_trunk_bases, wanted
+            )
+            updated = self._call(
+                operation,
+                lambda: self._edge.put_telephony_providers_edges_site_outboundroute(
+                    route.site_id, route.id, entity
+                ),
+            )
+            return convert.outbound_route(updated, route.site_id, route.site_name)
+
+        return self._on_conflict(operation, write)

@@ -1,0 +1,88 @@
+"""Genesys SDK objects -> `shared.model` values (and the one SDK body byoc-sync builds).
+
+Kept apart from the adapter so the mapping is read in one place and the adapter stays about
+calls, budgets and conflicts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import PureCloudPlatformClientV2 as genesys
+
+from shared.model import (
+    OWNERSHIP_MARKER,
+    DidPool,
+    GenesysTrunk,
+    Ivr,
+    OutboundRoute,
+    TrunkBase,
+)
+
+
+def did_pool(item: Any) -> DidPool:
+    return DidPool(
+        id=item.id,
+        start=item.start_phone_number,
+        end=item.end_phone_number,
+        provider=item.provider,
+        description=item.description,
+        comments=item.comments,
+        version=item.version,
+    )
+
+
+def ivr(item: Any) -> Ivr:
+    return Ivr(id=item.id, name=item.name, dnis=tuple(item.dnis or ()), version=item.version or 0)
+
+
+def trunk_base(item: Any) -> TrunkBase:
+    return TrunkBase(id=item.id, name=item.name)
+
+
+def trunk(item: Any) -> GenesysTrunk:
+    status = item.connected_status
+    return GenesysTrunk(
+        id=item.id,
+        name=item.name,
+        trunk_base_id=item.trunk_base.id if item.trunk_base is not None else None,
+        connected=status.connected if status is not None else None,
+        in_service=item.in_service,
+        enabled=item.enabled,
+    )
+
+
+def outbound_route(item: Any, site_id: str, site_name: str) -> OutboundRoute:
+    return OutboundRoute(
+        id=item.id,
+        site_id=site_id,
+        site_name=site_name,
+        name=item.name,
+        external_trunk_base_ids=tuple(ref.id for ref in item.external_trunk_bases or ()),
+        distribution=item.distribution,
+        version=item.version or 0,
+    )
+
+
+def new_did_pool_body(number: str, provider: str | None) -> Any:
+    """A single-number pool carrying the ownership marker (so delete may touch it later)."""
+    body = genesys.DIDPool()
+    body.start_phone_number = number
+    body.end_phone_number = number
+    body.provider = provider
+    body.description = f"{number}, provisioned by byoc-sync"
+    body.comments = OWNERSHIP_MARKER
+    return body
+
+
+def trunk_base_refs(current: list[Any] | None, ids: list[str]) -> list[Any]:
+    """References in the wanted order, reusing the ones the route holds (they carry names)."""
+    known = {ref.id: ref for ref in current or ()}
+    refs = []
+    for base_id in ids:
+        ref = known.get(base_id)
+        if ref is None:
+            ref = genesys.DomainEntityRef()
+            ref.id = base_id
+        refs.append(ref)
+    return refs

@@ -1,0 +1,239 @@
+"""Twilio through the official SDK: numbers, Elastic SIP trunks and their origination URLs.
+
+Every call runs under the one retry policy. Lists are read page by page at Twilio's maximum
+page size (1000) with each page fetch retried on its own, so a blip on page 7 costs one
+extra request, not a restart; N numbers cost ceil(N/1000) requests. Writes are idempotent:
+each attempt first looks at the current state, so a retry after a lost answer (or a second
+command for the same change) finds the work done and sends nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+from twilio.base import values
+from twilio.rest import Client
+
+from shared.adapters.classify import classify
+from shared.adapters.retry import RetryPolicy
+from shared.model import OriginationUrl, TwilioNumber, TwilioTrunk
+
+T = TypeVar("T")
+
+VENDOR = "twilio"
+MAX_PAGE_SIZE = 1000  # IncomingPhoneNumbers and Trunking lists alike
+
+NumberKind = Literal["local", "toll-free"]
+
+
+class AvailableNumber(BaseModel):
+    """A number Twilio offers for sale (search result; not part of the observed state)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    phone_number: str
+    friendly_name: str = ""
+    locality: str | None = None
+    region: str | None = None
+
+
+def _number(instance: Any) -> TwilioNumber:
+    return TwilioNumber(
+        sid=instance.sid,
+        phone_number=instance.phone_number,
+        friendly_name=instance.friendly_name or "",
+        trunk_sid=instance.trunk_sid or None,
+    )
+
+
+def _origination_url(instance: Any) -> OriginationUrl:
+    return OriginationUrl(
+        sid=instance.sid,
+        sip_url=instance.sip_url,
+        priority=int(instance.priority),
+        weight=int(instance.weight),
+        enabled=bool(instance.enabled),
+        friendly_name=instance.friendly_name or "",
+    )
+
+
+class TwilioAdapter:
+    """The Twilio operations byoc-sync needs, returning `shared.model` values."""
+
+    def __init__(self, client: Client, retry: RetryPolicy, page_size: int = MAX_PAGE_SIZE) -> None:
+        self._client = client
+        self._retry = retry
+        self._page_size = page_size
+
+    # ------------------------------------------------------------------ plumbing
+    @property
+    def _account(self) -> Any:
+        return self._client.api.v2010.accounts(self._client.account_sid)
+
+    @property
+    def _trunks(self) -> Any:
+        return self._client.trunking.v1.trunks
+
+    def _call(self, operation: str, fn: Callable[[], T]) -> T:
+        return self._retry.call(VENDOR, operation, fn)
+
+    def _all(self, operation: str, first_page: Callable[[], Any]) -> Iterator[Any]:
+        """Every record of a list, one retried request per page, following next_page_url."""
+        page = self._call(f"{operation} (page 1)", first_page)
+        number = 1
+        while True:
+            yield from page
+            if not page.next_page_url:
+                return
+            number += 1
+            page = self._call(f"{operation} (page {number})", page.next_page)
+
+    # ------------------------------------------------------------------ reads
+    def list_numbers(self) -> list[TwilioNumber]:
+        """Every IncomingPhoneNumber of the account, with the trunk it sits on."""
+        numbers = self._account.incoming_phone_numbers
+        return [
+            _number(n)
+            for n in self._all("list numbers", lambda: numbers.page(page_size=self._page_size))
+        ]
+
+    def list_trunks(self) -> list[TwilioTrunk]:
+        """Every Elastic SIP trunk with its origination URLs (one list per trunk)."""
+        trunks = list(
+            self._all("list trunks", lambda: self._trunks.page(page_size=self._page_size))
+        )
+        return [
+            TwilioTrunk(
+                sid=trunk.sid,
+                friendly_name=trunk.friendly_name or "",
+                origination_urls=tuple(self.list_origination_urls(trunk.sid)),
+            )
+            for trunk in trunks
+        ]
+
+    def list_origination_urls(self, trunk_sid: str) -> list[OriginationUrl]:
+        urls = self._trunks(trunk_sid).origination_urls
+        return [
+            _origination_url(u)
+            for u in self._all(
+                f"list origination URLs of {trunk_sid}",
+                lambda: urls.page(page_size=self._page_size),
+            )
+        ]
+
+    def fetch_number(self, number_sid: str) -> TwilioNumber:
+        return _number(
+            self._call(
+                f"fetch number {number_sid}",
+                lambda: self._account.incoming_phone_numbers(number_sid).fetch(),
+            )
+        )
+
+    def search_available(
+        self,
+        country: str = "US",
+        kind: NumberKind = "local",
+        area_code: str | None = None,
+        contains: str | None = None,
+        limit: int = 20,
+    ) -> list[AvailableNumber]:
+        """Numbers for sale; one request (a search result needs no second page)."""
+        available = self._account.available_phone_numbers(country)
+        listing = available.local if kind == "local" else available.toll_free
+        filters: dict[str, Any] = {"page_size": max(1, min(limit, MAX_PAGE_SIZE))}
+        if area_code is not None:
+            filters["area_code"] = int(area_code)
+        if contains is not None:
+            filters["contains"] = contains
+        page = self._call(f"search {kind} numbers in {country}", lambda: listing.page(**filters))
+        return [
+            AvailableNumber(
+                phone_number=n.phone_number,
+                friendly_name=n.friendly_name or "",
+                locality=n.locality,
+                region=n.region,
+            )
+            for n in list(page)[:limit]
+        ]
+
+    # ------------------------------------------------------------------ writes
+    def attach_number(self, number_sid: str, trunk_sid: str) -> TwilioNumber:
+        """Put the number on the trunk (moving it if it is on another); no-op if already there."""
+
+        def attempt() -> TwilioNumber:
+            current = self.fetch_number(number_sid)
+            if current.trunk_sid == trunk_sid:
+                return current
+            self._trunks(trunk_sid).phone_numbers.create(phone_number_sid=number_sid)
+            return current.model_copy(update={"trunk_sid": trunk_sid})
+
+        return self._call(f"attach number {number_sid} to trunk {trunk_sid}", attempt)
+
+    def detach_number(self, number_sid: str, trunk_sid: str) -> TwilioNumber:
+        """Take the number off the trunk; no-op when it is not on that trunk."""
+
+        def attempt() -> TwilioNumber:
+            current = self.fetch_number(number_sid)
+            if current.trunk_sid != trunk_sid:
+                return current
+            self._trunks(trunk_sid).phone_numbers(number_sid).delete()
+            return current.model_copy(update={"trunk_sid": None})
+
+        return self._call(f"detach number {number_sid} from trunk {trunk_sid}", attempt)
+
+    def purchase(self, phone_number: str, friendly_name: str = "") -> TwilioNumber:
+        """Buy `phone_number`. A retry first checks whether the lost attempt bought it."""
+        numbers = self._account.incoming_phone_numbers
+        attempts = 0
+
+        def attempt() -> TwilioNumber:
+            nonlocal attempts
+            attempts += 1
+            if attempts > 1:
+                owned = list(numbers.page(phone_number=phone_number, page_size=1))
+                if owned:
+                    return _number(owned[0])
+            kwargs: dict[str, Any] = {"phone_number": phone_number}
+            if friendly_name:
+                kwargs["friendly_name"] = friendly_name
+            return _number(numbers.create(**kwargs))
+
+        return self._call(f"purchase {phone_number}", attempt)
+
+    def release(self, number_sid: str) -> bool:
+        """Release a number (an explicit operator action). False if it was already gone."""
+
+        def attempt() -> bool:
+            try:
+                return bool(self._account.incoming_phone_numbers(number_sid).delete())
+            except Exception as exc:
+                failure = classify(exc)
+                if failure is not None and failure.status == 404:
+                    return False
+                raise
+
+        return self._call(f"release number {number_sid}", attempt)
+
+    def update_origination_url(
+        self,
+        trunk_sid: str,
+        url_sid: str,
+        priority: int | None = None,
+        weight: int | None = None,
+        enabled: bool | None = None,
+    ) -> OriginationUrl:
+        """Set priority / weight / enabled of one origination URL (absolute values: idempotent)."""
+        changes = {
+            "priority": values.unset if priority is None else priority,
+            "weight": values.unset if weight is None else weight,
+            "enabled": values.unset if enabled is None else enabled,
+        }
+        target = self._trunks(trunk_sid).origination_urls(url_sid)
+        return _origination_url(
+            self._call(
+                f"update origination URL {url_sid} of trunk {trunk_sid}",
+                lambda: target.update(**changes),
+            )
+        )

@@ -10,6 +10,7 @@ left every IVR. Nothing here decides what to change.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -17,6 +18,15 @@ from enum import StrEnum
 from threading import Lock
 from typing import Protocol
 
+from tenacity import (
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential,
+)
+
+from shared.adapters.errors import TerminalVendorError
 from shared.model import normalise_dnis
 from shared.planning.changes import (
     APPLY_ORDER,
@@ -35,6 +45,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CONCURRENCY = 4
 DEFAULT_DNIS_BATCH = 500
+# Genesys accepts a number as DNIS only some time after its DID pool was created (400
+# before, as integrators report). Adding numbers whose pools this run created waits up to
+# this long; other 400s are never retried.
+DEFAULT_POOL_PROPAGATION_WAIT_S = 60.0
 
 
 class TwilioWrites(Protocol):
@@ -98,13 +112,15 @@ def apply_plan(
     concurrency: int = DEFAULT_CONCURRENCY,
     dnis_batch: int = DEFAULT_DNIS_BATCH,
     progress: Callable[[Outcome], None] | None = None,
+    pool_propagation_wait_s: float = DEFAULT_POOL_PROPAGATION_WAIT_S,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> ApplyReport:
     """Run `plan`; raise PlanRefusedError before any write when it may not run."""
     if plan.mode is SyncMode.DRY_RUN:
         raise PlanRefusedError("the policy's mode is dry-run: plans are reported, never applied")
     if not plan.guard.allowed and not force:
         raise PlanRefusedError("; ".join(plan.guard.reasons) + " (pass --force to apply anyway)")
-    run = _Run(twilio, genesys, dnis_batch, progress)
+    run = _Run(twilio, genesys, dnis_batch, progress, pool_propagation_wait_s, sleep)
     with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="apply") as pool:
         for kind in APPLY_ORDER:
             phase = [change for change in plan.changes if change.kind == kind]
@@ -120,14 +136,19 @@ class _Run:
         genesys: GenesysWrites,
         dnis_batch: int,
         progress: Callable[[Outcome], None] | None,
+        pool_propagation_wait_s: float,
+        sleep: Callable[[float], None],
     ) -> None:
         self.twilio = twilio
         self.genesys = genesys
         self.dnis_batch = max(1, dnis_batch)
         self.progress = progress
+        self.propagation_wait_s = pool_propagation_wait_s
+        self.sleep = sleep
         self.report = ApplyReport()
         self._lock = Lock()
         self._blocked: dict[str, str] = {}  # number -> why later steps must not touch it
+        self._fresh_pools: set[str] = set()  # numbers whose DID pool this run created
 
     def _record(self, outcome: Outcome) -> None:
         with self._lock:
@@ -168,6 +189,8 @@ class _Run:
             self.twilio.attach_number(change.number_sid, change.trunk_sid)
         else:
             self.genesys.create_did_pool(change.phone_number, change.provider)
+            with self._lock:
+                self._fresh_pools.add(change.phone_number)
         self._record(Outcome(change, Status.DONE, numbers=(change.phone_number,)))
 
     def _ivr_batches(self, change: RemoveDnis | AddDnis) -> None:
@@ -182,7 +205,7 @@ class _Run:
             batch = tuple(ready[start : start + self.dnis_batch])
             try:
                 if isinstance(change, AddDnis):
-                    self.genesys.update_ivr_dnis(change.ivr_id, add=batch)
+                    self._add_after_propagation(change.ivr_id, batch)
                 else:
                     self.genesys.update_ivr_dnis(change.ivr_id, remove=batch)
             except Exception as error:  # later batches may still succeed
@@ -190,6 +213,25 @@ class _Run:
                 self._fail(change, error, batch)
             else:
                 self._record(Outcome(change, Status.DONE, numbers=batch))
+
+    def _add_after_propagation(self, ivr_id: str, batch: tuple[str, ...]) -> None:
+        with self._lock:
+            waits_for_pools = bool(self._fresh_pools.intersection(batch))
+
+        def refused_for_fresh_pool(error: BaseException) -> bool:
+            return (
+                waits_for_pools and isinstance(error, TerminalVendorError) and error.status == 400
+            )
+
+        retrying = Retrying(
+            retry=retry_if_exception(refused_for_fresh_pool),
+            wait=wait_exponential(multiplier=0.5, max=10),
+            # The attempt cap also bounds runs whose `sleep` does not pass real time (tests).
+            stop=stop_after_delay(self.propagation_wait_s) | stop_after_attempt(20),
+            sleep=self.sleep,
+            reraise=True,
+        )
+        retrying(self.genesys.update_ivr_dnis, ivr_id, add=batch)
 
     def _delete_pool(self, change: DeleteDidPool) -> None:
         why = self._why_blocked(change.phone_number)

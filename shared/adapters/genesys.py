@@ -180,17 +180,19 @@ class GenesysAdapter:
 
     # ------------------------------------------------------------------ DID pools
     def create_did_pool(self, number: str, provider: str | None = None) -> DidPool:
-        """A single-number pool for `number` marked as byoc-sync's; idempotent.
+        """Make sure a DID pool covers `number`; creates a marked single-number pool if none does.
 
-        An owned pool already covering the number is returned without a write; one that
-        byoc-sync does not own raises `OwnershipError` (it is reported, never taken over).
+        Idempotent. A pool already covering the number is returned without a write, whoever
+        made it: the number is routable either way, and a pool byoc-sync does not own is
+        used but never changed or deleted (the planner, too, creates pools only for
+        numbers no pool covers).
         """
         number = to_e164(number)
         known = self._pool_ranges.owner_of(number)
         if known is not None:
             current = self.get_did_pool(known)
             if current is not None and current.contains(number):
-                return self._owned_or_refuse(current, number)
+                return current
         body = convert.new_did_pool_body(number, provider)
         try:
             created = self._call(
@@ -205,7 +207,7 @@ class GenesysAdapter:
             existing = self._find_pool_covering(number)
             if existing is None:
                 raise
-            return self._owned_or_refuse(existing, number)
+            return existing
         return self._remember(convert.did_pool(created))
 
     def _find_pool_covering(self, number: str) -> DidPool | None:
@@ -213,15 +215,6 @@ class GenesysAdapter:
             if pool.contains(number):
                 return pool
         return None
-
-    @staticmethod
-    def _owned_or_refuse(pool: DidPool, number: str) -> DidPool:
-        if pool.owned:
-            return pool
-        raise OwnershipError(
-            f"{number} is already in DID pool {pool.id} ({pool.start}-{pool.end}), "
-            "which byoc-sync does not own"
-        )
 
     def delete_did_pool(self, pool_id: str) -> bool:
         """Delete a pool byoc-sync created; re-reads it first. False if already gone."""

@@ -183,6 +183,15 @@ class TwilioAdapter:
 
         return self._call(f"detach number {number_sid} from trunk {trunk_sid}", attempt)
 
+    def find_number(self, phone_number: str) -> TwilioNumber | None:
+        """The account's number with exactly this E.164 value, in one call."""
+        return self._call(f"find {phone_number}", lambda: self._find(phone_number))
+
+    def _find(self, phone_number: str) -> TwilioNumber | None:
+        # Twilio's PhoneNumber filter matches substrings: compare exactly.
+        page = self._account.incoming_phone_numbers.page(phone_number=phone_number, page_size=50)
+        return next((_number(n) for n in page if n.phone_number == phone_number), None)
+
     def purchase(self, phone_number: str, friendly_name: str = "") -> TwilioNumber:
         """Buy `phone_number`. A retry first checks whether the lost attempt bought it."""
         numbers = self._account.incoming_phone_numbers
@@ -192,9 +201,9 @@ class TwilioAdapter:
             nonlocal attempts
             attempts += 1
             if attempts > 1:
-                owned = list(numbers.page(phone_number=phone_number, page_size=1))
-                if owned:
-                    return _number(owned[0])
+                owned = self._find(phone_number)
+                if owned is not None:
+                    return owned
             kwargs: dict[str, Any] = {"phone_number": phone_number}
             if friendly_name:
                 kwargs["friendly_name"] = friendly_name

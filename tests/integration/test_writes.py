@@ -149,16 +149,20 @@ def test_a_fresh_adapter_finds_the_pool_an_earlier_run_created(
     assert sum(p.contains("+13125550101") for p in fresh.list_did_pools()) == 1
 
 
-def test_create_did_pool_refuses_a_number_in_a_pool_byoc_sync_does_not_own(
+def test_a_number_in_someone_elses_pool_is_used_as_it_is_never_taken_over(
     genesys: GenesysAdapter, genesys_emu: GenesysEmulator
 ) -> None:
-    with pytest.raises(OwnershipError, match="does not own"):
-        genesys.create_did_pool("+12025550105", "PURE_CLOUD")
-    genesys.list_did_pools()  # now known: refused without even trying the POST
+    """Routable either way: the hand-made pool is returned, nothing is created or changed."""
+    hand_made = genesys.create_did_pool("+12025550105", "PURE_CLOUD")
+    assert (hand_made.start, hand_made.end, hand_made.owned) == (
+        "+12025550100",
+        "+12025550109",
+        False,
+    )
+    genesys.list_did_pools()  # now known: answered with one GET, no POST tried
     genesys_emu.log.clear()
-    with pytest.raises(OwnershipError):
-        genesys.create_did_pool("+12025550105", "PURE_CLOUD")
-    assert genesys_emu.log.count(endpoint=POOL_POST) == 0
+    assert genesys.create_did_pool("+12025550105", "PURE_CLOUD").id == hand_made.id
+    assert genesys_emu.log.writes() == []
 
 
 def test_deleting_an_unowned_pool_is_refused_and_nothing_is_deleted(

@@ -1,0 +1,234 @@
+"""Buying and releasing one number, end to end.
+
+Purchase: buy (exact number, or the first available by area code / pattern) → attach to
+the route's Twilio trunk → DID pool → IVR DNIS. Release, in reverse: IVR → DID pool →
+trunk → Twilio release. The steps after the purchase are the same typed changes reconcile
+plans, run by the same `apply_plan`, so ordering, idempotency and the DID-pool propagation
+wait are shared rather than written twice. Every step can be run again safely.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shared.adapters import GenesysAdapter, TwilioAdapter
+from shared.apply import ApplyReport, Outcome, apply_plan
+from shared.e164 import E164
+from shared.model import Ivr, TwilioNumber, normalise_dnis
+from shared.planning.changes import (
+    AddDnis,
+    AttachNumberToTrunk,
+    Change,
+    CreateDidPool,
+    DeleteDidPool,
+    Plan,
+    RemoveDnis,
+)
+from shared.policy import Route, RoutingPolicy, SyncMode
+
+log = logging.getLogger(__name__)
+
+
+class ProvisioningError(RuntimeError):
+    """The request cannot be carried out as asked; nothing was bought or changed."""
+
+
+class NotOwnedError(ProvisioningError):
+    """The number is not byoc-sync's to release (the API answers 409)."""
+
+
+class PurchaseRequest(BaseModel):
+    """What to buy and where it goes; exactly one way of choosing the number."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    route: str = Field(min_length=1, description="Route in the policy the number is for.")
+    phone_number: E164 | None = Field(None, description="Buy exactly this number.")
+    area_code: str | None = Field(None, pattern=r"^[2-9]\d{2}$")
+    contains: str | None = Field(
+        None, min_length=2, max_length=16, description="Twilio pattern: digits, letters, *."
+    )
+    country: str = Field("US", pattern=r"^[A-Z]{2}$")
+    kind: Literal["local", "toll-free"] = "local"
+    friendly_name: str | None = Field(None, max_length=64)
+
+    @model_validator(mode="after")
+    def _one_way_to_choose(self) -> PurchaseRequest:
+        if self.phone_number is None and self.area_code is None and self.contains is None:
+            raise ValueError("give phone_number, or area_code and/or contains")
+        if self.phone_number is not None and (self.area_code or self.contains):
+            raise ValueError("phone_number cannot be combined with area_code or contains")
+        return self
+
+
+class FlowResult(BaseModel):
+    phone_number: str
+    number_sid: str | None
+    report: list[str]  # one line per step, for humans and API responses
+    ok: bool
+
+
+def _route(policy: RoutingPolicy, name: str) -> Route:
+    route = next((r for r in policy.routes if r.name == name), None)
+    if route is None:
+        known = ", ".join(r.name for r in policy.routes)
+        raise ProvisioningError(f"no route {name!r} in the policy (routes: {known})")
+    return route
+
+
+def _summary(report: ApplyReport) -> list[str]:
+    return [
+        f"{o.change.kind}: {o.status.value}{f' ({o.detail})' if o.detail else ''}"
+        for o in report.outcomes
+    ]
+
+
+def purchase_number(
+    policy: RoutingPolicy,
+    twilio: TwilioAdapter,
+    genesys: GenesysAdapter,
+    request: PurchaseRequest,
+    *,
+    progress: Callable[[Outcome], None] | None = None,
+) -> FlowResult:
+    route = _route(policy, request.route)
+    group = policy.trunk_group(route.trunk_group)
+    trunk = next((t for t in twilio.list_trunks() if t.friendly_name == group.twilio_trunk), None)
+    if trunk is None:
+        raise ProvisioningError(
+            f"Twilio trunk {group.twilio_trunk!r} of trunk group {group.name!r} does not exist"
+        )
+    ivr = _ivr_named(genesys, route.ivr)
+    friendly_name = request.friendly_name or f"byoc-sync route:{route.name}"
+    number = request.phone_number or _first_available(twilio, request)
+    chosen = policy.route_for(number, friendly_name)
+    if chosen is None or chosen.name != route.name:
+        # Buying it anyway would leave a number the next reconcile takes off the IVR.
+        raise ProvisioningError(
+            f"route {route.name!r} does not select {number} with friendly name {friendly_name!r}"
+            + (f" (route {chosen.name!r} does)" if chosen else "")
+            + "; give a friendly name carrying one of the route's tags"
+        )
+    bought = twilio.purchase(number, friendly_name)
+    log.info("bought %s (%s) for route %s", bought.phone_number, bought.sid, route.name)
+    changes: tuple[Change, ...] = (
+        AttachNumberToTrunk(
+            phone_number=bought.phone_number,
+            number_sid=bought.sid,
+            trunk_sid=trunk.sid,
+            trunk_name=trunk.friendly_name,
+            reason=f"purchase for route {route.name!r}",
+        ),
+        CreateDidPool(
+            phone_number=bought.phone_number, provider=route.did_pool_provider, reason="purchase"
+        ),
+        AddDnis(
+            ivr_id=ivr.id, ivr_name=ivr.name, numbers=(bought.phone_number,), reason="purchase"
+        ),
+    )
+    report = _run(changes, twilio, genesys, progress)
+    return FlowResult(
+        phone_number=bought.phone_number,
+        number_sid=bought.sid,
+        report=[f"purchase: done ({bought.sid})", *_summary(report)],
+        ok=not report.failed and not report.skipped,
+    )
+
+
+def release_number(
+    policy: RoutingPolicy,
+    twilio: TwilioAdapter,
+    genesys: GenesysAdapter,
+    phone_number: str,
+    *,
+    progress: Callable[[Outcome], None] | None = None,
+) -> FlowResult:
+    """Release a number byoc-sync owns; refuse (NotOwnedError) before changing anything else."""
+    number = twilio.find_number(phone_number)
+    if number is None:
+        raise ProvisioningError(f"{phone_number} is not a number on the Twilio account")
+    route = policy.route_for(number.phone_number, number.friendly_name)
+    if route is None:
+        raise NotOwnedError(
+            f"{phone_number} is selected by no route in the policy: not ours to release"
+        )
+    managed = {r.ivr for r in policy.routes}
+    holders = [
+        (ivr, entry)
+        for ivr in genesys.list_ivrs()
+        for entry in ivr.dnis
+        if normalise_dnis(entry) == phone_number
+    ]
+    foreign = sorted({ivr.name for ivr, _ in holders if ivr.name not in managed})
+    if foreign:
+        raise NotOwnedError(
+            f"{phone_number} is on IVR {', '.join(map(repr, foreign))}, which no route manages; "
+            "remove it there first"
+        )
+    changes: list[Change] = [
+        RemoveDnis(ivr_id=ivr.id, ivr_name=ivr.name, numbers=(entry,), reason="release")
+        for ivr, entry in holders
+    ]
+    changes += [
+        DeleteDidPool(pool_id=pool.id, phone_number=phone_number, reason="release")
+        for pool in genesys.list_did_pools()
+        if pool.owned and pool.start == pool.end == phone_number
+    ]
+    report = _run(tuple(changes), twilio, genesys, progress)
+    lines = _summary(report)
+    if report.failed or report.skipped:
+        return FlowResult(phone_number=phone_number, number_sid=number.sid, report=lines, ok=False)
+    lines += _release_on_twilio(twilio, number)
+    return FlowResult(phone_number=phone_number, number_sid=number.sid, report=lines, ok=True)
+
+
+def _release_on_twilio(twilio: TwilioAdapter, number: TwilioNumber) -> list[str]:
+    lines = []
+    if number.trunk_sid:
+        twilio.detach_number(number.sid, number.trunk_sid)
+        lines.append("detach_number_from_trunk: done")
+    twilio.release(number.sid)
+    lines.append(f"release: done ({number.sid})")
+    return lines
+
+
+def _ivr_named(genesys: GenesysAdapter, name: str) -> Ivr:
+    ivr = next((i for i in genesys.list_ivrs() if i.name == name), None)
+    if ivr is None:
+        raise ProvisioningError(f"IVR configuration {name!r} does not exist in Genesys")
+    return ivr
+
+
+def _first_available(twilio: TwilioAdapter, request: PurchaseRequest) -> str:
+    offers = twilio.search_available(
+        country=request.country,
+        kind=request.kind,
+        area_code=request.area_code,
+        contains=request.contains,
+        limit=1,
+    )
+    if not offers:
+        wanted = " ".join(
+            part
+            for part in (
+                f"area code {request.area_code}" if request.area_code else "",
+                f"matching {request.contains!r}" if request.contains else "",
+            )
+            if part
+        )
+        raise ProvisioningError(f"Twilio has no {request.kind} numbers available {wanted}")
+    return offers[0].phone_number
+
+
+def _run(
+    changes: tuple[Change, ...],
+    twilio: TwilioAdapter,
+    genesys: GenesysAdapter,
+    progress: Callable[[Outcome], None] | None,
+) -> ApplyReport:
+    steps = Plan(mode=SyncMode.SYNC, snapshot_checksum="", changes=changes)
+    return apply_plan(steps, twilio, genesys, progress=progress)

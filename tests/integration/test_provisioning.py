@@ -1,0 +1,159 @@
+"""Buying and releasing one number through the official SDKs, against the default estate."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandbox.genesys import GenesysEmulator, GenesysScenario
+from sandbox.scenario import load_scenario
+from sandbox.twilio import TwilioEmulator
+from shared.adapters import GenesysAdapter, RetryPolicy, TwilioAdapter
+from shared.model import OWNERSHIP_MARKER
+from shared.policy import RoutingPolicy, load_policy
+from shared.provisioning import (
+    NotOwnedError,
+    ProvisioningError,
+    PurchaseRequest,
+    purchase_number,
+    release_number,
+)
+from shared.reconcile import plan_now
+from tests.conftest import EXAMPLE_POLICY
+from tests.integration.conftest import genesys_adapter, twilio_adapter
+
+BUY = "POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json"
+
+
+@pytest.fixture
+def policy() -> RoutingPolicy:
+    return load_policy(EXAMPLE_POLICY)
+
+
+def dnis(emu: GenesysEmulator, name: str) -> list[str]:
+    return next(list(i.dnis) for i in emu.state.ivrs.values() if i.name == name)
+
+
+def test_buying_by_area_code_makes_the_number_routable_in_one_go(
+    policy: RoutingPolicy,
+    twilio: TwilioAdapter,
+    genesys: GenesysAdapter,
+    twilio_emu: TwilioEmulator,
+    genesys_emu: GenesysEmulator,
+) -> None:
+    pools_before = set(genesys_emu.state.pools)
+    request = PurchaseRequest(route="main", area_code="202")
+    result = purchase_number(policy, twilio, genesys, request)
+    assert result.ok, result.report
+    bought = result.phone_number
+    assert bought == "+12025550102"  # first for sale: inside the hand-made +12025550100-09 pool
+    number = twilio_emu.state.numbers[result.number_sid or ""]
+    assert number.friendly_name == "byoc-sync route:main"
+    assert number.trunk_sid == next(iter(twilio_emu.state.trunks))
+    assert set(genesys_emu.state.pools) == pools_before  # that pool covers it: none created
+    assert bought in dnis(genesys_emu, "Main IVR")
+    after, _ = plan_now(policy, twilio, genesys)
+    assert not [
+        c
+        for c in after.changes
+        if bought in (getattr(c, "phone_number", ""), *getattr(c, "numbers", ()))
+    ]
+
+
+def test_buying_an_exact_toll_free_number_for_the_support_route(
+    policy: RoutingPolicy,
+    twilio: TwilioAdapter,
+    genesys: GenesysAdapter,
+    genesys_emu: GenesysEmulator,
+) -> None:
+    request = PurchaseRequest(route="support", phone_number="+18005550100", kind="toll-free")
+    result = purchase_number(policy, twilio, genesys, request)
+    assert result.ok and "+18005550100" in dnis(genesys_emu, "Support IVR")
+    [pool] = [p for p in genesys_emu.state.pools.values() if p.start == "+18005550100"]
+    assert OWNERSHIP_MARKER in (pool.comments or "") and pool.end == "+18005550100"
+
+
+@pytest.mark.parametrize(
+    ("request_fields", "message"),
+    [
+        ({"route": "nowhere", "area_code": "202"}, "no route 'nowhere'"),
+        ({"route": "support", "area_code": "202", "friendly_name": "plain"}, "does not select"),
+        ({"route": "main", "area_code": "415"}, "no local numbers available area code 415"),
+    ],
+)
+def test_a_purchase_that_cannot_be_routed_buys_nothing(
+    policy: RoutingPolicy,
+    twilio: TwilioAdapter,
+    genesys: GenesysAdapter,
+    twilio_emu: TwilioEmulator,
+    request_fields: dict[str, str],
+    message: str,
+) -> None:
+    with pytest.raises(ProvisioningError, match=message):
+        purchase_number(policy, twilio, genesys, PurchaseRequest.model_validate(request_fields))
+    assert twilio_emu.log.count(endpoint=BUY) == 0
+
+
+def test_a_purchase_request_names_one_way_to_choose_the_number() -> None:
+    with pytest.raises(ValueError, match="give phone_number, or area_code"):
+        PurchaseRequest(route="main")
+    with pytest.raises(ValueError, match="cannot be combined"):
+        PurchaseRequest(route="main", phone_number="+12025550150", area_code="202")
+
+
+def test_release_undoes_a_purchase_in_reverse_order(
+    policy: RoutingPolicy,
+    twilio: TwilioAdapter,
+    genesys: GenesysAdapter,
+    twilio_emu: TwilioEmulator,
+    genesys_emu: GenesysEmulator,
+) -> None:
+    request = PurchaseRequest(route="main", phone_number="+12025550115")  # outside any pool
+    bought = purchase_number(policy, twilio, genesys, request)
+    twilio_emu.log.clear()
+    genesys_emu.log.clear()
+    result = release_number(policy, twilio, genesys, bought.phone_number)
+    assert result.ok, result.report
+    assert bought.phone_number not in dnis(genesys_emu, "Main IVR")
+    assert not any(p.start == bought.phone_number for p in genesys_emu.state.pools.values())
+    assert bought.number_sid not in twilio_emu.state.numbers
+    writes = [e.endpoint for e in genesys_emu.log.writes()] + [
+        e.endpoint for e in twilio_emu.log.writes()
+    ]
+    assert writes == [
+        "PUT /api/v2/architect/ivrs/{ivrId}",
+        "DELETE /api/v2/telephony/providers/edges/didpools/{didPoolId}",
+        "DELETE /v1/Trunks/{TrunkSid}/PhoneNumbers/{Sid}",
+        "DELETE /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json",
+    ]
+    with pytest.raises(ProvisioningError, match="not a number on the Twilio account"):
+        release_number(policy, twilio, genesys, bought.phone_number)
+
+
+def test_release_refuses_numbers_byoc_sync_does_not_own(
+    policy: RoutingPolicy,
+    twilio: TwilioAdapter,
+    genesys: GenesysAdapter,
+    twilio_emu: TwilioEmulator,
+) -> None:
+    twilio.purchase("+18885550123", "bought by hand for another team")  # selected by no route
+    twilio_emu.log.clear()
+    with pytest.raises(NotOwnedError, match="selected by no route"):
+        release_number(policy, twilio, genesys, "+18885550123")
+    assert twilio_emu.log.writes() == []
+
+
+def test_release_refuses_a_number_an_unmanaged_ivr_uses(
+    policy: RoutingPolicy, retry: RetryPolicy
+) -> None:
+    scenario = load_scenario("default")
+    seed = scenario.genesys.model_dump()
+    seed["ivrs"].append({"name": "Legacy IVR", "dnis": ["+13125550100"]})
+    with (
+        TwilioEmulator(scenario.twilio) as t_emu,
+        GenesysEmulator(GenesysScenario.model_validate(seed)) as g_emu,
+    ):
+        twilio, genesys = twilio_adapter(t_emu, retry), genesys_adapter(g_emu, retry)
+        g_emu.log.clear()
+        with pytest.raises(NotOwnedError, match="'Legacy IVR', which no route manages"):
+            release_number(policy, twilio, genesys, "+13125550100")
+        assert g_emu.log.writes() == [] and t_emu.log.writes() == []

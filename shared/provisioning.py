@@ -59,9 +59,9 @@ class PurchaseRequest(BaseModel):
     @model_validator(mode="after")
     def _one_way_to_choose(self) -> PurchaseRequest:
         if self.phone_number is None and self.area_code is None and self.contains is None:
-            raise ValueError("give phone_number, or area_code and/or contains")
+            raise ValueError("give an exact number, or an area code and/or a pattern")
         if self.phone_number is not None and (self.area_code or self.contains):
-            raise ValueError("phone_number cannot be combined with area_code or contains")
+            raise ValueError("an exact number cannot be combined with an area code or pattern")
         return self
 
 

@@ -26,18 +26,26 @@ _SIGN = {
 }
 
 
+_LABEL = {
+    "attach_number_to_trunk": "attach to Twilio trunk",
+    "create_did_pool": "create DID pool",
+    "add_dnis": "add DNIS",
+    "remove_dnis": "remove DNIS",
+    "delete_did_pool": "delete DID pool",
+}
+
+
 def describe(change: Change) -> tuple[str, str]:
     """(action, target) in words an engineer uses."""
+    label = _LABEL[change.kind]
     if isinstance(change, AttachNumberToTrunk):
-        return "attach to Twilio trunk", f"{change.phone_number} → {change.trunk_name}"
+        return label, f"{change.phone_number} → {change.trunk_name}"
     if isinstance(change, CreateDidPool):
-        return "create DID pool", f"{change.phone_number} ({change.provider})"
-    if isinstance(change, AddDnis):
-        return "add DNIS", f"{change.ivr_name}: {_numbers(change.numbers)}"
-    if isinstance(change, RemoveDnis):
-        return "remove DNIS", f"{change.ivr_name}: {_numbers(change.numbers)}"
+        return label, f"{change.phone_number} ({change.provider})"
+    if isinstance(change, AddDnis | RemoveDnis):
+        return label, f"{change.ivr_name}: {_numbers(change.numbers)}"
     assert isinstance(change, DeleteDidPool)
-    return "delete DID pool", f"{change.phone_number} ({change.pool_id})"
+    return label, f"{change.phone_number} ({change.pool_id})"
 
 
 def _numbers(numbers: tuple[str, ...], shown: int = 4) -> str:
@@ -73,7 +81,7 @@ def plan_view(plan: Plan) -> RenderableType:
             Text("Refused by the guards: " + "; ".join(plan.guard.reasons), style="bold red")
         )
     counts = {kind: sum(1 for c in plan.changes if c.kind == kind) for kind in _SIGN}
-    summary = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in counts.items() if n)
+    summary = ", ".join(f"{_LABEL[kind]}: {n}" for kind, n in counts.items() if n)
     parts.append(Text(f"Summary: {summary or 'nothing to do'}; {plan.deletions} deletion(s)."))
     return Group(*parts)
 

@@ -94,7 +94,7 @@ def test_a_purchase_that_cannot_be_routed_buys_nothing(
 
 
 def test_a_purchase_request_names_one_way_to_choose_the_number() -> None:
-    with pytest.raises(ValueError, match="give phone_number, or area_code"):
+    with pytest.raises(ValueError, match="give an exact number, or an area code"):
         PurchaseRequest(route="main")
     with pytest.raises(ValueError, match="cannot be combined"):
         PurchaseRequest(route="main", phone_number="+12025550150", area_code="202")

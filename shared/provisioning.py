@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.adapters import GenesysAdapter, TwilioAdapter
 from shared.apply import ApplyReport, Outcome, apply_plan
 from shared.e164 import E164
 from shared.model import Ivr, TwilioNumber, normalise_dnis
@@ -29,6 +28,9 @@ from shared.planning.changes import (
     RemoveDnis,
 )
 from shared.policy import Route, RoutingPolicy, SyncMode
+
+if TYPE_CHECKING:
+    from shared.adapters import GenesysAdapter, TwilioAdapter
 
 log = logging.getLogger(__name__)
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from shared.adapters import GenesysAdapter, TwilioAdapter, read_snapshot
 from shared.apply import ApplyReport, Outcome, PlanRefusedError, apply_plan
 from shared.model import Snapshot
 from shared.planning import Plan, plan
 from shared.policy import RoutingPolicy
+
+if TYPE_CHECKING:
+    from shared.adapters import GenesysAdapter, TwilioAdapter
 
 
 class StalePlanError(PlanRefusedError):
@@ -24,6 +27,8 @@ class StalePlanError(PlanRefusedError):
 def plan_now(
     policy: RoutingPolicy, twilio: TwilioAdapter, genesys: GenesysAdapter
 ) -> tuple[Plan, Snapshot]:
+    from shared.adapters.snapshot import read_snapshot
+
     snapshot = read_snapshot(twilio, genesys)
     return plan(policy, snapshot), snapshot
 
@@ -45,6 +50,8 @@ def apply_saved_plan(
     progress: Callable[[Outcome], None] | None = None,
 ) -> ApplyReport:
     """Apply exactly an approved plan, refusing if the observed state moved since."""
+    from shared.adapters.snapshot import read_snapshot
+
     current = read_snapshot(twilio, genesys).checksum()
     if current != saved.snapshot_checksum:
         raise StalePlanError(

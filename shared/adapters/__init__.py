@@ -7,6 +7,9 @@ Each adapter wraps an official SDK client, runs every call through the one `Retr
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from shared.adapters.budget import RequestBudget
 from shared.adapters.errors import (
     AdapterError,
@@ -16,16 +19,37 @@ from shared.adapters.errors import (
     SnapshotReadError,
     TerminalVendorError,
 )
-from shared.adapters.genesys import GenesysAdapter
 from shared.adapters.retry import RetryPolicy
-from shared.adapters.snapshot import read_snapshot
-from shared.adapters.twilio import AvailableNumber, TwilioAdapter
 from shared.settings import Settings
-from shared.vendor_clients import genesys_api_client, twilio_client
+
+if TYPE_CHECKING:
+    from shared.adapters.genesys import GenesysAdapter
+    from shared.adapters.snapshot import read_snapshot
+    from shared.adapters.twilio import AvailableNumber, TwilioAdapter
+
+# The vendor SDKs take seconds to import (Genesys' ships thousands of model classes).
+# These names load on first use, so commands that never call a vendor start at once.
+_LAZY = {
+    "GenesysAdapter": "shared.adapters.genesys",
+    "TwilioAdapter": "shared.adapters.twilio",
+    "AvailableNumber": "shared.adapters.twilio",
+    "read_snapshot": "shared.adapters.snapshot",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
 
 
 def build_adapters(settings: Settings) -> tuple[TwilioAdapter, GenesysAdapter]:
     """Both adapters from settings: SDK clients, one retry policy, the Genesys budget."""
+    from shared.adapters.genesys import GenesysAdapter
+    from shared.adapters.twilio import TwilioAdapter
+    from shared.vendor_clients import genesys_api_client, twilio_client
+
     retry = RetryPolicy.from_settings(settings)
     twilio = TwilioAdapter(twilio_client(settings), retry)
     genesys = GenesysAdapter(

@@ -17,6 +17,7 @@ Anything else is a programming error and is not classified at all (None): it pro
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,7 +26,6 @@ from typing import Any
 
 import requests
 import urllib3.exceptions
-from PureCloudPlatformClientV2.rest import ApiException
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 
 # 409 is deliberately absent: a version conflict is resolved by re-reading (see genesys.py),
@@ -147,10 +147,11 @@ def classify(exc: BaseException) -> Failure | None:
         return _http_failure(exc.status, str(exc.code), str(message), None)
     if isinstance(exc, TwilioException):
         return _twilio_page_failure(exc)
-    if isinstance(exc, ApiException):
-        code, message = _body_fields(exc.body)
-        text = message or exc.reason or "Genesys Cloud error"
-        return _http_failure(exc.status, code, str(text), _header(exc.headers, "Retry-After"))
+    if _is_genesys_api_exception(exc):
+        api: Any = exc  # PureCloudPlatformClientV2.rest.ApiException (the SDK is untyped)
+        code, message = _body_fields(api.body)
+        text = message or api.reason or "Genesys Cloud error"
+        return _http_failure(api.status, code, str(text), _header(api.headers, "Retry-After"))
     if isinstance(exc, _TERMINAL_TRANSPORT_ERRORS):
         return Failure(False, None, None, _short(f"{type(exc).__name__}: {exc}"))
     if isinstance(exc, _TRANSPORT_ERRORS):
@@ -168,3 +169,10 @@ def _twilio_page_failure(exc: TwilioException) -> Failure:
     text = message or (str(exc.args[0]) if exc.args else "Twilio error")
     retry_after = _header(getattr(response, "headers", None), "Retry-After")
     return _http_failure(status, code, text, retry_after)
+
+
+def _is_genesys_api_exception(exc: BaseException) -> bool:
+    """Without importing the Genesys SDK (seconds of start-up): if it is not loaded yet,
+    nothing raised can be one of its exceptions."""
+    rest = sys.modules.get("PureCloudPlatformClientV2.rest")
+    return rest is not None and isinstance(exc, rest.ApiException)

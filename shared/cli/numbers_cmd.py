@@ -11,7 +11,6 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from shared.adapters import read_snapshot
 from shared.cli.runtime import JsonOption, PolicyOption, err, load_runtime, operator_errors
 from shared.e164 import InvalidNumberError, to_e164
 from shared.inventory import number_rows
@@ -23,6 +22,8 @@ app = typer.Typer(help="List, buy and release numbers.", no_args_is_help=True)
 @app.command("list")
 def list_numbers(policy: PolicyOption = None, as_json: JsonOption = False) -> None:
     """Every number: Twilio, trunk, DID pool, IVR, route, and whether it drifted."""
+    from shared.adapters import read_snapshot
+
     with operator_errors():
         runtime = load_runtime(policy)
         with err.status("reading Twilio and Genesys…"):

@@ -11,13 +11,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from shared.adapters import AdapterError, GenesysAdapter, TwilioAdapter, build_adapters
+from shared.adapters import AdapterError, build_adapters
 from shared.apply import Outcome, PlanRefusedError
 from shared.policy import RoutingPolicy, load_policy
 from shared.provisioning import ProvisioningError
@@ -31,6 +31,10 @@ PolicyOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 
 err = Console(stderr=True, highlight=False)
+
+
+if TYPE_CHECKING:
+    from shared.adapters import GenesysAdapter, TwilioAdapter
 
 
 @dataclass

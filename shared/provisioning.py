@@ -96,7 +96,9 @@ def purchase_number(
     request: PurchaseRequest,
     *,
     progress: Callable[[Outcome], None] | None = None,
+    dry_run: bool = False,
 ) -> FlowResult:
+    """Buy and provision; with `dry_run`, check everything and say what would happen."""
     route = _route(policy, request.route)
     group = policy.trunk_group(route.trunk_group)
     trunk = next((t for t in twilio.list_trunks() if t.friendly_name == group.twilio_trunk), None)
@@ -114,6 +116,17 @@ def purchase_number(
             f"route {route.name!r} does not select {number} with friendly name {friendly_name!r}"
             + (f" (route {chosen.name!r} does)" if chosen else "")
             + "; give a friendly name carrying one of the route's tags"
+        )
+    if dry_run:
+        return FlowResult(
+            phone_number=number,
+            number_sid=None,
+            report=[
+                f"would buy {number} ({friendly_name!r}) for route {route.name!r}",
+                f"would attach it to Twilio trunk {trunk.friendly_name!r}, make sure a DID pool "
+                f"covers it and add it to IVR {ivr.name!r}",
+            ],
+            ok=True,
         )
     bought = twilio.purchase(number, friendly_name)
     log.info("bought %s (%s) for route %s", bought.phone_number, bought.sid, route.name)

@@ -54,6 +54,9 @@ def buy(
     contains: Annotated[str | None, typer.Option(help="Twilio pattern, e.g. 555*.")] = None,
     toll_free: Annotated[bool, typer.Option(help="Search toll-free numbers.")] = False,
     friendly_name: Annotated[str | None, typer.Option(help="Twilio friendly name.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and show what would happen; buy nothing.")
+    ] = False,
     policy: PolicyOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -73,7 +76,9 @@ def buy(
         raise typer.Exit(1) from error
     with operator_errors():
         runtime = load_runtime(policy)
-        result = purchase_number(runtime.policy, runtime.twilio, runtime.genesys, request)
+        result = purchase_number(
+            runtime.policy, runtime.twilio, runtime.genesys, request, dry_run=dry_run
+        )
     _show(result, as_json)
 
 

@@ -99,6 +99,16 @@ def test_buy_and_release_from_the_command_line(sandbox: Sandbox) -> None:
     assert refused.exit_code == 1 and "not a number on the Twilio account" in refused.output
 
 
+def test_buy_dry_run_names_the_number_and_buys_nothing(sandbox: Sandbox) -> None:
+    result = runner.invoke(
+        app, ["numbers", "buy", "--route", "main", "--area-code", "202", "--dry-run"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "would buy +12025550102 ('byoc-sync route:main') for route 'main'" in result.output
+    assert "IVR 'Main IVR'" in result.output
+    assert sandbox.twilio.log.writes() == []
+
+
 def test_a_buy_without_a_way_to_choose_says_what_to_give(sandbox: Sandbox) -> None:
     result = runner.invoke(app, ["numbers", "buy", "--route", "main"])
     assert result.exit_code == 1

@@ -11,7 +11,7 @@ from tests.conftest import REPO_ROOT
 BYOC_SYNC = str(Path(sys.executable).parent / "byoc-sync")
 
 
-def test_demo_buys_a_number_attaches_it_and_shows_genesys(tmp_path: Path) -> None:
+def test_demo_tours_the_sandbox_then_reconciles_it(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "sandbox.demo"],
         capture_output=True,
@@ -28,6 +28,12 @@ def test_demo_buys_a_number_attaches_it_and_shows_genesys(tmp_path: Path) -> Non
     for heading in ("DID pools", "IVR configurations", "outbound route", "Calls the emulators"):
         assert heading in out
     assert "POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json" in out
+    # then byoc-sync provisions the hand-bought number and the one the tour bought
+    assert "+13125550101 → BYOC-Primary-Failover" in out
+    assert "Main IVR: +12025550102" in out
+    assert "4 done, 0 skipped, 0 failed" in out
+    assert "No changes: Twilio and Genesys match the policy." in out
+    assert out.count("in sync") >= 6
 
 
 def test_tour_refuses_to_run_against_real_vendors() -> None:

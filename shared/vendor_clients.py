@@ -8,6 +8,7 @@ every request is still built, signed and parsed by the SDK. Genesys' SDK takes a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -74,6 +75,15 @@ def twilio_client(settings: Settings, http_client: TwilioHttpClient | None = Non
         settings.twilio_auth_token.get_secret_value(),
         http_client=http_client,
     )
+
+
+def genesys_token_refresher(settings: Settings, api_client: Any) -> Callable[[], object]:
+    """Fetches a new client-credentials token into `api_client` (for expired tokens)."""
+    settings.require("genesyscloud_oauthclient_id", "genesyscloud_oauthclient_secret")
+    client_id = settings.genesyscloud_oauthclient_id
+    secret = settings.genesyscloud_oauthclient_secret
+    assert client_id is not None and secret is not None
+    return lambda: api_client.get_client_credentials_token(client_id, secret.get_secret_value())
 
 
 def genesys_api_client(settings: Settings) -> Any:

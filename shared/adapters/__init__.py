@@ -48,12 +48,16 @@ def build_adapters(settings: Settings) -> tuple[TwilioAdapter, GenesysAdapter]:
     """Both adapters from settings: SDK clients, one retry policy, the Genesys budget."""
     from shared.adapters.genesys import GenesysAdapter
     from shared.adapters.twilio import TwilioAdapter
-    from shared.vendor_clients import genesys_api_client, twilio_client
+    from shared.vendor_clients import genesys_api_client, genesys_token_refresher, twilio_client
 
     retry = RetryPolicy.from_settings(settings)
     twilio = TwilioAdapter(twilio_client(settings), retry)
+    api_client = genesys_api_client(settings)
     genesys = GenesysAdapter(
-        genesys_api_client(settings), retry, RequestBudget.from_settings(settings)
+        api_client,
+        retry,
+        RequestBudget.from_settings(settings),
+        reauthenticate=genesys_token_refresher(settings, api_client),
     )
     return twilio, genesys
 

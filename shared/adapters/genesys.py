@@ -51,12 +51,14 @@ class GenesysAdapter:
         retry: RetryPolicy,
         budget: RequestBudget | None = None,
         page_size: int = MAX_PAGE_SIZE,
+        reauthenticate: Callable[[], object] | None = None,
     ) -> None:
         self._edge = genesys.TelephonyProvidersEdgeApi(api_client)
         self._architect = genesys.ArchitectApi(api_client)
         self._retry = retry
         self._budget = budget or RequestBudget(0)
         self._page_size = page_size
+        self._reauthenticate = reauthenticate
         # DID pools this adapter has seen (listed or created), so creating one twice is
         # answered from memory (verified by one GET) instead of a second POST.
         self._pools: dict[str, DidPool] = {}
@@ -64,7 +66,17 @@ class GenesysAdapter:
 
     # ------------------------------------------------------------------ plumbing
     def _call(self, operation: str, fn: Callable[[], T]) -> T:
-        return self._retry.call(VENDOR, operation, fn, before_attempt=self._budget.acquire)
+        try:
+            return self._retry.call(VENDOR, operation, fn, before_attempt=self._budget.acquire)
+        except TerminalVendorError as error:
+            # Client-credentials tokens expire (24 h by default) under long-running workers.
+            # A request refused with 401 was not carried out, so it is safe to send again
+            # once, with a fresh token.
+            if error.status != 401 or self._reauthenticate is None:
+                raise
+            log.info("%s: token refused during %s; fetching a new one", VENDOR, operation)
+            self._reauthenticate()
+            return self._retry.call(VENDOR, operation, fn, before_attempt=self._budget.acquire)
 
     def _all(self, operation: str, fetch: Callable[[int], Any]) -> list[Any]:
         """Every entity of a paged list; fails if the pages do not add up to `total`."""

@@ -8,6 +8,7 @@ from typing import Any
 
 import PureCloudPlatformClientV2 as genesys_sdk
 import pytest
+import requests
 
 from sandbox.core import FaultConfig
 from sandbox.genesys import GenesysEmulator
@@ -17,9 +18,12 @@ from shared.adapters import (
     OwnershipError,
     RetriesExhausted,
     RetryPolicy,
+    TerminalVendorError,
     TwilioAdapter,
 )
 from shared.model import Ivr
+from shared.settings import Settings
+from shared.vendor_clients import genesys_api_client, genesys_token_refresher
 from tests.integration.conftest import MAX_ATTEMPTS, genesys_adapter
 
 ARCHITECT = "/api/v2/architect/ivrs"
@@ -262,3 +266,35 @@ def test_genesys_sdk_model_is_what_the_adapter_sends() -> None:
     body = new_did_pool_body("+13125550101", "PURE_CLOUD")
     assert isinstance(body, genesys_sdk.DIDPool)
     assert body.comments == OWNERSHIP_MARKER
+
+
+def test_an_expired_genesys_token_is_renewed_once_and_the_call_goes_through(
+    genesys_emu: GenesysEmulator,
+) -> None:
+    client = genesys_emu.scenario.oauth_clients[0]
+    settings = Settings(
+        genesyscloud_oauthclient_id=client.client_id,
+        genesyscloud_oauthclient_secret=client.client_secret,
+        genesyscloud_api_host=genesys_emu.base_url,
+    )
+    api_client = genesys_api_client(settings)
+    adapter = GenesysAdapter(
+        api_client, RetryPolicy(), reauthenticate=genesys_token_refresher(settings, api_client)
+    )
+    requests.post(f"{genesys_emu.base_url}/__admin/tokens/expire", timeout=5)
+    genesys_emu.log.clear()
+    assert [i.name for i in adapter.list_ivrs()] == ["Main IVR", "Support IVR"]
+    statuses = [(e.endpoint, e.status) for e in genesys_emu.log.entries()]
+    assert statuses == [
+        ("GET /api/v2/architect/ivrs", 401),
+        ("POST /oauth/token", 200),
+        ("GET /api/v2/architect/ivrs", 200),
+    ]
+
+
+def test_without_a_way_to_renew_an_expired_token_is_a_terminal_error(
+    genesys: GenesysAdapter, genesys_emu: GenesysEmulator
+) -> None:
+    requests.post(f"{genesys_emu.base_url}/__admin/tokens/expire", timeout=5)
+    with pytest.raises(TerminalVendorError, match="HTTP 401"):
+        genesys.list_ivrs()

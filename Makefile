@@ -3,8 +3,12 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# checkov pins many packages, so it lives in its own virtualenv, never in .venv.
+CHECKOV_VERSION := 3.3.30
+CHECKOV_VENV    := .venv-checkov
+CHECKOV_STAMP   := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 
-.PHONY: demo test lint typecheck unit format serve bench clean
+.PHONY: demo test lint typecheck unit infra-check format serve bench clean
 
 $(STAMP): pyproject.toml requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,8 +21,8 @@ $(STAMP): pyproject.toml requirements.txt
 demo: $(STAMP)
 	$(BIN)/python -m sandbox.demo
 
-## test: ruff, mypy and the whole pytest suite
-test: lint typecheck unit
+## test: ruff, mypy, checkov on infra/ and the whole pytest suite (Bicep parse tests included)
+test: lint typecheck infra-check unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -29,6 +33,16 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest
+
+$(CHECKOV_STAMP):
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov==$(CHECKOV_VERSION)'
+	@touch $(CHECKOV_STAMP)
+
+## infra-check: checkov scans infra/ offline; every skip is an inline `checkov:skip=ID:reason`
+infra-check: $(CHECKOV_STAMP)
+	$(CHECKOV_VENV)/bin/checkov --directory infra --skip-download --compact --quiet
 
 ## serve: run the sandbox in the foreground (prints its settings as one JSON line)
 serve: $(STAMP)
@@ -43,4 +57,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info
+	rm -rf $(VENV) $(CHECKOV_VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

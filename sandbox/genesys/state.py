@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sandbox.genesys.bodies import DidPoolBody, IvrBody, OutboundRouteBody, Ref, TrunkBaseBody
 from sandbox.genesys.errors import bad_request, not_found, stale_version
@@ -109,6 +109,17 @@ class Did:
     owner_id: str
     owner_name: str
     owner_type: str = "IVR_CONFIG"
+
+
+E = TypeVar("E")
+
+
+def _found(entities: dict[str, E], entity_id: str, kind: str) -> E:
+    """The entity with this id, or Genesys' 404 naming the kind."""
+    found = entities.get(entity_id)
+    if found is None:
+        raise not_found(kind, entity_id)
+    return found
 
 
 def _utcnow() -> datetime:
@@ -258,10 +269,7 @@ class GenesysState:
 
     # ------------------------------------------------------------------ DID pools
     def get_pool(self, pool_id: str) -> DidPool:
-        pool = self.pools.get(pool_id)
-        if pool is None:
-            raise not_found("DID pool", pool_id)
-        return pool
+        return _found(self.pools, pool_id, "DID pool")
 
     def pool_of(self, number: str) -> DidPool | None:
         owner = self._pool_ranges.owner_of(number)
@@ -374,10 +382,7 @@ class GenesysState:
 
     # ------------------------------------------------------------------ IVR configurations
     def get_ivr(self, ivr_id: str) -> Ivr:
-        ivr = self.ivrs.get(ivr_id)
-        if ivr is None:
-            raise not_found("IVR config", ivr_id)
-        return ivr
+        return _found(self.ivrs, ivr_id, "IVR config")
 
     def _resolve_ref(self, ref: Ref | None, kind: str, names: dict[str, str]) -> str | None:
         """Flows and schedule groups are referenced by id; remember names we are told."""
@@ -471,10 +476,7 @@ class GenesysState:
 
     # ------------------------------------------------------------------ trunk base settings
     def get_trunk_base(self, base_id: str) -> TrunkBase:
-        base = self.trunk_bases.get(base_id)
-        if base is None:
-            raise not_found("Trunk base settings", base_id)
-        return base
+        return _found(self.trunk_bases, base_id, "Trunk base settings")
 
     def _check_base_name(self, name: str, base_id: str | None) -> None:
         for other in self.trunk_bases.values():
@@ -549,10 +551,7 @@ class GenesysState:
 
     # ------------------------------------------------------------------ trunks
     def get_trunk(self, trunk_id: str) -> Trunk:
-        trunk = self.trunks.get(trunk_id)
-        if trunk is None:
-            raise not_found("Trunk", trunk_id)
-        return trunk
+        return _found(self.trunks, trunk_id, "Trunk")
 
     def find_trunk(self, id_or_name: str) -> Trunk:
         """Admin lookup by id, trunk name or trunk base name."""
@@ -590,16 +589,10 @@ class GenesysState:
 
     # ------------------------------------------------------------------ sites, outbound routes
     def get_site(self, site_id: str) -> Site:
-        site = self.sites.get(site_id)
-        if site is None:
-            raise not_found("Site", site_id)
-        return site
+        return _found(self.sites, site_id, "Site")
 
     def get_route(self, site_id: str, route_id: str) -> OutboundRoute:
-        route = self.get_site(site_id).outbound_routes.get(route_id)
-        if route is None:
-            raise not_found("Outbound route", route_id)
-        return route
+        return _found(self.get_site(site_id).outbound_routes, route_id, "Outbound route")
 
     def _apply_route(self, site: Site, route: OutboundRoute, body: OutboundRouteBody) -> None:
         for other in site.outbound_routes.values():

@@ -345,11 +345,27 @@ class TwilioRoutes:
             fields["disaster_recovery_method"] = "POST"  # the enum is never null on the wire
         return fields
 
+    @staticmethod
+    def _v1_list(
+        request: Request,
+        key: str,
+        items: list[Any],
+        render_item: Callable[[Any], dict[str, Any]],
+        url: str,
+    ) -> Response:
+        """One page of a Trunking v1 collection in Twilio's v1 envelope."""
+        page = paginate(items, request.query)
+        records = [render_item(item) for item in page.items]
+        return Response(200, v1_envelope(key, records, page, url))
+
     def list_trunks(self, request: Request) -> Response:
-        page = paginate(self.state.ordered(self.state.trunks), request.query)
-        records = [render.trunk(t, self.state.account_sid) for t in page.items]
-        url_ = render.TRUNKING_HOST + TRUNKS
-        return Response(200, v1_envelope("trunks", records, page, url_))
+        return self._v1_list(
+            request,
+            "trunks",
+            self.state.ordered(self.state.trunks),
+            lambda t: render.trunk(t, self.state.account_sid),
+            render.TRUNKING_HOST + TRUNKS,
+        )
 
     def create_trunk(self, request: Request) -> Response:
         trunk = self.state.create_trunk(self._trunk_fields(request.form()))
@@ -370,10 +386,13 @@ class TwilioRoutes:
     # ------------------------------------------------------------------ OriginationUrls
     def list_origination_urls(self, request: Request) -> Response:
         trunk = self._trunk(request)
-        page = paginate(self.state.ordered(trunk.origination_urls), request.query)
-        records = [render.origination_url(o, self.state.account_sid) for o in page.items]
-        url_ = render.trunk_url(trunk.sid) + "/OriginationUrls"
-        return Response(200, v1_envelope("origination_urls", records, page, url_))
+        return self._v1_list(
+            request,
+            "origination_urls",
+            self.state.ordered(trunk.origination_urls),
+            lambda o: render.origination_url(o, self.state.account_sid),
+            render.trunk_url(trunk.sid) + "/OriginationUrls",
+        )
 
     def create_origination_url(self, request: Request) -> Response:
         trunk = self._trunk(request)
@@ -425,10 +444,13 @@ class TwilioRoutes:
     # ------------------------------------------------------------------ Trunk PhoneNumbers
     def list_trunk_numbers(self, request: Request) -> Response:
         trunk = self._trunk(request)
-        page = paginate(self.state.numbers_on(trunk.sid), request.query)
-        records = [render.trunk_phone_number(n, self.state.account_sid) for n in page.items]
-        url_ = render.trunk_url(trunk.sid) + "/PhoneNumbers"
-        return Response(200, v1_envelope("phone_numbers", records, page, url_))
+        return self._v1_list(
+            request,
+            "phone_numbers",
+            self.state.numbers_on(trunk.sid),
+            lambda n: render.trunk_phone_number(n, self.state.account_sid),
+            render.trunk_url(trunk.sid) + "/PhoneNumbers",
+        )
 
     def add_trunk_number(self, request: Request) -> Response:
         trunk = self._trunk(request)
@@ -471,14 +493,15 @@ class TwilioRoutes:
             lists: dict[str, SipList] = getattr(self.state, key)
             links = getattr(trunk, key)
             if action == "list":
-                ordered = self.state.ordered(links)
-                page = paginate(ordered, request.query)
-                records = [
-                    render.trunk_list_link(link, lists[link.list_sid], trunk.sid, account_sid, kind)
-                    for link in page.items
-                ]
-                url_ = f"{render.trunk_url(trunk.sid)}/{kind}"
-                return Response(200, v1_envelope(key, records, page, url_))
+                return self._v1_list(
+                    request,
+                    key,
+                    self.state.ordered(links),
+                    lambda link: render.trunk_list_link(
+                        link, lists[link.list_sid], trunk.sid, account_sid, kind
+                    ),
+                    f"{render.trunk_url(trunk.sid)}/{kind}",
+                )
             if action == "create":
                 list_sid = _present(sid(request.form(), param, prefix), param)
                 if list_sid not in lists:

@@ -2,7 +2,12 @@
 
 import azure.functions as func
 
+from functions.events import bp as events_bp
+from functions.numbers import bp as numbers_bp
 from functions.status import bp as status_bp
+from functions.timers import bp as timers_bp
+from functions.worker import bp as worker_bp
 
 app = func.FunctionApp()
-app.register_functions(status_bp)
+for blueprint in (status_bp, numbers_bp, events_bp, worker_bp, timers_bp):
+    app.register_functions(blueprint)

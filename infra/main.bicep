@@ -84,6 +84,10 @@ param operatorPrincipalId string = ''
 ])
 param operatorPrincipalType string = 'User'
 
+@secure()
+@description('API key(s) the Genesys event bridge sends in X-API-Key, comma-separated (two while rolling); empty keeps the current secret.')
+param genesysEventApiKeys string = ''
+
 @description('Name of the Service Bus command queue.')
 param commandQueueName string = 'commands'
 
@@ -161,6 +165,7 @@ module keyVault 'modules/keyvault.bicep' = {
     operatorPrincipalType: operatorPrincipalType
     twilioAuthToken: twilioAuthToken
     genesysOAuthClientSecret: genesysOAuthClientSecret
+    genesysEventApiKeys: genesysEventApiKeys
   }
 }
 
@@ -188,6 +193,9 @@ module functionApp 'modules/function-app.bicep' = {
     retryMaxAttempts: retryMaxAttempts
     retryMaxWaitSeconds: retryMaxWaitSeconds
     genesysRequestsPerMinute: genesysRequestsPerMinute
+    genesysEventApiKeysSecretUri: keyVault.outputs.genesysEventApiKeysSecretUri
+    serviceBusNamespace: serviceBus.outputs.fullyQualifiedNamespace
+    commandQueueName: serviceBus.outputs.queueName
     maximumInstanceCount: maximumInstanceCount
   }
   // The host must find its data roles in place on first start (they live in these modules).

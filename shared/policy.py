@@ -164,6 +164,13 @@ class ChangeGuard(_Strict):
     min_owned: int = Field(10, ge=0, description="The guard applies once this many are owned.")
 
 
+class Timers(_Strict):
+    """Switches for the scheduled functions (an operator pauses one here, not in Azure)."""
+
+    reconcile: bool = Field(True, description="Run the scheduled reconcile.")
+    health_check: bool = Field(True, description="Run the scheduled trunk health check.")
+
+
 class RoutingPolicy(_Strict):
     """The whole desired state (`BYOC_POLICY_PATH`)."""
 
@@ -171,6 +178,7 @@ class RoutingPolicy(_Strict):
     mode: SyncMode = SyncMode.SYNC
     max_deletions: int = Field(10, ge=0, description="A plan deleting more is refused.")
     change_guard: ChangeGuard = Field(default_factory=lambda: ChangeGuard.model_validate({}))
+    timers: Timers = Field(default_factory=lambda: Timers.model_validate({}))
     trunk_groups: list[TrunkGroup] = Field(min_length=1)
     routes: list[Route] = Field(min_length=1)
 

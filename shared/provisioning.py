@@ -97,8 +97,13 @@ def purchase_number(
     *,
     progress: Callable[[Outcome], None] | None = None,
     dry_run: bool = False,
+    resume: bool = False,
 ) -> FlowResult:
-    """Buy and provision; with `dry_run`, check everything and say what would happen."""
+    """Buy and provision; with `dry_run`, check everything and say what would happen.
+
+    `resume` is for a redelivered command: an exact number already on the account for this
+    route counts as bought (the earlier delivery bought it, then failed later), so the run
+    carries on with the steps after the purchase instead of failing or buying twice."""
     route = _route(policy, request.route)
     group = policy.trunk_group(route.trunk_group)
     trunk = next((t for t in twilio.list_trunks() if t.friendly_name == group.twilio_trunk), None)
@@ -128,8 +133,17 @@ def purchase_number(
             ],
             ok=True,
         )
-    bought = twilio.purchase(number, friendly_name)
-    log.info("bought %s (%s) for route %s", bought.phone_number, bought.sid, route.name)
+    owned = twilio.find_number(number) if resume else None
+    if owned is not None:
+        if policy.route_for(owned.phone_number, owned.friendly_name) != route:
+            raise ProvisioningError(
+                f"{number} is already on the account but not for route {route.name!r}"
+            )
+        bought = owned
+        log.info("resuming: %s (%s) is already bought", bought.phone_number, bought.sid)
+    else:
+        bought = twilio.purchase(number, friendly_name)
+        log.info("bought %s (%s) for route %s", bought.phone_number, bought.sid, route.name)
     changes: tuple[Change, ...] = (
         AttachNumberToTrunk(
             phone_number=bought.phone_number,
@@ -163,6 +177,34 @@ def release_number(
     progress: Callable[[Outcome], None] | None = None,
 ) -> FlowResult:
     """Release a number byoc-sync owns; refuse (NotOwnedError) before changing anything else."""
+    number, holders = _release_targets(policy, twilio, genesys, phone_number)
+    changes: list[Change] = [
+        RemoveDnis(ivr_id=ivr.id, ivr_name=ivr.name, numbers=(entry,), reason="release")
+        for ivr, entry in holders
+    ]
+    changes += [
+        DeleteDidPool(pool_id=pool.id, phone_number=phone_number, reason="release")
+        for pool in genesys.list_did_pools()
+        if pool.owned and pool.start == pool.end == phone_number
+    ]
+    report = _run(tuple(changes), twilio, genesys, progress)
+    lines = _summary(report)
+    if report.failed or report.skipped:
+        return FlowResult(phone_number=phone_number, number_sid=number.sid, report=lines, ok=False)
+    lines += _release_on_twilio(twilio, number)
+    return FlowResult(phone_number=phone_number, number_sid=number.sid, report=lines, ok=True)
+
+
+def release_preflight(
+    policy: RoutingPolicy, twilio: TwilioAdapter, genesys: GenesysAdapter, phone_number: str
+) -> TwilioNumber:
+    """Check a release may go ahead (ProvisioningError / NotOwnedError say why not)."""
+    return _release_targets(policy, twilio, genesys, phone_number)[0]
+
+
+def _release_targets(
+    policy: RoutingPolicy, twilio: TwilioAdapter, genesys: GenesysAdapter, phone_number: str
+) -> tuple[TwilioNumber, list[tuple[Ivr, str]]]:
     number = twilio.find_number(phone_number)
     if number is None:
         raise ProvisioningError(f"{phone_number} is not a number on the Twilio account")
@@ -184,21 +226,7 @@ def release_number(
             f"{phone_number} is on IVR {', '.join(map(repr, foreign))}, which no route manages; "
             "remove it there first"
         )
-    changes: list[Change] = [
-        RemoveDnis(ivr_id=ivr.id, ivr_name=ivr.name, numbers=(entry,), reason="release")
-        for ivr, entry in holders
-    ]
-    changes += [
-        DeleteDidPool(pool_id=pool.id, phone_number=phone_number, reason="release")
-        for pool in genesys.list_did_pools()
-        if pool.owned and pool.start == pool.end == phone_number
-    ]
-    report = _run(tuple(changes), twilio, genesys, progress)
-    lines = _summary(report)
-    if report.failed or report.skipped:
-        return FlowResult(phone_number=phone_number, number_sid=number.sid, report=lines, ok=False)
-    lines += _release_on_twilio(twilio, number)
-    return FlowResult(phone_number=phone_number, number_sid=number.sid, report=lines, ok=True)
+    return number, holders
 
 
 def _release_on_twilio(twilio: TwilioAdapter, number: TwilioNumber) -> list[str]:

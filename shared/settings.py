@@ -81,6 +81,26 @@ class Settings(BaseSettings):
     byoc_genesys_requests_per_minute: int = Field(
         300, ge=0, description="Client-side Genesys request budget per minute; 0 = off."
     )
+    byoc_command_queue: str = Field(
+        "commands",
+        min_length=1,
+        description="Service Bus queue (sessions on) the functions send commands to and the "
+        "worker reads. Its connection is the Functions connection `ServiceBusConnection`.",
+    )
+    byoc_genesys_event_api_keys: SecretStr | None = Field(
+        None,
+        description="API key(s) Genesys events must carry in `X-API-Key`; comma-separated so "
+        "two can be active while rolling. Unset: the Genesys events endpoint refuses all.",
+    )
+    byoc_health_check_schedule: str = Field(
+        "0 */1 * * * *",
+        description="NCRONTAB schedule of the trunk health-check timer (read by the Functions "
+        "host as %BYOC_HEALTH_CHECK_SCHEDULE%).",
+    )
+    byoc_reconcile_schedule: str = Field(
+        "0 */15 * * * *",
+        description="NCRONTAB schedule of the reconcile timer (%BYOC_RECONCILE_SCHEDULE%).",
+    )
 
     @field_validator("genesyscloud_region")
     @classmethod
@@ -95,6 +115,13 @@ class Settings(BaseSettings):
         return (
             self.genesyscloud_api_host or GENESYS_REGION_HOSTS[self.genesyscloud_region]
         ).rstrip("/")
+
+    def genesys_event_api_keys(self) -> list[SecretStr]:
+        """The active keys, in rotation order (new key first is the convention)."""
+        if self.byoc_genesys_event_api_keys is None:
+            return []
+        raw = self.byoc_genesys_event_api_keys.get_secret_value()
+        return [SecretStr(key.strip()) for key in raw.split(",") if key.strip()]
 
     def require(self, *names: str) -> None:
         """Fail with the variable names an operation needs but does not have."""

@@ -70,6 +70,21 @@ param retryMaxWaitSeconds string
 @description('Client-side Genesys Cloud request budget per minute; 0 turns it off.')
 param genesysRequestsPerMinute string
 
+@description('Key Vault secret URI of the Genesys events API key(s).')
+param genesysEventApiKeysSecretUri string
+
+@description('Fully qualified Service Bus namespace (<name>.servicebus.windows.net) of the command queue.')
+param serviceBusNamespace string
+
+@description('Name of the Service Bus command queue.')
+param commandQueueName string
+
+@description('NCRONTAB schedule of the trunk health-check timer.')
+param healthCheckSchedule string = '0 */1 * * * *'
+
+@description('NCRONTAB schedule of the reconcile timer.')
+param reconcileSchedule string = '0 */15 * * * *'
+
 @description('Most instances the app scales out to.')
 @minValue(1)
 @maxValue(1000)
@@ -177,6 +192,20 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           name: 'AZURE_CLIENT_ID'
           value: identityClientId
         }
+        // --- Platform: the Service Bus connection `ServiceBusConnection` the worker trigger and
+        // the command sender share, identity-based (local auth is off on the namespace).
+        {
+          name: 'ServiceBusConnection__fullyQualifiedNamespace'
+          value: serviceBusNamespace
+        }
+        {
+          name: 'ServiceBusConnection__credential'
+          value: 'managedidentity'
+        }
+        {
+          name: 'ServiceBusConnection__clientId'
+          value: identityClientId
+        }
         // --- Product settings (shared/settings.py). Secrets are Key Vault references.
         {
           name: 'TWILIO_ACCOUNT_SID'
@@ -227,6 +256,22 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'BYOC_GENESYS_REQUESTS_PER_MINUTE'
           value: genesysRequestsPerMinute
+        }
+        {
+          name: 'BYOC_COMMAND_QUEUE'
+          value: commandQueueName
+        }
+        {
+          name: 'BYOC_GENESYS_EVENT_API_KEYS'
+          value: '@Microsoft.KeyVault(SecretUri=${genesysEventApiKeysSecretUri})'
+        }
+        {
+          name: 'BYOC_HEALTH_CHECK_SCHEDULE'
+          value: healthCheckSchedule
+        }
+        {
+          name: 'BYOC_RECONCILE_SCHEDULE'
+          value: reconcileSchedule
         }
       ]
     }

@@ -36,6 +36,12 @@ PLATFORM_KEYS = frozenset(
         # is off) and Entra authentication with the app's identity.
         "APPLICATIONINSIGHTS_CONNECTION_STRING",
         "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+        # The Service Bus connection named `ServiceBusConnection` (worker trigger and command
+        # sender): identity-based in Azure, a connection string locally (the sandbox broker).
+        "ServiceBusConnection__fullyQualifiedNamespace",
+        "ServiceBusConnection__credential",
+        "ServiceBusConnection__clientId",
+        "ServiceBusConnection",
         # azure-identity: the user-assigned identity DefaultAzureCredential signs in as.
         "AZURE_CLIENT_ID",
     }

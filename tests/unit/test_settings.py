@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from shared.settings import MissingSettingError, Settings, get_settings
 from tests.conftest import REPO_ROOT
 
-RUNTIME_KEYS = {"FUNCTIONS_WORKER_RUNTIME", "AzureWebJobsStorage"}
+RUNTIME_KEYS = {"FUNCTIONS_WORKER_RUNTIME", "AzureWebJobsStorage", "ServiceBusConnection"}
 
 
 def setting_names() -> set[str]:

@@ -1,0 +1,86 @@
+"""Vendor events in: `POST /api/twilio/events` and `POST /api/genesys/events` (anonymous).
+
+Neither vendor can present a function key, so each request proves itself instead: Twilio's
+by `X-Twilio-Signature` (HMAC with the account's auth token, verified by the Twilio SDK),
+Genesys's by a shared API key in `X-API-Key` (two accepted while rolling). Verification comes
+first; nothing is parsed, let alone queued, for a request that fails it. Events become
+commands with deterministic ids (Twilio's event id or `I-Twilio-Idempotency-Token`,
+EventBridge's event id or the notification's `CorrelationId`), so a vendor's redelivery is
+dropped by Service Bus duplicate detection instead of running twice.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import azure.functions as func
+
+from functions._http import HttpProblemError, body_bytes, json_response, run_http
+from shared.bus import command_publisher
+from shared.commands import envelope
+from shared.events import EventMapping
+from shared.events.genesys_events import GenesysEventError, map_genesys_event, parse_genesys_event
+from shared.events.twilio_events import TwilioEventError, map_twilio_request
+from shared.settings import Settings
+from shared.webhooks import verify_api_key, verify_twilio_request
+
+bp = func.Blueprint()
+log = logging.getLogger(__name__)
+MAX_EVENT_BYTES = 1024 * 1024
+GENESYS_KEY_HEADER = "X-API-Key"
+TWILIO_IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
+
+
+def _queue(mapping: EventMapping, settings: Settings, cid: str) -> func.HttpResponse:
+    queued = [
+        envelope(m.command, correlation_id=cid, idempotency_key=m.idempotency_key)
+        for m in mapping.commands
+    ]
+    command_publisher(settings.byoc_command_queue).publish(queued)
+    for reason in mapping.ignored:
+        log.info("event ignored: %s", reason)
+    return json_response(
+        {
+            "queued": [{"command_id": e.command_id, "type": e.command.type} for e in queued],
+            "ignored": list(mapping.ignored),
+        },
+        202 if queued else 200,
+        cid,
+    )
+
+
+@bp.route(route="twilio/events", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+def twilio_events(req: func.HttpRequest) -> func.HttpResponse:
+    def handle(cid: str) -> func.HttpResponse:
+        settings = Settings()
+        if settings.twilio_auth_token is None:
+            raise HttpProblemError(
+                503, "TWILIO_AUTH_TOKEN is not set: cannot verify Twilio requests"
+            )
+        body = body_bytes(req, MAX_EVENT_BYTES)
+        headers = dict(req.headers.items())
+        verified = verify_twilio_request(req.url, headers, body, settings.twilio_auth_token)
+        try:
+            mapping = map_twilio_request(verified, req.headers.get(TWILIO_IDEMPOTENCY_HEADER))
+        except TwilioEventError as error:
+            raise HttpProblemError(400, str(error)) from error
+        return _queue(mapping, settings, cid)
+
+    return run_http(req, handle)
+
+
+@bp.route(route="genesys/events", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+def genesys_events(req: func.HttpRequest) -> func.HttpResponse:
+    def handle(cid: str) -> func.HttpResponse:
+        settings = Settings()
+        verify_api_key(
+            dict(req.headers.items()), GENESYS_KEY_HEADER, settings.genesys_event_api_keys()
+        )
+        body = body_bytes(req, MAX_EVENT_BYTES)
+        try:
+            notification, event_id = parse_genesys_event(body)
+        except GenesysEventError as error:
+            raise HttpProblemError(400, str(error)) from error
+        return _queue(map_genesys_event(notification, event_id), settings, cid)
+
+    return run_http(req, handle)

@@ -1,0 +1,72 @@
+"""Timers: the trunk health check (default every minute) and the reconcile (every 15 min).
+
+Schedules are app settings (`%BYOC_HEALTH_CHECK_SCHEDULE%`, `%BYOC_RECONCILE_SCHEDULE%`), so
+an operator changes the cadence without a deployment, and the policy's `timers` switches
+pause either one. A timer does not do the work itself: it queues commands (one health
+evaluation per trunk group, one reconcile) with ids derived from the schedule slot, so two
+instances firing for the same slot queue one command, and the work runs in the worker with
+its retries and dead-lettering.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import azure.functions as func
+
+from shared.app_context import app_context
+from shared.bus import command_publisher
+from shared.commands import EvaluateTrunkGroup, ReconcileNumbers, envelope
+from shared.observability import correlation, install_correlation_logging, new_correlation_id
+from shared.policy import load_policy
+from shared.settings import Settings
+
+bp = func.Blueprint()
+log = logging.getLogger(__name__)
+
+
+def _slot() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M")
+
+
+@bp.timer_trigger(arg_name="timer", schedule="%BYOC_HEALTH_CHECK_SCHEDULE%", run_on_startup=False)
+def health_check_timer(timer: func.TimerRequest) -> None:
+    install_correlation_logging()
+    with correlation(new_correlation_id()) as cid:
+        settings = Settings()
+        policy = load_policy(settings.byoc_policy_path)
+        if not policy.timers.health_check:
+            log.info("health check skipped: the policy's timers.health_check is false")
+            return
+        slot = _slot()
+        queued = [
+            envelope(
+                EvaluateTrunkGroup(trunk_group=group.name, reason="scheduled health check"),
+                correlation_id=cid,
+                idempotency_key=f"health:{group.name}:{slot}",
+            )
+            for group in policy.trunk_groups
+        ]
+        command_publisher(settings.byoc_command_queue).publish(queued)
+        log.info(
+            "health check: %d trunk group(s) queued (past due: %s)", len(queued), timer.past_due
+        )
+
+
+@bp.timer_trigger(arg_name="timer", schedule="%BYOC_RECONCILE_SCHEDULE%", run_on_startup=False)
+def reconcile_timer(timer: func.TimerRequest) -> None:
+    install_correlation_logging()
+    with correlation(new_correlation_id()) as cid:
+        context = app_context()
+        policy = context.policy()
+        if not policy.timers.reconcile:
+            log.info("reconcile skipped: the policy's timers.reconcile is false")
+            return
+        queued = envelope(
+            ReconcileNumbers(reason="scheduled reconcile"),
+            correlation_id=cid,
+            idempotency_key=f"reconcile:{_slot()}",
+        )
+        command_publisher(context.settings.byoc_command_queue).publish([queued])
+        log.info("reconcile queued as %s (past due: %s)", queued.command_id, timer.past_due)

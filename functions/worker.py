@@ -1,0 +1,68 @@
+"""The command worker: a Service Bus queue trigger with sessions.
+
+Sessions give one consumer per session id — per number, per trunk group — so two commands
+about one thing never run at once or out of order. The worker does not settle messages
+itself: returning completes the message, raising abandons it, and Service Bus redelivers it
+until the queue's maximum delivery count, then dead-letters it. A body that is not a command
+this version understands is logged with its reason and raised (it will dead-letter); it is
+never silently dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import azure.functions as func
+from pydantic import ValidationError
+
+from shared.app_context import app_context
+from shared.bus import CONNECTION_NAME
+from shared.commands import CommandEnvelope
+from shared.observability import correlation, install_correlation_logging
+from shared.worker import execute
+
+bp = func.Blueprint()
+log = logging.getLogger(__name__)
+
+
+class PoisonMessageError(ValueError):
+    """The message is not a command this worker understands."""
+
+
+@bp.service_bus_queue_trigger(
+    arg_name="message",
+    queue_name="%BYOC_COMMAND_QUEUE%",
+    connection=CONNECTION_NAME,
+    is_sessions_enabled=True,
+)
+def command_worker(message: func.ServiceBusMessage) -> None:
+    install_correlation_logging()
+    with correlation(message.correlation_id or message.message_id or "-"):
+        try:
+            command = CommandEnvelope.from_message_body(message.get_body())
+        except ValidationError as error:
+            reason = f"not a byoc-sync command (schema v1): {error.errors()[0]['msg']}"
+            log.error("message %s refused: %s", message.message_id, reason)
+            raise PoisonMessageError(reason) from error
+        delivery = message.delivery_count or 1
+        log.info(
+            "running %s %s (delivery %d, session %s)",
+            command.command.type,
+            command.command_id,
+            delivery,
+            message.session_id,
+        )
+        try:
+            result = execute(command, app_context(), delivery_count=delivery)
+        except Exception as error:
+            log.warning(
+                "%s %s failed (delivery %d): %s",
+                command.command.type,
+                command.command_id,
+                delivery,
+                error,
+            )
+            raise
+        log.info(
+            "done %s %s: %d step(s)", command.command.type, command.command_id, len(result.lines)
+        )

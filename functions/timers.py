@@ -3,9 +3,9 @@
 Schedules are app settings (`%BYOC_HEALTH_CHECK_SCHEDULE%`, `%BYOC_RECONCILE_SCHEDULE%`), so
 an operator changes the cadence without a deployment, and the policy's `timers` switches
 pause either one. A timer does not do the work itself: it queues commands (one health
-evaluation per trunk group, one reconcile) with ids derived from the schedule slot, so two
-instances firing for the same slot queue one command, and the work runs in the worker with
-its retries and dead-lettering.
+evaluation per trunk group, one reconcile) with ids derived from the firing time, so the same
+firing delivered twice queues one command, and the work runs in the worker with its retries
+and dead-lettering.
 """
 
 from __future__ import annotations
@@ -27,7 +27,10 @@ log = logging.getLogger(__name__)
 
 
 def _slot() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M")
+    """The firing this run belongs to. In Azure a timer runs as a singleton, so the id only has
+    to tell one occurrence from the next (schedules can be as fine as a second) while a
+    duplicate delivery of the same occurrence maps to the same command."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 @bp.timer_trigger(arg_name="timer", schedule="%BYOC_HEALTH_CHECK_SCHEDULE%", run_on_startup=False)

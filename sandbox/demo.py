@@ -1,58 +1,267 @@
-"""`make demo`: start the sandbox as its own process, tour it, reconcile it, stop it.
+"""`make demo`: byoc-sync doing its job, event-driven, on this machine.
 
-It runs the sandbox exactly as an operator would (`byoc-sync sandbox serve`, one JSON
-line of settings on stdout, SIGTERM to stop), walks it through the official SDKs (buying a
-number by hand, as people do in the console), then lets byoc-sync do its job with the
-example policy: `plan`, `apply --yes`, `plan` again (nothing left) and `numbers list`.
+Starts `byoc-sync sandbox serve` as its own process — the Twilio and Genesys emulators, the
+Service Bus broker and the local Functions host running `function_app.py` — then narrates:
+1. buy a number over `POST /api/numbers` and watch it become routable in Genesys;
+2. buy a number by hand in Twilio (as people do in the console) and let the reconcile
+   timer provision it;
+3. take the primary BYOC trunk down in Genesys, send Genesys's trunk event to
+   `POST /api/genesys/events`, and see the worker evaluate the trunk group;
+4. `byoc-sync numbers list`.
+It ends with a one-screen summary and exit 0. Every port is ephemeral and all state lives in
+the served process, so it can run again at once.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import queue
+import re
 import signal
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 
 BIN = Path(sys.executable).parent
 EXAMPLE_POLICY = Path(__file__).resolve().parents[1] / "examples" / "policy.yaml"
+RECONCILE_EVERY = "*/5 * * * * *"  # the demo's reconcile timer: every 5 s instead of 15 min
+console = Console(highlight=False)
+
+
+@dataclass
+class Step:
+    title: str
+    outcome: str
+    seconds: float
+    ok: bool
+
+
+_LOG_LINE = re.compile(r"^\S+ \S+ (?P<level>[A-Z]+) (?P<logger>[\w.]+): +(?P<message>.*)$")
+_QUIET_LOGGERS = ("shared.adapters",)  # per-read chatter; the worker's lines tell the story
+
+
+def _host_line(line: str) -> str | None:
+    """A served-process log line as the narration shows it: logger and message, no timestamp."""
+    found = _LOG_LINE.match(line)
+    if found is None:
+        return None
+    logger = found["logger"]
+    if logger.startswith(_QUIET_LOGGERS):
+        return None
+    text = f"{found['level'][0]} {logger}: {found['message']}"
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+class HostLog:
+    """The served process's log (stderr), echoed dimmed and searchable by the narration."""
+
+    def __init__(self, stream: Any) -> None:
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        self._thread = threading.Thread(target=self._pump, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _pump(self, stream: Any) -> None:
+        for line in stream:
+            self.lines.put(line.rstrip("\n"))
+
+    def wait_for(self, predicate: Callable[[str], bool], timeout_s: float) -> str | None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            self.seen.append(line)
+            shown = _host_line(line)
+            if shown:
+                console.print(f"  [dim]host │ {escape(shown)}[/dim]", markup=True, soft_wrap=True)
+            if predicate(line):
+                return line
+        return None
+
+
+class Demo:
+    def __init__(self, settings: dict[str, str], log: HostLog) -> None:
+        self.settings = settings
+        self.log = log
+        self.api = settings["BYOC_FUNCTIONS_URL"] + "/api"
+        self.key = {"x-functions-key": settings["BYOC_FUNCTION_KEY"]}
+        self.steps: list[Step] = []
+
+    def status(self, number: str) -> dict[str, Any] | None:
+        answer = requests.get(f"{self.api}/numbers/{quote(number)}", headers=self.key, timeout=30)
+        return answer.json()["number"] if answer.status_code == 200 else None
+
+    def wait_in_sync(self, number: str, timeout_s: float) -> dict[str, Any] | None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            row = self.status(number)
+            if row and row["status"] == "in sync":
+                return row
+            self.log.wait_for(lambda _: False, 0.5)
+        return None
+
+    def record(self, title: str, started: float, ok: bool, outcome: str) -> None:
+        seconds = time.monotonic() - started
+        self.steps.append(Step(title, outcome, seconds, ok))
+        mark = "[green]✓[/green]" if ok else "[red]✗[/red]"
+        console.print(f"{mark} {outcome} [dim]({seconds:.1f} s)[/dim]")
+
+    def buy_over_the_api(self) -> None:
+        console.rule("1 · Buy a number over POST /api/numbers")
+        started = time.monotonic()
+        answer = requests.post(
+            f"{self.api}/numbers",
+            json={"route": "main", "area_code": "202"},
+            headers=self.key,
+            timeout=30,
+        )
+        body = answer.json()
+        console.print(f"POST /api/numbers → {answer.status_code} {json.dumps(body)[:200]}")
+        if answer.status_code != 202:
+            self.record("buy over the API", started, False, body.get("error", "refused"))
+            return
+        number = body["phone_number"]
+        row = self.wait_in_sync(number, 60)
+        self.record(
+            "buy over the API",
+            started,
+            row is not None,
+            f"{number} bought, on its trunk, in a DID pool and on {', '.join(row['ivrs'])}"
+            if row
+            else f"{number} did not become routable",
+        )
+
+    def buy_by_hand(self) -> None:
+        console.rule("2 · Buy a number by hand in Twilio; the reconcile timer provisions it")
+        from shared.adapters import build_adapters
+        from shared.settings import Settings
+
+        started = time.monotonic()
+        client = {k.lower(): v for k, v in self.settings.items() if not k.startswith("BYOC_")}
+        twilio, _ = build_adapters(Settings.model_validate(client))
+        offer = twilio.search_available(country="US", kind="local", area_code="312", limit=1)[0]
+        bought = twilio.purchase(offer.phone_number, "Console purchase route:support")
+        console.print(
+            f"bought {bought.phone_number} directly in Twilio (no trunk, no Genesys); "
+            f"reconcile timer fires on {RECONCILE_EVERY!r}"
+        )
+        row = self.wait_in_sync(bought.phone_number, 60)
+        self.record(
+            "hand-bought number",
+            started,
+            row is not None,
+            f"{bought.phone_number} provisioned by the reconcile timer onto "
+            f"{', '.join(row['ivrs'])}"
+            if row
+            else f"{bought.phone_number} was not provisioned",
+        )
+
+    def trunk_event(self) -> None:
+        console.rule("3 · The primary BYOC trunk goes down; Genesys's trunk event arrives")
+        started = time.monotonic()
+        genesys = self.settings["GENESYSCLOUD_API_HOST"]
+        trunk = requests.post(
+            f"{genesys}/__admin/trunks/BYOC-Primary-Twilio", json={"connected": False}, timeout=10
+        ).json()
+        trunk_id = trunk.get("id", "BYOC-Primary-Twilio")
+        console.print(f"Genesys trunk BYOC-Primary-Twilio ({trunk_id}) is now disconnected")
+        event = {
+            "version": "0",
+            "id": f"demo-{time.time_ns()}",
+            "detail-type": f"v2.telephony.providers.edges.trunks.{trunk_id}",
+            "source": "aws.partner/genesys.com/cloud/demo",
+            "detail": {
+                "topicName": f"v2.telephony.providers.edges.trunks.{trunk_id}",
+                "version": "2",
+                "eventBody": {"id": trunk_id, "connectedStatus": {"connected": False}},
+                "metadata": {"CorrelationId": f"demo-{time.time_ns()}"},
+            },
+        }
+        answer = requests.post(
+            f"{self.api}/genesys/events",
+            json=event,
+            headers={"X-API-Key": self.settings["BYOC_GENESYS_EVENT_API_KEYS"]},
+            timeout=30,
+        )
+        console.print(f"POST /api/genesys/events (EventBridge envelope) → {answer.status_code}")
+        line = self.log.wait_for(lambda text: "TG-BYOC-Primary-Failover:" in text, 30)
+        verdict = line.split("TG-BYOC-Primary-Failover: ", 1)[1] if line else "no evaluation seen"
+        self.record("trunk event", started, line is not None and "prefer" in verdict, verdict)
+        requests.post(
+            f"{genesys}/__admin/trunks/BYOC-Primary-Twilio", json={"connected": True}, timeout=10
+        )
+
+    def numbers_list(self) -> None:
+        console.rule("4 · byoc-sync numbers list")
+        started = time.monotonic()
+        env = {**os.environ, **self.settings, "BYOC_POLICY_PATH": str(EXAMPLE_POLICY)}
+        result = subprocess.run([str(BIN / "byoc-sync"), "numbers", "list"], env=env)
+        self.record("numbers list", started, result.returncode == 0, "every number shown above")
+
+    def summary(self) -> bool:
+        table = Table(title="byoc-sync demo — summary")
+        table.add_column("step")
+        table.add_column("result")
+        table.add_column("time", justify="right")
+        for step in self.steps:
+            mark = "[green]✓[/green]" if step.ok else "[red]✗[/red]"
+            table.add_row(step.title, f"{mark} {step.outcome}", f"{step.seconds:.1f} s")
+        console.print(table)
+        return all(step.ok for step in self.steps)
 
 
 def main() -> int:
     server = subprocess.Popen(
-        [str(BIN / "byoc-sync"), "sandbox", "serve", "--scenario", "default"],
+        [
+            str(BIN / "byoc-sync"),
+            "sandbox",
+            "serve",
+            "--scenario",
+            "default",
+            "--policy",
+            str(EXAMPLE_POLICY),
+            "--reconcile-schedule",
+            RECONCILE_EVERY,
+        ],
         stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        assert server.stdout is not None
+        assert server.stdout is not None and server.stderr is not None
+        log = HostLog(server.stderr)
         first_line = server.stdout.readline()
         if not first_line:
-            print("sandbox did not start", file=sys.stderr)
+            log.wait_for(lambda _: False, 2)
+            console.print("[red]sandbox did not start[/red]\n" + "\n".join(log.seen))
             return 1
         settings: dict[str, str] = json.loads(first_line)
-        print("sandbox settings (export these to attach any tool):")
+        console.print("sandbox settings (export these to attach any tool):")
         for key, value in settings.items():
-            print(f"  {key}={value}")
-        env = {**os.environ, **settings, "BYOC_POLICY_PATH": str(EXAMPLE_POLICY)}
-        steps: list[tuple[str, list[str], set[int]]] = [
-            ("The sandbox, through the official SDKs", ["sandbox", "tour"], {0}),
-            ("byoc-sync plan — what differs from examples/policy.yaml", ["plan"], {0, 2}),
-            ("byoc-sync apply --yes", ["apply", "--yes"], {0}),
-            ("byoc-sync plan — again: nothing left to do", ["plan"], {0}),
-            ("byoc-sync numbers list", ["numbers", "list"], {0}),
-        ]
-        for title, args, expected in steps:
-            print(f"\n=== {title}", flush=True)
-            step = subprocess.run([str(BIN / "byoc-sync"), *args], env=env)
-            if step.returncode not in expected:
-                print(f"demo step failed: byoc-sync {' '.join(args)} exited {step.returncode}")
-                return 1
-        return 0
+            console.print(f"  {key}={value}", markup=False)
+        demo = Demo(settings, log)
+        demo.buy_over_the_api()
+        demo.buy_by_hand()
+        demo.trunk_event()
+        demo.numbers_list()
+        return 0 if demo.summary() else 1
     finally:
         server.send_signal(signal.SIGTERM)
-        server.wait(timeout=10)
+        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -1,24 +1,55 @@
-"""Runs both emulators together and tells clients how to reach them."""
+"""Runs the sandbox: both emulators, and on request the Service Bus broker and the local
+Functions host running `function_app.py` against them."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from sandbox.genesys import GenesysEmulator
 from sandbox.scenario import Scenario
 from sandbox.twilio import TwilioEmulator
 
+if TYPE_CHECKING:
+    from sandbox.localhost import LocalHost
+    from sandbox.servicebus import AmqpBrokerServer, Broker
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_POLICY = REPO_ROOT / "examples" / "policy.yaml"
+COMMAND_QUEUE = "commands"
+
+
+@dataclass
+class HostOptions:
+    """How the local host runs: which policy, how often timers fire, how often to redeliver."""
+
+    policy_path: Path = DEFAULT_POLICY
+    health_check_schedule: str = "0 */1 * * * *"
+    reconcile_schedule: str = "0 */15 * * * *"
+    port: int = 0
+    max_delivery_count: int = 10
+    run_timers: bool = True
+    extra_settings: dict[str, str] = field(default_factory=dict)
+
 
 @dataclass
 class Sandbox:
-    """The Twilio and Genesys emulators of one scenario, started on loopback ports."""
+    """The Twilio and Genesys emulators of one scenario, started on loopback ports; with
+    `host`, also the Service Bus broker (AMQP on loopback) and the local Functions host."""
 
     scenario: Scenario
     twilio_port: int = 0
     genesys_port: int = 0
+    host: HostOptions | None = None
     twilio: TwilioEmulator = field(init=False)
     genesys: GenesysEmulator = field(init=False)
+    broker: Broker | None = field(init=False, default=None)
+    amqp: AmqpBrokerServer | None = field(init=False, default=None)
+    functions: LocalHost | None = field(init=False, default=None)
+    genesys_event_key: str = field(init=False, default_factory=lambda: secrets.token_urlsafe(24))
 
     def __post_init__(self) -> None:
         self.twilio = TwilioEmulator(self.scenario.twilio)
@@ -28,12 +59,39 @@ class Sandbox:
         self.twilio.start(port=self.twilio_port)
         try:
             self.genesys.start(port=self.genesys_port)
+            if self.host is not None:
+                self._start_host(self.host)
         except Exception:
-            self.twilio.stop()
+            self.stop()
             raise
         return self
 
+    def _start_host(self, options: HostOptions) -> None:
+        import function_app
+        from sandbox.localhost import LocalHost
+        from sandbox.servicebus import AmqpBrokerServer, Broker
+
+        self.broker = Broker()
+        self.amqp = AmqpBrokerServer(self.broker).start()
+        self.functions = LocalHost(
+            function_app.app,
+            broker=self.broker,
+            settings=self.host_settings(),
+            port=options.port,
+            max_delivery_count=options.max_delivery_count,
+            run_timers=options.run_timers,
+        ).start()
+
     def stop(self) -> None:
+        if self.functions is not None:
+            self.functions.stop()
+            self.functions = None
+        if self.amqp is not None:
+            self.amqp.stop()
+            self.amqp = None
+        if self.broker is not None:
+            self.broker.close()
+            self.broker = None
         self.genesys.stop()
         self.twilio.stop()
 
@@ -59,4 +117,27 @@ class Sandbox:
             "GENESYSCLOUD_API_HOST": self.genesys.base_url,
             "GENESYSCLOUD_OAUTHCLIENT_ID": client.client_id,
             "GENESYSCLOUD_OAUTHCLIENT_SECRET": client.client_secret,
+        }
+
+    def host_settings(self) -> dict[str, str]:
+        """The local host's app settings: what `local.settings.json` holds for Core Tools."""
+        assert self.host is not None and self.amqp is not None
+        return {
+            **self.client_settings(),
+            "ServiceBusConnection": self.amqp.connection_string,
+            "BYOC_COMMAND_QUEUE": COMMAND_QUEUE,
+            "BYOC_POLICY_PATH": str(self.host.policy_path),
+            "BYOC_GENESYS_EVENT_API_KEYS": self.genesys_event_key,
+            "BYOC_HEALTH_CHECK_SCHEDULE": self.host.health_check_schedule,
+            "BYOC_RECONCILE_SCHEDULE": self.host.reconcile_schedule,
+            **self.host.extra_settings,
+        }
+
+    def host_endpoints(self) -> dict[str, str]:
+        """Where the local host listens and the key its functions accept."""
+        assert self.functions is not None, "the sandbox runs without the local host"
+        return {
+            "BYOC_FUNCTIONS_URL": self.functions.base_url,
+            "BYOC_FUNCTION_KEY": self.functions.function_key,
+            "BYOC_GENESYS_EVENT_API_KEYS": self.genesys_event_key,
         }

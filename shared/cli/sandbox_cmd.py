@@ -6,6 +6,7 @@ import json
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -23,13 +24,32 @@ def serve(
     scenario: Annotated[
         str, typer.Option(help="Scenario YAML file, or a bundled scenario name.")
     ] = "default",
+    host: Annotated[
+        bool,
+        typer.Option(
+            "--host/--no-host",
+            help="Also run the Service Bus broker and the local Functions host (function_app.py).",
+        ),
+    ] = True,
+    host_port: Annotated[int, typer.Option(help="Local Functions host port; 0 = any free.")] = 0,
+    policy: Annotated[
+        Path | None, typer.Option(help="Policy the functions use (default: examples/policy.yaml).")
+    ] = None,
+    reconcile_schedule: Annotated[
+        str, typer.Option(help="NCRONTAB schedule of the reconcile timer.")
+    ] = "0 */15 * * * *",
+    health_check_schedule: Annotated[
+        str, typer.Option(help="NCRONTAB schedule of the health-check timer.")
+    ] = "0 */1 * * * *",
 ) -> None:
-    """Serve both emulators in the foreground until Ctrl-C or SIGTERM.
+    """Serve the emulators (and the local Functions host) until Ctrl-C or SIGTERM.
 
     Once ready, prints ONE JSON line on stdout whose keys are the settings a client needs
-    (TWILIO_API_BASE_URL, TWILIO_ACCOUNT_SID, …); export them to attach any tool.
+    (TWILIO_API_BASE_URL, TWILIO_ACCOUNT_SID, …; with the host also BYOC_FUNCTIONS_URL,
+    BYOC_FUNCTION_KEY and BYOC_GENESYS_EVENT_API_KEYS); export them to attach any tool.
+    Function logs go to stderr.
     """
-    from sandbox.runner import Sandbox
+    from sandbox.runner import DEFAULT_POLICY, HostOptions, Sandbox
     from sandbox.scenario import load_scenario
     from shared.yaml_source import SourceError
 
@@ -41,24 +61,55 @@ def serve(
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    sandbox = Sandbox(loaded, twilio_port=twilio_port, genesys_port=genesys_port)
+    options = (
+        HostOptions(
+            policy_path=(policy or DEFAULT_POLICY).resolve(),
+            port=host_port,
+            reconcile_schedule=reconcile_schedule,
+            health_check_schedule=health_check_schedule,
+        )
+        if host
+        else None
+    )
+    if host:
+        _log_functions_to_stderr()
+    sandbox = Sandbox(loaded, twilio_port=twilio_port, genesys_port=genesys_port, host=options)
     try:
         sandbox.start()
     except OSError as error:
         typer.echo(f"error: cannot listen: {error}", err=True)
         raise typer.Exit(1) from error
+    except Exception as error:  # an app the local host cannot index or configure
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
     try:
-        typer.echo(json.dumps(sandbox.client_settings()))
+        printed = sandbox.client_settings()
+        if host:
+            printed |= sandbox.host_endpoints()
+        typer.echo(json.dumps(printed))
         sys.stdout.flush()
+        where = f"Twilio {sandbox.twilio.base_url}, Genesys {sandbox.genesys.base_url}"
+        if sandbox.functions is not None:
+            where += f", functions {sandbox.functions.base_url}/api"
         typer.echo(
-            f"sandbox ready — Twilio {sandbox.twilio.base_url}, Genesys {sandbox.genesys.base_url}"
-            f" (admin API under /__admin/). Ctrl-C to stop.",
-            err=True,
+            f"sandbox ready — {where} (admin API under /__admin/). Ctrl-C to stop.", err=True
         )
         stop.wait()
     finally:
         sandbox.stop()
         typer.echo("sandbox stopped", err=True)
+
+
+def _log_functions_to_stderr() -> None:
+    import logging
+
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("azure", "urllib3", "twilio", "PureCloudPlatformClientV2", "sandbox.core"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 @app.command("tour")

@@ -25,6 +25,7 @@ CLIENT_SETTINGS = {
     "GENESYSCLOUD_OAUTHCLIENT_ID",
     "GENESYSCLOUD_OAUTHCLIENT_SECRET",
 }
+HOST_ENDPOINTS = {"BYOC_FUNCTIONS_URL", "BYOC_FUNCTION_KEY", "BYOC_GENESYS_EVENT_API_KEYS"}
 
 
 @pytest.fixture
@@ -50,13 +51,28 @@ def test_serve_prints_exactly_the_client_settings_and_the_sdks_attach(
     served: tuple[subprocess.Popen[str], dict[str, str]],
 ) -> None:
     _, printed = served
-    assert set(printed) == CLIENT_SETTINGS
+    assert set(printed) == CLIENT_SETTINGS | HOST_ENDPOINTS
     settings = Settings(**{key.lower(): value for key, value in printed.items()})  # type: ignore[arg-type]
     twilio = twilio_client(settings)
     numbers = twilio.api.v2010.accounts(settings.twilio_account_sid).incoming_phone_numbers.list()
     assert numbers, "the default scenario seeds Twilio numbers"
     edge = genesys.TelephonyProvidersEdgeApi(genesys_api_client(settings))
     assert edge.get_telephony_providers_edges_trunks().entities
+
+
+def test_serve_runs_the_local_functions_host_behind_a_function_key(
+    served: tuple[subprocess.Popen[str], dict[str, str]],
+) -> None:
+    import requests
+
+    _, printed = served
+    url = printed["BYOC_FUNCTIONS_URL"] + "/api/numbers/%2B12025550100"
+    assert requests.get(url, timeout=30).status_code == 401
+    answer = requests.get(
+        url, headers={"x-functions-key": printed["BYOC_FUNCTION_KEY"]}, timeout=30
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["number"]["status"] == "in sync"
 
 
 def test_sigterm_stops_the_sandbox_cleanly(

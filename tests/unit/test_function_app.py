@@ -65,3 +65,55 @@ def test_healthz_is_503_with_a_bad_setting(monkeypatch: pytest.MonkeyPatch) -> N
     status, body = call_healthz()
     assert status == 503
     assert any("genesyscloud_region" in p for p in body["problems"])
+
+
+EXPECTED_HTTP = {
+    # name: (route, methods, auth level)
+    "healthz": ("healthz", ["GET"], "anonymous"),
+    "buy_number": ("numbers", ["POST"], "function"),
+    "number_status": ("numbers/{e164}", ["GET"], "function"),
+    "release": ("numbers/{e164}", ["DELETE"], "function"),
+    "twilio_events": ("twilio/events", ["POST"], "anonymous"),
+    "genesys_events": ("genesys/events", ["POST"], "anonymous"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_HTTP))
+def test_http_functions_are_indexed_with_their_route_methods_and_auth_level(name: str) -> None:
+    trigger = indexed_functions()[name].get_trigger()
+    route, methods, auth = EXPECTED_HTTP[name]
+    assert trigger.type == "httpTrigger"
+    assert trigger.route == route
+    assert [m.value for m in trigger.methods] == methods
+    assert trigger.auth_level.value == auth
+
+
+def test_the_worker_is_a_session_queue_trigger_on_the_configured_queue_and_connection() -> None:
+    trigger = indexed_functions()["command_worker"].get_trigger()
+    assert trigger.type == "serviceBusTrigger"
+    assert trigger.queue_name == "%BYOC_COMMAND_QUEUE%"
+    assert trigger.connection == "ServiceBusConnection"
+    assert trigger.is_sessions_enabled is True
+
+
+@pytest.mark.parametrize(
+    ("name", "setting"),
+    [
+        ("health_check_timer", "BYOC_HEALTH_CHECK_SCHEDULE"),
+        ("reconcile_timer", "BYOC_RECONCILE_SCHEDULE"),
+    ],
+)
+def test_timers_take_their_schedule_from_an_app_setting(name: str, setting: str) -> None:
+    trigger = indexed_functions()[name].get_trigger()
+    assert trigger.type == "timerTrigger"
+    assert trigger.schedule == f"%{setting}%"
+    assert not trigger.run_on_startup
+
+
+def test_every_registered_function_is_one_this_test_knows() -> None:
+    assert set(indexed_functions()) == {
+        *EXPECTED_HTTP,
+        "command_worker",
+        "health_check_timer",
+        "reconcile_timer",
+    }

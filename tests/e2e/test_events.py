@@ -1,0 +1,179 @@
+"""Vendor events through the local host: verified, mapped, queued once, run by the worker."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from urllib.parse import urlencode
+
+import pytest
+import requests
+from twilio.request_validator import RequestValidator
+
+from tests.e2e.conftest import Running
+
+TRUNK_ERROR = {
+    "specversion": "1.0",
+    "type": "com.twilio.error-logs.error.logged",
+    "source": "/v1/Alerts",
+    "id": "NO" + "1" * 32,
+}
+
+
+def twilio_token(running: Running) -> str:
+    return running.sandbox.scenario.twilio.auth_token
+
+
+def signed_json(running: Running, events: object) -> tuple[str, bytes, dict[str, str]]:
+    """Event Streams' JSON variant: the body's SHA-256 goes in the URL, the URL is signed."""
+    body = json.dumps(events).encode()
+    url = running.url("twilio/events") + "?bodySHA256=" + hashlib.sha256(body).hexdigest()
+    signature = RequestValidator(twilio_token(running)).compute_signature(url, {})
+    return url, body, {"Content-Type": "application/json", "X-Twilio-Signature": signature}
+
+
+def signed_form(running: Running, form: dict[str, str]) -> tuple[str, bytes, dict[str, str]]:
+    url = running.url("twilio/events")
+    signature = RequestValidator(twilio_token(running)).compute_signature(url, form)
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}
+    return url, urlencode(form).encode(), headers
+
+
+def post(running: Running, url: str, body: bytes, headers: dict[str, str]) -> requests.Response:
+    return requests.post(url, data=body, headers=headers, timeout=30)
+
+
+def trunk_sid(running: Running) -> str:
+    twilio, _ = running.adapters()
+    return twilio.list_trunks()[0].sid
+
+
+def test_a_signed_event_streams_batch_queues_a_trunk_group_evaluation(running: Running) -> None:
+    event = {**TRUNK_ERROR, "data": {"error_code": "32011", "resource_sid": trunk_sid(running)}}
+    answer = post(running, *signed_json(running, [event]))
+    assert answer.status_code == 202, answer.text
+    assert [q["type"] for q in answer.json()["queued"]] == ["evaluate_trunk_group"]
+    running.drain()
+    (run,) = running.worker_runs()
+    assert run.ok and "session trunk:" in run.detail
+
+
+def test_a_signed_form_webhook_about_a_number_reconciles_it(running: Running) -> None:
+    form = {"Sid": "NO" + "2" * 32, "PhoneNumber": "+13125550101"}
+    answer = post(running, *signed_form(running, form))
+    assert answer.status_code == 202, answer.text
+    running.drain()
+    _, genesys = running.adapters()
+    support = next(i for i in genesys.list_ivrs() if i.name == "Support IVR")
+    assert "+13125550101" in support.dnis  # the hand-bought number, now provisioned
+
+
+@pytest.mark.parametrize("tamper", ["body", "signature", "url", "missing"])
+def test_tampered_or_unsigned_twilio_requests_are_refused_and_queue_nothing(
+    running: Running, tamper: str
+) -> None:
+    event = {**TRUNK_ERROR, "data": {"error_code": "32011"}}
+    url, body, headers = signed_json(running, [event])
+    if tamper == "body":
+        body = body.replace(b"32011", b"32012")
+    elif tamper == "signature":
+        headers["X-Twilio-Signature"] = "A" + headers["X-Twilio-Signature"][1:]
+    elif tamper == "url":
+        url = url.replace("twilio/events", "twilio/events/")
+    else:
+        del headers["X-Twilio-Signature"]
+    answer = post(running, url, body, headers)
+    # Tampering is forbidden (403); no signature at all is unauthenticated (401).
+    expected = {"url": {403, 404}, "missing": {401}}.get(tamper, {403})
+    assert answer.status_code in expected
+    if answer.status_code in (401, 403):
+        assert answer.json()["error"]
+    running.drain()
+    assert running.worker_runs() == []
+
+
+def test_a_redelivery_with_the_same_idempotency_token_runs_once(running: Running) -> None:
+    form = {"Sid": "NO" + "3" * 32, "PhoneNumber": "+12025550100"}
+    url, body, headers = signed_form(running, form)
+    headers["I-Twilio-Idempotency-Token"] = "idem-token-1"
+    first = post(running, url, body, headers)
+    again = post(running, url, body, headers)
+    assert first.status_code == again.status_code == 202
+    assert first.json()["queued"] == again.json()["queued"]
+    running.drain()
+    assert len(running.worker_runs()) == 1
+
+
+def genesys_trunk_id(running: Running, name: str) -> str:
+    _, genesys = running.adapters()
+    return next(t.id for t in genesys.list_trunks() if t.name == name)
+
+
+@pytest.mark.parametrize("wrapped", [False, True])
+def test_genesys_trunk_events_raw_or_from_eventbridge_evaluate_the_group(
+    running: Running, wrapped: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    import requests
+
+    trunk = genesys_trunk_id(running, "BYOC-Primary-Twilio")
+    requests.post(
+        f"{running.sandbox.genesys.base_url}/__admin/trunks/{trunk}",
+        json={"connected": False},
+        timeout=10,
+    ).raise_for_status()
+    notification = {
+        "topicName": f"v2.telephony.providers.edges.trunks.{trunk}",
+        "version": "2",
+        "eventBody": {"id": trunk},
+        "metadata": {"CorrelationId": "c-1"},
+    }
+    body = (
+        {
+            "version": "0",
+            "id": "eb-1",
+            "detail-type": notification["topicName"],
+            "source": "aws.partner/genesys.com",
+            "detail": notification,
+        }
+        if wrapped
+        else notification
+    )
+    answer = running.call(
+        "POST",
+        "genesys/events",
+        key=False,
+        json=body,
+        headers={"X-API-Key": running.sandbox.genesys_event_key},
+    )
+    assert answer.status_code == 202, answer.text
+    running.drain()
+    (run,) = running.worker_runs()
+    assert run.ok
+    assert any(
+        "prefer BYOC-Failover-Twilio" in r.getMessage() and "not connected" in r.getMessage()
+        for r in caplog.records
+    )
+
+
+def test_genesys_events_need_a_valid_api_key(running: Running) -> None:
+    body = {"topicName": "v2.telephony.providers.edges.trunks.x", "eventBody": {}}
+    missing = running.call("POST", "genesys/events", key=False, json=body)
+    wrong = running.call(
+        "POST", "genesys/events", key=False, json=body, headers={"X-API-Key": "wrong"}
+    )
+    assert (missing.status_code, wrong.status_code) == (401, 403)
+    assert "X-API-Key" in missing.json()["error"]
+    running.drain()
+    assert running.worker_runs() == []
+
+
+def test_a_malformed_genesys_body_is_400_with_the_reason(running: Running) -> None:
+    answer = running.call(
+        "POST",
+        "genesys/events",
+        key=False,
+        data=b'{"eventBody": {}}',
+        headers={"X-API-Key": running.sandbox.genesys_event_key},
+    )
+    assert answer.status_code == 400 and "topicName" in answer.json()["error"]

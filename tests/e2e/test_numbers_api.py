@@ -1,0 +1,108 @@
+"""The numbers API through the local host: buy → routable, status, guarded release."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+
+from tests.e2e.conftest import Running
+
+
+def test_a_purchase_over_the_api_lands_the_number_on_its_ivr(running: Running) -> None:
+    answer = running.call("POST", "numbers", json={"route": "main", "area_code": "202"})
+    assert answer.status_code == 202, answer.text
+    body = answer.json()
+    number = body["phone_number"]
+    assert body["status_url"].endswith(f"/api/numbers/{quote(number)}")
+    assert answer.headers["Location"] == body["status_url"]
+    running.drain()
+    _, genesys = running.adapters()
+    main_ivr = next(i for i in genesys.list_ivrs() if i.name == "Main IVR")
+    assert number in main_ivr.dnis
+    status = running.call("GET", f"numbers/{quote(number)}")
+    assert status.status_code == 200
+    row = status.json()["number"]
+    assert row["status"] == "in sync" and row["ivrs"] == ["Main IVR"]
+    assert row["twilio_trunk"] == "BYOC-Primary-Failover"
+
+
+def test_the_same_idempotency_key_buys_once(running: Running) -> None:
+    twilio, _ = running.adapters()
+    owned_before = len(twilio.list_numbers())
+    request = {"route": "main", "area_code": "202"}
+    headers = {"Idempotency-Key": "order-42"}
+    first = running.call("POST", "numbers", json=request, headers=headers)
+    again = running.call("POST", "numbers", json=request, headers=headers)
+    assert first.status_code == again.status_code == 202
+    assert first.json()["command_id"] == again.json()["command_id"]
+    running.drain()
+    assert len(running.worker_runs()) == 1
+    assert len(twilio.list_numbers()) == owned_before + 1
+
+
+def test_functions_refuse_a_missing_or_wrong_function_key(running: Running) -> None:
+    assert running.call("GET", "numbers/+12025550100", key=False).status_code == 401
+    wrong = running.call(
+        "GET", "numbers/+12025550100", key=False, headers={"x-functions-key": "nope"}
+    )
+    assert wrong.status_code == 401
+    assert running.call("GET", "healthz", key=False).status_code in (200, 503)
+
+
+def test_bad_purchase_requests_get_a_reason_and_queue_nothing(running: Running) -> None:
+    cases = [
+        ({"route": "main"}, 422, "give an exact number"),
+        ({"route": "nope", "area_code": "202"}, 422, "no route 'nope'"),
+        ({"route": "main", "phone_number": "2025550150"}, 422, "E.164"),
+    ]
+    for body, status, reason in cases:
+        answer = running.call("POST", "numbers", json=body)
+        assert answer.status_code == status, answer.text
+        assert reason in answer.json()["error"]
+        assert answer.json()["correlation_id"]
+    raw = running.call("POST", "numbers", data=b"{not json")
+    assert raw.status_code == 400
+    assert running.broker.active_messages("commands") == []
+    assert running.worker_runs() == []
+
+
+def test_status_of_an_unknown_number_is_404_and_a_malformed_one_400(running: Running) -> None:
+    assert running.call("GET", "numbers/+19995550100").status_code in (400, 404)
+    assert running.call("GET", "numbers/+12025550199").status_code == 404
+    assert running.call("GET", "numbers/hello").status_code == 400
+
+
+def test_release_refuses_a_number_no_route_owns_with_409(running: Running) -> None:
+    twilio, _ = running.adapters()
+    # No route selects +1888 numbers, so this one belongs to someone else.
+    twilio.purchase("+18885550123", "bought by hand for another team")
+    answer = running.call("DELETE", "numbers/%2B18885550123")
+    assert answer.status_code == 409
+    assert "not ours to release" in answer.json()["error"]
+    assert running.broker.active_messages("commands") == []
+
+
+def test_release_over_the_api_takes_the_number_off_everything(running: Running) -> None:
+    answer = running.call("DELETE", "numbers/%2B12025550101")
+    assert answer.status_code == 202, answer.text
+    running.drain()
+    twilio, genesys = running.adapters()
+    assert twilio.find_number("+12025550101") is None
+    assert all("+12025550101" not in ivr.dnis for ivr in genesys.list_ivrs())
+
+
+def test_the_correlation_id_comes_back_and_is_in_the_logs(
+    running: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    answer = running.call(
+        "POST",
+        "numbers",
+        json={"route": "main", "phone_number": "+12025550151"},
+        headers={"X-Correlation-Id": "trace-abc-123"},
+    )
+    assert answer.headers["X-Correlation-Id"] == "trace-abc-123"
+    running.drain()
+    worker_lines = [r.getMessage() for r in caplog.records if "trace-abc-123" in r.getMessage()]
+    assert any("running purchase_number" in line for line in worker_lines)

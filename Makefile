@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml requirements.txt
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-## demo: start the sandbox emulators and walk them through the official SDKs
+## demo: run function_app.py in the local host against the sandbox and narrate it doing its job
 demo: $(STAMP)
 	$(BIN)/python -m sandbox.demo
 
@@ -44,7 +44,7 @@ $(CHECKOV_STAMP):
 infra-check: $(CHECKOV_STAMP)
 	$(CHECKOV_VENV)/bin/checkov --directory infra --skip-download --compact --quiet
 
-## serve: run the sandbox in the foreground (prints its settings as one JSON line)
+## serve: run the sandbox and the local Functions host in the foreground (settings as one JSON line)
 serve: $(STAMP)
 	$(BIN)/byoc-sync sandbox serve
 

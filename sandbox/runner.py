@@ -134,9 +134,11 @@ class Sandbox:
         }
 
     def host_endpoints(self) -> dict[str, str]:
-        """Where the local host listens and the key its functions accept."""
-        assert self.functions is not None, "the sandbox runs without the local host"
+        """Where the local host listens, the key its functions accept, and the broker's
+        connection string (to send commands to the worker from outside)."""
+        assert self.functions is not None and self.amqp is not None, "no local host running"
         return {
+            "ServiceBusConnection": self.amqp.connection_string,
             "BYOC_FUNCTIONS_URL": self.functions.base_url,
             "BYOC_FUNCTION_KEY": self.functions.function_key,
             "BYOC_GENESYS_EVENT_API_KEYS": self.genesys_event_key,

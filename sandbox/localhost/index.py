@@ -90,7 +90,7 @@ def _connection_configured(name: str, settings: Mapping[str, str]) -> bool:
 _built: weakref.WeakKeyDictionary[func.FunctionApp, list[Any]] = weakref.WeakKeyDictionary()
 
 
-def _functions(app: func.FunctionApp) -> list[Any]:
+def app_functions(app: func.FunctionApp) -> list[Any]:
     """The app's functions, built once per process: the Python worker indexes an app once, and
     the SDK refuses a second `get_functions()` (it sees every name as a duplicate)."""
     if app not in _built:
@@ -102,7 +102,7 @@ def index_app(app: func.FunctionApp, settings: Mapping[str, str]) -> AppIndex:
     http: list[HttpFunction] = []
     timers: list[TimerFunction] = []
     queues: list[QueueFunction] = []
-    for function in _functions(app):
+    for function in app_functions(app):
         name = function.get_function_name()
         trigger: Any = function.get_trigger()
         call = function.get_user_function()

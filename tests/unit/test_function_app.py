@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +12,14 @@ import azure.functions as func
 import pytest
 
 import function_app
+from sandbox.localhost.index import app_functions
 from tests.conftest import EXAMPLE_POLICY
 
 
-@cache
 def indexed_functions() -> dict[str, Any]:
-    """Index once, as the Functions host does (indexing the same app twice is an error)."""
-    return {str(f.get_function_name()): f for f in function_app.app.get_functions()}
+    """Index once per process, as the Functions host does (indexing the same app twice is an
+    error), sharing the local host's index so test order does not matter."""
+    return {str(f.get_function_name()): f for f in app_functions(function_app.app)}
 
 
 def function_named(name: str) -> Callable[..., Any]:

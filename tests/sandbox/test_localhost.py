@@ -1,0 +1,130 @@
+"""The local Functions host runs any `func.FunctionApp` from its metadata: settings resolve
+`%NAME%`, a missing one stops it naming the function; queue triggers get the broker's
+semantics (order within a session, retries then dead-letter, scheduled enqueue time)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import azure.functions as func
+import pytest
+import requests
+
+from sandbox.localhost import LocalHost
+from sandbox.localhost.index import IndexingError, index_app, route_pattern
+from sandbox.servicebus import Broker, OutgoingMessage
+
+SETTINGS = {"QUEUE": "work", "Bus": "Endpoint=sb://127.0.0.1:1;UseDevelopmentEmulator=true;"}
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, int]] = []
+        self.lock = threading.Lock()
+
+    def add(self, body: str, delivery: int) -> None:
+        with self.lock:
+            self.seen.append((body, delivery))
+
+
+def build_app(recorder: Recorder) -> func.FunctionApp:
+    app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
+
+    @app.route(route="things/{name}", methods=["GET"])
+    def thing(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse(f"thing {req.route_params['name']}")
+
+    @app.service_bus_queue_trigger(
+        arg_name="msg", queue_name="%QUEUE%", connection="Bus", is_sessions_enabled=True
+    )
+    def work(msg: func.ServiceBusMessage) -> None:
+        body = msg.get_body().decode()
+        recorder.add(body, msg.delivery_count or 0)
+        if body.startswith("fail"):
+            raise RuntimeError(f"cannot do {body}")
+        time.sleep(0.01)
+
+    return app
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def host(recorder: Recorder) -> Iterator[LocalHost]:
+    broker = Broker()
+    with LocalHost(
+        build_app(recorder), broker=broker, settings=SETTINGS, max_delivery_count=2
+    ) as host:
+        yield host
+    broker.close()
+
+
+def send(host: LocalHost, body: str, session: str, due: datetime | None = None) -> None:
+    host.broker.send(
+        "work",
+        OutgoingMessage(
+            body=body.encode(), message_id=body, session_id=session, scheduled_enqueue_time_utc=due
+        ),
+    )
+
+
+def test_http_routes_need_the_function_key(host: LocalHost) -> None:
+    url = f"{host.base_url}/api/things/a%20b"
+    assert requests.get(url, timeout=10).status_code == 401
+    answer = requests.get(url, headers={"x-functions-key": host.function_key}, timeout=10)
+    assert answer.status_code == 200 and answer.text == "thing a b"
+    assert requests.get(f"{url}?code={host.function_key}", timeout=10).status_code == 200
+    assert requests.get(f"{host.base_url}/api/nothing", timeout=10).status_code == 404
+
+
+def test_messages_of_one_session_run_in_order(host: LocalHost, recorder: Recorder) -> None:
+    for n in range(5):
+        send(host, f"a{n}", "A")
+        send(host, f"b{n}", "B")
+    assert host.drain(30)
+    for session in "ab":
+        mine = [body for body, _ in recorder.seen if body.startswith(session)]
+        assert mine == [f"{session}{n}" for n in range(5)]
+
+
+def test_a_failing_message_is_retried_then_dead_lettered(
+    host: LocalHost, recorder: Recorder
+) -> None:
+    send(host, "fail-1", "F")
+    assert host.drain(30)
+    assert recorder.seen == [("fail-1", 1), ("fail-1", 2)]
+    (dead,) = host.broker.dead_letters("work")
+    assert dead.dead_letter_reason == "MaxDeliveryCountExceeded"
+    assert "RuntimeError: cannot do fail-1" in (dead.dead_letter_error_description or "")
+
+
+def test_a_scheduled_message_runs_at_its_time(host: LocalHost, recorder: Recorder) -> None:
+    due = datetime.now(UTC) + timedelta(seconds=1)
+    send(host, "later", "S", due)
+    assert host.drain(5)
+    assert recorder.seen == []  # not yet visible, so the host is idle
+    time.sleep(1.5)
+    assert host.drain(10)
+    assert recorder.seen == [("later", 1)]
+
+
+def test_a_missing_setting_stops_indexing_with_the_function_and_setting_named() -> None:
+    app = build_app(Recorder())
+    with pytest.raises(IndexingError, match="function work: app setting QUEUE is not set"):
+        index_app(app, {"Bus": "x"})
+    with pytest.raises(IndexingError, match="connection Bus is not set"):
+        index_app(app, {"QUEUE": "work"})
+
+
+def test_route_templates_become_patterns_with_named_parameters() -> None:
+    pattern = route_pattern("numbers/{e164}")
+    found = pattern.match("numbers/+12025550100")
+    assert found is not None and found["e164"] == "+12025550100"
+    assert pattern.match("numbers/a/b") is None
+    assert route_pattern("items/{id:int?}").match("items/7") is not None

@@ -7,8 +7,14 @@ STAMP  := $(VENV)/.installed
 CHECKOV_VERSION := 3.3.30
 CHECKOV_VENV    := .venv-checkov
 CHECKOV_STAMP   := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
+# What the tests run against besides Python: Azurite (Table Storage, from npm, kept in .tools)
+# and sipp (a real SIP UAS, Debian package sip-tester). Tests start them; make installs them.
+TOOLS           := .tools
+AZURITE_VERSION := 3.37.0
+AZURITE         := $(TOOLS)/node_modules/.bin/azurite
+SUDO            := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint typecheck unit infra-check format serve bench clean
+.PHONY: demo test lint typecheck unit infra-check format serve bench clean test-deps sipp azurite
 
 $(STAMP): pyproject.toml requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,8 +37,22 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) test-deps
 	$(BIN)/pytest
+
+## test-deps: install sipp (apt) and Azurite (npm) for the probe and state-store tests
+test-deps: sipp $(AZURITE)
+
+sipp:
+	@command -v sipp >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends sip-tester; }
+
+$(AZURITE):
+	npm install --silent --no-audit --no-fund --prefix $(TOOLS) azurite@$(AZURITE_VERSION)
+
+## azurite: run Azurite's Table service in the foreground for local development (data in .azurite/)
+azurite: $(AZURITE)
+	$(AZURITE) --silent --location .azurite --tableHost 127.0.0.1 --tablePort 10002
 
 $(CHECKOV_STAMP):
 	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
@@ -57,4 +77,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info
+	rm -rf $(VENV) $(CHECKOV_VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache *.egg-info

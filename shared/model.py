@@ -85,6 +85,7 @@ class GenesysTrunk(_Value):
     connected: bool | None = None
     in_service: bool | None = None
     enabled: bool | None = None
+    options_up: bool | None = None  # Genesys's own SIP OPTIONS ping (None: not pinging)
 
 
 class OutboundRoute(_Value):

@@ -100,6 +100,11 @@ class TrunkGroup(_Strict):
     outbound_route: Name = Field(description="Name of that site outbound route.")
     failover: Literal["on_failure"] = "on_failure"
     recovery: Recovery = Recovery.ON_SUCCESS
+    disable_failed_origination: bool = Field(
+        False,
+        description="Also disable a down member's Twilio origination URL (re-enabled when it "
+        "recovers), so Twilio does not try it first on every call while it is down.",
+    )
     thresholds: Thresholds = Field(default_factory=lambda: Thresholds.model_validate({}))
     members: list[TrunkGroupMember] = Field(min_length=1)
 

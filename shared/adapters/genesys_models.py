@@ -49,7 +49,14 @@ def trunk(item: Any) -> GenesysTrunk:
         connected=status.connected if status is not None else None,
         in_service=item.in_service,
         enabled=item.enabled,
+        options_up=_options_up(item.options_status),
     )
+
+
+def _options_up(statuses: Any) -> bool | None:
+    """Genesys pings each proxy of the trunk with OPTIONS; down if any proxy stopped answering."""
+    states = [s.option_state for s in statuses or () if s.option_state is not None]
+    return all(states) if states else None
 
 
 def outbound_route(item: Any, site_id: str, site_name: str) -> OutboundRoute:

@@ -1,0 +1,1 @@
+"""Trunk-group health: probes, decisions, state, actions."""

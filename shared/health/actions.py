@@ -1,0 +1,166 @@
+"""Making a trunk group's preferred member first, on both sides.
+
+Genesys sends outbound calls down the site outbound route's `externalTrunkBases` in order
+(distribution SEQUENTIAL); Twilio sends inbound calls to the trunk's origination URLs by
+priority (lowest first). Failover and recovery are the same act: put the preferred member
+first in both. The plan is computed from what the vendors hold now, not from what changed in
+the decision, so a run that died half-way is finished by the next one, and a run that finds
+everything in place does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from shared.model import OriginationUrl, OutboundRoute, TrunkBase, TwilioTrunk
+from shared.policy import TrunkGroup
+
+log = logging.getLogger(__name__)
+
+PRIORITY_STEP = 10  # origination priorities 10, 20, 30 …: room for hand-made entries between
+
+
+@dataclass(frozen=True)
+class ReorderOutboundRoute:
+    route: OutboundRoute
+    trunk_base_ids: tuple[str, ...]
+    names: tuple[str, ...]
+    reason: str
+
+    def describe(self) -> str:
+        return (
+            f"Genesys outbound route {self.route.name!r} (site {self.route.site_name}): "
+            f"trunks in order {' → '.join(self.names)}"
+        )
+
+
+@dataclass(frozen=True)
+class SetOriginationUrl:
+    trunk_sid: str
+    url: OriginationUrl
+    priority: int
+    enabled: bool
+    reason: str
+
+    def describe(self) -> str:
+        changes = []
+        if self.priority != self.url.priority:
+            changes.append(f"priority {self.url.priority} → {self.priority}")
+        if self.enabled != self.url.enabled:
+            changes.append("enabled" if self.enabled else "disabled")
+        return f"Twilio origination URL {self.url.sip_url}: {', '.join(changes)}"
+
+
+Action = ReorderOutboundRoute | SetOriginationUrl
+
+
+class ActionProblemError(ValueError):
+    """The estate does not match the policy enough to act (a missing route, trunk or URL)."""
+
+
+def _same_uri(a: str, b: str) -> bool:
+    return a.strip().lower() == b.strip().lower()
+
+
+def member_order(group: TrunkGroup, preferred: str) -> list[str]:
+    """Preferred first, then the others by priority."""
+    others = [m.genesys_trunk for m in sorted(group.members, key=lambda m: m.priority)]
+    return [preferred] + [name for name in others if name != preferred]
+
+
+def plan_actions(
+    group: TrunkGroup,
+    preferred: str,
+    *,
+    route: OutboundRoute | None,
+    trunk_bases: Sequence[TrunkBase],
+    twilio_trunk: TwilioTrunk | None,
+    member_states: Mapping[str, str],
+    disable_failed: bool = False,
+    reason: str = "",
+) -> list[Action]:
+    """What to change so `preferred` is first on both sides (empty when it already is)."""
+    order = member_order(group, preferred)
+    actions: list[Action] = []
+    if route is None:
+        raise ActionProblemError(
+            f"{group.name}: no outbound route {group.outbound_route!r} on site {group.site!r}"
+        )
+    base_ids = {b.name: b.id for b in trunk_bases}
+    missing = [name for name in order if name not in base_ids]
+    if missing:
+        raise ActionProblemError(f"{group.name}: no Genesys trunk base named {', '.join(missing)}")
+    member_ids = [base_ids[name] for name in order]
+    # Bases on the route that are not members keep their place after the members.
+    foreign = [b for b in route.external_trunk_base_ids if b not in member_ids]
+    wanted = tuple(member_ids + foreign)
+    if wanted != route.external_trunk_base_ids:
+        names = {b.id: b.name for b in trunk_bases}
+        actions.append(
+            ReorderOutboundRoute(route, wanted, tuple(names.get(b, b) for b in wanted), reason)
+        )
+    if twilio_trunk is None:
+        raise ActionProblemError(f"{group.name}: no Twilio trunk {group.twilio_trunk!r}")
+    by_member = {m.genesys_trunk: m for m in group.members}
+    for rank, name in enumerate(order, start=1):
+        member = by_member[name]
+        url = next(
+            (
+                u
+                for u in twilio_trunk.origination_urls
+                if _same_uri(u.sip_url, member.origination_url)
+            ),
+            None,
+        )
+        if url is None:
+            raise ActionProblemError(
+                f"{group.name}: Twilio trunk {twilio_trunk.friendly_name} has no origination "
+                f"URL {member.origination_url}"
+            )
+        enabled = not (disable_failed and member_states.get(name) == "down" and name != preferred)
+        priority = rank * PRIORITY_STEP
+        if url.priority != priority or url.enabled != enabled:
+            actions.append(SetOriginationUrl(twilio_trunk.sid, url, priority, enabled, reason))
+    return actions
+
+
+class RouteWriter(Protocol):
+    def update_outbound_route_trunks(
+        self, route: OutboundRoute, trunk_base_ids: Sequence[str]
+    ) -> OutboundRoute: ...
+
+
+class UrlWriter(Protocol):
+    def update_origination_url(
+        self,
+        trunk_sid: str,
+        url_sid: str,
+        priority: int | None = None,
+        weight: int | None = None,
+        enabled: bool | None = None,
+    ) -> OriginationUrl: ...
+
+
+def apply_actions(
+    actions: Sequence[Action], genesys: RouteWriter, twilio: UrlWriter, *, dry_run: bool = False
+) -> list[str]:
+    """Carry the actions out (each idempotent: absolute values, re-read before writing) and
+    say what was done; with `dry_run`, say what would be."""
+    lines = []
+    for action in actions:
+        text = action.describe()
+        if dry_run:
+            lines.append(f"would set {text}")
+            continue
+        if isinstance(action, ReorderOutboundRoute):
+            genesys.update_outbound_route_trunks(action.route, action.trunk_base_ids)
+        else:
+            twilio.update_origination_url(
+                action.trunk_sid, action.url.sid, priority=action.priority, enabled=action.enabled
+            )
+        log.info("set %s (%s)", text, action.reason)
+        lines.append(f"set {text}")
+    return lines

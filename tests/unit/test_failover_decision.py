@@ -17,8 +17,13 @@ BAD = Observation(ok=False, reason="OPTIONS timeout")
 
 
 def group(recovery: str = "on_success", **thresholds: int) -> TrunkGroup:
-    limits = {"failures_to_down": 3, "successes_to_up": 5, "min_dwell_s": 300,
-              "flap_damping_cap_s": 3600, "probe_interval_s": 60} | thresholds
+    limits = {
+        "failures_to_down": 3,
+        "successes_to_up": 5,
+        "min_dwell_s": 300,
+        "flap_damping_cap_s": 3600,
+        "probe_interval_s": 60,
+    } | thresholds
     return TrunkGroup.model_validate(
         {
             "name": "TG",
@@ -28,10 +33,18 @@ def group(recovery: str = "on_success", **thresholds: int) -> TrunkGroup:
             "recovery": recovery,
             "thresholds": limits,
             "members": [
-                {"genesys_trunk": PRIMARY, "origination_url": "sip:p.example.com",
-                 "probe": "sip:p.example.com", "priority": 1},
-                {"genesys_trunk": BACKUP, "origination_url": "sip:b.example.com",
-                 "probe": "sip:b.example.com", "priority": 2},
+                {
+                    "genesys_trunk": PRIMARY,
+                    "origination_url": "sip:p.example.com",
+                    "probe": "sip:p.example.com",
+                    "priority": 1,
+                },
+                {
+                    "genesys_trunk": BACKUP,
+                    "origination_url": "sip:b.example.com",
+                    "probe": "sip:b.example.com",
+                    "priority": 2,
+                },
             ],
         }
     )
@@ -48,8 +61,13 @@ class Run:
         self.decisions: list[Decision] = []
 
     def step(self, primary: Observation, backup: Observation = OK, every_s: int = 60) -> Decision:
-        decision = decide(self.tg, self.state, {PRIMARY: primary, BACKUP: backup}, self.now,
-                          observed_active=self.active)
+        decision = decide(
+            self.tg,
+            self.state,
+            {PRIMARY: primary, BACKUP: backup},
+            self.now,
+            observed_active=self.active,
+        )
         self.state = decision.state
         self.decisions.append(decision)
         self.now += timedelta(seconds=every_s)

@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml requirements.txt
 	@touch $(STAMP)
 
 ## demo: run function_app.py in the local host against the sandbox and narrate it doing its job
-demo: $(STAMP)
+demo: $(STAMP) $(AZURITE)
 	$(BIN)/python -m sandbox.demo
 
 ## test: ruff, mypy, checkov on infra/ and the whole pytest suite (Bicep parse tests included)
@@ -52,7 +52,7 @@ $(AZURITE):
 
 ## azurite: run Azurite's Table service in the foreground for local development (data in .azurite/)
 azurite: $(AZURITE)
-	$(AZURITE) --silent --location .azurite --tableHost 127.0.0.1 --tablePort 10002
+	$(TOOLS)/node_modules/.bin/azurite-table --silent --disableTelemetry --location .azurite --tableHost 127.0.0.1 --tablePort 10002
 
 $(CHECKOV_STAMP):
 	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
@@ -65,7 +65,7 @@ infra-check: $(CHECKOV_STAMP)
 	$(CHECKOV_VENV)/bin/checkov --directory infra --skip-download --compact --quiet
 
 ## serve: run the sandbox and the local Functions host in the foreground (settings as one JSON line)
-serve: $(STAMP)
+serve: $(STAMP) $(AZURITE)
 	$(BIN)/byoc-sync sandbox serve
 
 ## bench: print the SDK paging figures (calls and wall time) against the emulators

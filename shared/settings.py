@@ -97,6 +97,12 @@ class Settings(BaseSettings):
         description="NCRONTAB schedule of the trunk health-check timer (read by the Functions "
         "host as %BYOC_HEALTH_CHECK_SCHEDULE%).",
     )
+    byoc_health_table: str = Field(
+        "byoctrunkhealth",
+        pattern=r"^[A-Za-z][A-Za-z0-9]{2,62}$",
+        description="Azure Table (in the Function App's own storage account, "
+        "`AzureWebJobsStorage`) holding each trunk group's health state between runs.",
+    )
     byoc_reconcile_schedule: str = Field(
         "0 */15 * * * *",
         description="NCRONTAB schedule of the reconcile timer (%BYOC_RECONCILE_SCHEDULE%).",

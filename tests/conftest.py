@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from sandbox.azurite import Azurite
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_POLICY = REPO_ROOT / "examples" / "policy.yaml"
@@ -18,3 +23,17 @@ def _no_byoc_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in Settings.model_fields:
         monkeypatch.delenv(name.upper(), raising=False)
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
+    """Azurite's Table service for the session (installed by `make test-deps`; a missing
+    Azurite fails the tests that need it rather than skipping them)."""
+    from sandbox.azurite import Azurite, AzuriteNotInstalledError
+
+    try:
+        server = Azurite(tmp_path_factory.mktemp("azurite")).start()
+    except AzuriteNotInstalledError as error:
+        pytest.fail(str(error))
+    yield server
+    server.stop()

@@ -82,6 +82,9 @@ param commandQueueName string
 @description('NCRONTAB schedule of the trunk health-check timer.')
 param healthCheckSchedule string = '0 */1 * * * *'
 
+@description('Table in the app storage account holding trunk-group health state between runs.')
+param healthTableName string = 'byoctrunkhealth'
+
 @description('NCRONTAB schedule of the reconcile timer.')
 param reconcileSchedule string = '0 */15 * * * *'
 
@@ -272,6 +275,11 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'BYOC_RECONCILE_SCHEDULE'
           value: reconcileSchedule
+        }
+        {
+          // In the account of AzureWebJobsStorage (Storage Table Data Contributor, storage.bicep).
+          name: 'BYOC_HEALTH_TABLE'
+          value: healthTableName
         }
       ]
     }

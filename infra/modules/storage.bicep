@@ -1,5 +1,6 @@
 // The Functions host's storage account, used identity-based only (shared keys off): host
-// state (blobs, queues, tables) and the Flex Consumption deployment package container.
+// state (blobs, queues, tables), byoc-sync's trunk-group health table and the Flex
+// Consumption deployment package container.
 
 @description('Name of the storage account (3-24 lowercase letters and digits).')
 @minLength(3)

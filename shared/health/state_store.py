@@ -1,0 +1,196 @@
+"""Trunk-group health state between runs, in Azure Table Storage with ETag concurrency.
+
+Each health run is a fresh function invocation, possibly on another instance, so the
+counters behind the hysteresis live outside the process: one entity per trunk group in a
+table of the Function App's own storage account (`AzureWebJobsStorage`, identity-based in
+Azure, Azurite locally). Saves are conditional on the ETag the state was read with, so of
+two runs that read the same state exactly one saves, and `evaluate` lets only that one act.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.settings import MissingSettingError, get_settings
+
+if TYPE_CHECKING:
+    from azure.data.tables import TableClient
+
+CONNECTION_NAME = "AzureWebJobsStorage"
+PARTITION = "trunk-group"
+STATE_PROPERTY = "state"
+# What `UseDevelopmentStorage=true` means: Azurite's well-known account on its default port.
+DEVELOPMENT_TABLE_ENDPOINT = "http://127.0.0.1:10002/devstoreaccount1"
+DEVELOPMENT_ACCOUNT_KEY = (
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+)
+
+
+class StateConflictError(RuntimeError):
+    """Someone saved this group's state after we read it; our decision is stale."""
+
+
+class StateStoreError(RuntimeError):
+    """The state table could not be read or written (the message says why)."""
+
+
+@dataclass(frozen=True)
+class StoredState:
+    data: dict[str, Any]
+    etag: str
+
+
+class HostStorageConnection(BaseSettings):
+    """The `AzureWebJobsStorage` settings, in the Functions host's own formats.
+
+    A connection string (locally; `UseDevelopmentStorage=true` means Azurite), or in Azure
+    the identity-based form: `__accountName` (or `__tableServiceUri`) and `__clientId` of
+    the user-assigned identity.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    connection_string: SecretStr | None = Field(
+        None, validation_alias=AliasChoices(CONNECTION_NAME)
+    )
+    account_name: str | None = Field(
+        None, validation_alias=AliasChoices(f"{CONNECTION_NAME}__accountName")
+    )
+    table_service_uri: str | None = Field(
+        None, validation_alias=AliasChoices(f"{CONNECTION_NAME}__tableServiceUri")
+    )
+    client_id: str | None = Field(
+        None, validation_alias=AliasChoices(f"{CONNECTION_NAME}__clientId")
+    )
+
+
+def row_key(group: str) -> str:
+    """Table keys may not hold `/ \\ # ?` or control characters; group names might."""
+    return quote(group, safe=" -_.~")
+
+
+def _development_connection_string() -> str:
+    return (
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
+        f"AccountKey={DEVELOPMENT_ACCOUNT_KEY};TableEndpoint={DEVELOPMENT_TABLE_ENDPOINT};"
+    )
+
+
+def table_client(connection: HostStorageConnection, table: str) -> TableClient:
+    from azure.data.tables import TableClient
+
+    if connection.connection_string is not None:
+        value = connection.connection_string.get_secret_value()
+        if value.replace(" ", "").lower().startswith("usedevelopmentstorage=true"):
+            value = _development_connection_string()
+        return TableClient.from_connection_string(value, table_name=table)
+    endpoint = connection.table_service_uri or (
+        f"https://{connection.account_name}.table.core.windows.net"
+        if connection.account_name
+        else None
+    )
+    if endpoint is None:
+        raise MissingSettingError(
+            f"missing setting(s): {CONNECTION_NAME} (a connection string) or "
+            f"{CONNECTION_NAME}__accountName / {CONNECTION_NAME}__tableServiceUri"
+        )
+    from azure.identity import DefaultAzureCredential
+
+    credential = DefaultAzureCredential(managed_identity_client_id=connection.client_id)
+    return TableClient(endpoint, table_name=table, credential=credential)
+
+
+class TableStateStore:
+    """One entity per group: PartitionKey `trunk-group`, RowKey the group name, JSON state."""
+
+    def __init__(self, client: TableClient) -> None:
+        self._client = client
+        self._table_ready = False
+
+    @property
+    def table(self) -> str:
+        return self._client.table_name
+
+    def close(self) -> None:
+        """Close the HTTP connections (idle keep-alives would outlive the invocation)."""
+        self._client.close()
+
+    def __enter__(self) -> TableStateStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _ensure_table(self) -> None:
+        """Created on first use, so a new storage account needs no deployment step."""
+        if self._table_ready:
+            return
+        from azure.core.exceptions import HttpResponseError, ResourceExistsError
+
+        try:
+            self._client.create_table()
+        except ResourceExistsError:
+            pass
+        except HttpResponseError as error:
+            raise StateStoreError(f"cannot create table {self.table}: {error.message}") from error
+        self._table_ready = True
+
+    def load(self, group: str) -> StoredState | None:
+        from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+
+        self._ensure_table()
+        try:
+            entity = self._client.get_entity(PARTITION, row_key(group))
+        except ResourceNotFoundError:
+            return None
+        except HttpResponseError as error:
+            raise StateStoreError(f"cannot read {group} state: {error.message}") from error
+        try:
+            data = json.loads(entity[STATE_PROPERTY])
+        except (KeyError, TypeError, ValueError) as error:
+            raise StateStoreError(f"{group} state in {self.table} is not JSON") from error
+        return StoredState(data=data, etag=str(entity.metadata["etag"]))
+
+    def save(self, group: str, data: Mapping[str, Any], etag: str | None) -> str:
+        """Write `data` only if the stored state is still the one read with `etag`
+        (None: only if there is none yet). Returns the new ETag."""
+        from azure.core import MatchConditions
+        from azure.core.exceptions import HttpResponseError, ResourceExistsError
+        from azure.data.tables import UpdateMode
+
+        self._ensure_table()
+        entity = {
+            "PartitionKey": PARTITION,
+            "RowKey": row_key(group),
+            "group": group,
+            STATE_PROPERTY: json.dumps(data, sort_keys=True),
+        }
+        try:
+            if etag is None:
+                metadata = self._client.create_entity(entity)
+            else:
+                metadata = self._client.update_entity(
+                    entity,
+                    mode=UpdateMode.REPLACE,
+                    etag=etag,
+                    match_condition=MatchConditions.IfNotModified,
+                )
+        except ResourceExistsError as error:
+            raise StateConflictError(f"{group}: state was created by another run") from error
+        except HttpResponseError as error:
+            if error.status_code == 412:
+                raise StateConflictError(f"{group}: state changed since it was read") from error
+            raise StateStoreError(f"cannot save {group} state: {error.message}") from error
+        return str(metadata["etag"])
+
+
+def state_store_from_settings() -> TableStateStore:
+    """The store on the host's own storage account and the `BYOC_HEALTH_TABLE` table."""
+    return TableStateStore(table_client(HostStorageConnection(), get_settings().byoc_health_table))

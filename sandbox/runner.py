@@ -4,12 +4,18 @@ Functions host running `function_app.py` against them."""
 from __future__ import annotations
 
 import secrets
+import tempfile
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+import yaml
+
+from sandbox.azurite import Azurite
 from sandbox.genesys import GenesysEmulator
+from sandbox.sbc import SbcEndpoint
 from sandbox.scenario import Scenario
 from sandbox.twilio import TwilioEmulator
 
@@ -32,6 +38,7 @@ class HostOptions:
     port: int = 0
     max_delivery_count: int = 10
     run_timers: bool = True
+    state_dir: Path | None = None  # Azurite's data; a temporary directory when None
     extra_settings: dict[str, str] = field(default_factory=dict)
 
 
@@ -50,6 +57,10 @@ class Sandbox:
     amqp: AmqpBrokerServer | None = field(init=False, default=None)
     functions: LocalHost | None = field(init=False, default=None)
     genesys_event_key: str = field(init=False, default_factory=lambda: secrets.token_urlsafe(24))
+    sbcs: dict[str, SbcEndpoint] = field(init=False, default_factory=dict)
+    azurite: Azurite | None = field(init=False, default=None)
+    policy_path: Path | None = field(init=False, default=None)
+    _policy_dir: tempfile.TemporaryDirectory[str] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.twilio = TwilioEmulator(self.scenario.twilio)
@@ -66,21 +77,66 @@ class Sandbox:
             raise
         return self
 
-    def _start_host(self, options: HostOptions) -> None:
+    def _genesys_trunk_up(self, name: str) -> bool:
+        with self.genesys.lock:
+            try:
+                trunk = self.genesys.state.find_trunk(name)
+            except Exception:  # no such trunk: nothing answers for it
+                return False
+            return trunk.connected and trunk.in_service and trunk.enabled
+
+    def _work_dir(self) -> tempfile.TemporaryDirectory[str]:
+        if self._policy_dir is None:
+            self._policy_dir = tempfile.TemporaryDirectory(prefix="byoc-sandbox-")
+        return self._policy_dir
+
+    def restart_functions(self) -> LocalHost:
+        """Stop and start the local host (a Function App restart): same broker, same
+        Azurite, fresh process state."""
+        assert self.functions is not None
+        self.functions.stop()
+        self.functions = self._new_local_host().start()
+        return self.functions
+
+    def _new_local_host(self) -> LocalHost:
         import function_app
         from sandbox.localhost import LocalHost
-        from sandbox.servicebus import AmqpBrokerServer, Broker
 
-        self.broker = Broker()
-        self.amqp = AmqpBrokerServer(self.broker).start()
-        self.functions = LocalHost(
+        assert self.host is not None and self.broker is not None
+        return LocalHost(
             function_app.app,
             broker=self.broker,
             settings=self.host_settings(),
-            port=options.port,
-            max_delivery_count=options.max_delivery_count,
-            run_timers=options.run_timers,
-        ).start()
+            port=self.host.port,
+            max_delivery_count=self.host.max_delivery_count,
+            run_timers=self.host.run_timers,
+        )
+
+    def _start_sbcs(self, policy_path: Path) -> Path:
+        """One SBC endpoint per trunk-group member, and a copy of the policy probing them."""
+        raw = yaml.safe_load(policy_path.read_text())
+        for group in raw.get("trunk_groups") or []:
+            for member in group.get("members") or []:
+                name = str(member["genesys_trunk"])
+                endpoint = SbcEndpoint(name, partial(self._genesys_trunk_up, name)).start()
+                self.sbcs[name] = endpoint
+                member["probe"] = endpoint.uri
+        derived = Path(self._work_dir().name) / policy_path.name
+        derived.write_text(
+            f"# {policy_path} with probe targets on the sandbox SBC endpoints\n"
+            + yaml.safe_dump(raw, sort_keys=False)
+        )
+        return derived
+
+    def _start_host(self, options: HostOptions) -> None:
+        from sandbox.servicebus import AmqpBrokerServer, Broker
+
+        self.policy_path = self._start_sbcs(options.policy_path)
+        state_dir = options.state_dir or Path(self._work_dir().name) / "azurite"
+        self.azurite = Azurite(state_dir).start()
+        self.broker = Broker()
+        self.amqp = AmqpBrokerServer(self.broker).start()
+        self.functions = self._new_local_host().start()
 
     def stop(self) -> None:
         if self.functions is not None:
@@ -92,6 +148,15 @@ class Sandbox:
         if self.broker is not None:
             self.broker.close()
             self.broker = None
+        if self.azurite is not None:
+            self.azurite.stop()
+            self.azurite = None
+        for endpoint in self.sbcs.values():
+            endpoint.stop()
+        self.sbcs.clear()
+        if self._policy_dir is not None:
+            self._policy_dir.cleanup()
+            self._policy_dir = None
         self.genesys.stop()
         self.twilio.stop()
 
@@ -125,8 +190,9 @@ class Sandbox:
         return {
             **self.client_settings(),
             "ServiceBusConnection": self.amqp.connection_string,
+            "AzureWebJobsStorage": self.azurite.connection_string if self.azurite else "",
             "BYOC_COMMAND_QUEUE": COMMAND_QUEUE,
-            "BYOC_POLICY_PATH": str(self.host.policy_path),
+            "BYOC_POLICY_PATH": str(self.policy_path or self.host.policy_path),
             "BYOC_GENESYS_EVENT_API_KEYS": self.genesys_event_key,
             "BYOC_HEALTH_CHECK_SCHEDULE": self.host.health_check_schedule,
             "BYOC_RECONCILE_SCHEDULE": self.host.reconcile_schedule,
@@ -134,11 +200,15 @@ class Sandbox:
         }
 
     def host_endpoints(self) -> dict[str, str]:
-        """Where the local host listens, the key its functions accept, and the broker's
-        connection string (to send commands to the worker from outside)."""
+        """Where the local host listens, the key its functions accept, the broker's
+        connection string (to send commands to the worker from outside), and the storage and
+        policy the health engine uses (so `byoc-sync health` sees what the host sees)."""
         assert self.functions is not None and self.amqp is not None, "no local host running"
+        assert self.azurite is not None and self.policy_path is not None
         return {
             "ServiceBusConnection": self.amqp.connection_string,
+            "AzureWebJobsStorage": self.azurite.connection_string,
+            "BYOC_POLICY_PATH": str(self.policy_path),
             "BYOC_FUNCTIONS_URL": self.functions.base_url,
             "BYOC_FUNCTION_KEY": self.functions.function_key,
             "BYOC_GENESYS_EVENT_API_KEYS": self.genesys_event_key,

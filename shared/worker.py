@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from shared.app_context import AppContext
 from shared.apply import ApplyReport
@@ -23,10 +24,13 @@ from shared.commands import (
     ReconcileNumbers,
     ReleaseNumber,
 )
+from shared.health.evaluate import Estate, GroupOutcome, evaluate_group
+from shared.health.scope import groups_concerned
+from shared.health.sip_probe import ProbeResult, sip_options_probe
+from shared.health.state_store import state_store_from_settings
 from shared.planning.changes import Plan, numbers_in
-from shared.policy import RoutingPolicy, SyncMode
+from shared.policy import RoutingPolicy, SyncMode, TrunkGroup, TrunkGroupMember
 from shared.provisioning import ProvisioningError, purchase_number, release_number
-from shared.trunk_status import GroupStatus, assess_group, groups_concerned
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +44,7 @@ class CommandResult:
     command_id: str
     kind: str
     lines: list[str] = field(default_factory=list)
-    groups: list[GroupStatus] = field(default_factory=list)
+    groups: list[GroupOutcome] = field(default_factory=list)
 
 
 def execute(
@@ -62,7 +66,7 @@ def execute(
         result.lines = _reconcile(policy, context, command)
     elif isinstance(command, EvaluateTrunkGroup):
         result.groups = _evaluate(policy, context, command)
-        result.lines = [f"{g.group}: {g.summary}" for g in result.groups]
+        result.lines = [f"{g.group}: {g.summary()}" for g in result.groups]
     for line in result.lines:
         log.info("%s %s: %s", command.type, envelope.command_id[:12], line)
     return result
@@ -120,11 +124,47 @@ def _applied(scope: str, report: ApplyReport) -> list[str]:
     return [f"reconcile ({scope}): {len(lines)} change(s) applied", *lines]
 
 
+def _probe(member: TrunkGroupMember, group: TrunkGroup) -> ProbeResult:
+    return sip_options_probe(
+        member.probe,
+        timeout_s=group.thresholds.probe_timeout_s,
+        soft_limit_ms=group.thresholds.rtt_soft_limit_ms,
+    )
+
+
 def _evaluate(
     policy: RoutingPolicy, context: AppContext, command: EvaluateTrunkGroup
-) -> list[GroupStatus]:
+) -> list[GroupOutcome]:
+    """Probe, decide and (unless the policy is in dry-run) act for each group concerned."""
     genesys_trunks = context.genesys.list_trunks()
-    twilio_trunks = context.twilio.list_trunks() if command.twilio_trunk_sid else []
+    twilio_trunks = context.twilio.list_trunks()
     groups = groups_concerned(policy, command, genesys_trunks, twilio_trunks)
-    by_name = {t.name: t for t in genesys_trunks}
-    return [assess_group(group, by_name) for group in groups]
+    if not groups:
+        return []
+    estate = Estate(
+        genesys_trunks=genesys_trunks,
+        trunk_bases=context.genesys.list_trunk_bases(),
+        routes=context.genesys.list_outbound_routes(),
+        twilio_trunks=twilio_trunks,
+    )
+    now = datetime.now(UTC)
+    with state_store_from_settings() as store:
+        outcomes = [
+            evaluate_group(
+                group,
+                estate,
+                store=store,
+                probe=_probe,
+                now=now,
+                genesys=context.genesys,
+                twilio=context.twilio,
+                dry_run=policy.mode is SyncMode.DRY_RUN,
+            )
+            for group in groups
+        ]
+    for outcome in outcomes:
+        if outcome.problem:
+            # The estate does not match the policy: retrying will not fix it, and the next
+            # health check reports it again; the audit names the missing piece.
+            log.error("%s: cannot act: %s", outcome.group, outcome.problem)
+    return outcomes

@@ -46,8 +46,9 @@ def serve(
 
     Once ready, prints ONE JSON line on stdout whose keys are the settings a client needs
     (TWILIO_API_BASE_URL, TWILIO_ACCOUNT_SID, …; with the host also BYOC_FUNCTIONS_URL,
-    BYOC_FUNCTION_KEY, BYOC_GENESYS_EVENT_API_KEYS and ServiceBusConnection); export them to
-    attach any tool. Function logs go to stderr.
+    BYOC_FUNCTION_KEY, BYOC_GENESYS_EVENT_API_KEYS, ServiceBusConnection, AzureWebJobsStorage
+    (Azurite) and BYOC_POLICY_PATH (the policy with probes on the sandbox SBCs)); export them
+    to attach any tool. Function logs go to stderr.
     """
     from sandbox.runner import DEFAULT_POLICY, HostOptions, Sandbox
     from sandbox.scenario import load_scenario

@@ -30,6 +30,8 @@ HOST_ENDPOINTS = {
     "BYOC_FUNCTION_KEY",
     "BYOC_GENESYS_EVENT_API_KEYS",
     "ServiceBusConnection",
+    "AzureWebJobsStorage",
+    "BYOC_POLICY_PATH",
 }
 
 

@@ -3,9 +3,12 @@ outbound route and lowest in Twilio origination priority; nothing when already s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 
 from shared.health.actions import (
+    Action,
     ActionProblemError,
     ReorderOutboundRoute,
     SetOriginationUrl,
@@ -68,18 +71,22 @@ def trunk(primary: int, backup: int, *, backup_enabled: bool = True) -> TwilioTr
     )
 
 
-def plan(preferred: str, r: OutboundRoute, t: TwilioTrunk, **kw: object) -> list[object]:
-    return list(
-        plan_actions(
-            GROUP,
-            preferred,
-            route=r,
-            trunk_bases=BASES,
-            twilio_trunk=t,
-            member_states=kw.pop("states", {}),
-            **kw,
-        )
-    )  # type: ignore[arg-type]
+def plan(
+    preferred: str,
+    r: OutboundRoute,
+    t: TwilioTrunk,
+    states: Mapping[str, str] | None = None,
+    disable_failed: bool = False,
+) -> list[Action]:
+    return plan_actions(
+        GROUP,
+        preferred,
+        route=r,
+        trunk_bases=BASES,
+        twilio_trunk=t,
+        member_states=states or {},
+        disable_failed=disable_failed,
+    )
 
 
 def test_nothing_to_do_when_the_preferred_member_is_already_first() -> None:

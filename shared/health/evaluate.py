@@ -1,0 +1,183 @@
+"""One health evaluation of one trunk group: observe → decide → claim → act.
+
+Observations combine what Genesys says of each member's trunk (connected, in service,
+enabled, its own OPTIONS ping) with byoc-sync's SIP OPTIONS probe of the member's carrier
+or SBC endpoint. The decision is pure (`decision.py`). The new state is saved with the ETag
+the old one was read with *before* acting: of two evaluations racing on one group exactly
+one saves, and only that one acts; the other reports that it stood down. Acting is derived
+from what the vendors hold, so it is idempotent and a failed action is redone next run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from shared.health.actions import ActionProblemError, RouteWriter, UrlWriter, apply_actions
+from shared.health.actions import plan_actions as plan_group_actions
+from shared.health.decision import Decision, GroupHealth, Observation, decide
+from shared.model import GenesysTrunk, OutboundRoute, TrunkBase, TwilioTrunk
+from shared.policy import TrunkGroup, TrunkGroupMember
+
+log = logging.getLogger(__name__)
+
+
+class ProbeOutcome(Protocol):
+    """What the SIP probe reports (`sip_probe.ProbeResult` satisfies it)."""
+
+    @property
+    def alive(self) -> bool: ...
+
+    @property
+    def detail(self) -> str: ...
+
+
+Probe = Callable[[TrunkGroupMember, TrunkGroup], ProbeOutcome | None]
+
+
+class Stored(Protocol):
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+    @property
+    def etag(self) -> str: ...
+
+
+class StateStore(Protocol):
+    def load(self, group: str) -> Stored | None: ...
+
+    def save(self, group: str, data: Mapping[str, Any], etag: str | None) -> str: ...
+
+
+@dataclass(frozen=True)
+class Estate:
+    """What the vendors hold now, read once per evaluation run."""
+
+    genesys_trunks: Sequence[GenesysTrunk]
+    trunk_bases: Sequence[TrunkBase]
+    routes: Sequence[OutboundRoute]
+    twilio_trunks: Sequence[TwilioTrunk]
+
+
+@dataclass
+class GroupOutcome:
+    group: str
+    decision: Decision | None
+    probes: dict[str, str] = field(default_factory=dict)
+    actions: list[str] = field(default_factory=list)
+    stood_down: bool = False
+    problem: str | None = None
+
+    def summary(self) -> str:
+        if self.problem:
+            return f"cannot act: {self.problem}"
+        if self.stood_down:
+            return "another evaluation saved this group's state first; it acts, this one not"
+        assert self.decision is not None
+        done = f" — {'; '.join(self.actions)}" if self.actions else ""
+        return f"prefer {self.decision.preferred}: {self.decision.reason}{done}"
+
+
+def genesys_verdict(trunk: GenesysTrunk | None) -> tuple[bool, str]:
+    if trunk is None:
+        return False, "no such trunk in Genesys"
+    problems = [
+        text
+        for bad, text in (
+            (trunk.enabled is False, "disabled"),
+            (trunk.connected is False, "not connected"),
+            (trunk.in_service is False, "out of service"),
+            (trunk.options_up is False, "Genesys OPTIONS ping failing"),
+        )
+        if bad
+    ]
+    return (not problems, ", ".join(problems) or "connected and in service")
+
+
+def observe(trunk: GenesysTrunk | None, probe: ProbeOutcome | None) -> Observation:
+    """A member is healthy only if Genesys sees its trunk up and its endpoint answers."""
+    ok, reason = genesys_verdict(trunk)
+    if probe is not None:
+        ok = ok and probe.alive
+        reason = f"{reason}; SIP {probe.detail}"
+    return Observation(ok=ok, reason=reason)
+
+
+def _route_order_active(
+    group: TrunkGroup, route: OutboundRoute | None, estate: Estate
+) -> str | None:
+    if route is None:
+        return None
+    names = {b.id: b.name for b in estate.trunk_bases}
+    members = {m.genesys_trunk for m in group.members}
+    for base_id in route.external_trunk_base_ids:
+        if names.get(base_id) in members:
+            return names[base_id]
+    return None
+
+
+def evaluate_group(
+    group: TrunkGroup,
+    estate: Estate,
+    *,
+    store: StateStore,
+    probe: Probe,
+    now: datetime,
+    genesys: RouteWriter,
+    twilio: UrlWriter,
+    dry_run: bool = False,
+) -> GroupOutcome:
+    trunks = {t.name: t for t in estate.genesys_trunks}
+    route = next(
+        (r for r in estate.routes if r.name == group.outbound_route and r.site_name == group.site),
+        None,
+    )
+    twilio_trunk = next(
+        (t for t in estate.twilio_trunks if t.friendly_name == group.twilio_trunk), None
+    )
+    outcome = GroupOutcome(group.name, None)
+    observations = {}
+    for member in group.members:
+        result = probe(member, group)
+        if result is not None:
+            outcome.probes[member.genesys_trunk] = result.detail
+        observations[member.genesys_trunk] = observe(trunks.get(member.genesys_trunk), result)
+    stored = store.load(group.name)
+    previous = GroupHealth.model_validate(stored.data) if stored is not None else None
+    decision = decide(
+        group,
+        previous,
+        observations,
+        now,
+        observed_active=_route_order_active(group, route, estate),
+    )
+    outcome.decision = decision
+    if not dry_run:
+        from shared.health.state_store import StateConflictError
+
+        try:
+            etag = stored.etag if stored is not None else None
+            store.save(group.name, decision.state.model_dump(mode="json"), etag)
+        except StateConflictError:
+            outcome.stood_down = True
+            return outcome
+    members = {name: m.state for name, m in decision.state.members.items()}
+    try:
+        actions = plan_group_actions(
+            group,
+            decision.preferred,
+            route=route,
+            trunk_bases=estate.trunk_bases,
+            twilio_trunk=twilio_trunk,
+            member_states=members,
+            disable_failed=group.disable_failed_origination,
+            reason=decision.reason,
+        )
+    except ActionProblemError as problem:
+        outcome.problem = str(problem)
+        return outcome
+    outcome.actions = apply_actions(actions, genesys, twilio, dry_run=dry_run)
+    return outcome

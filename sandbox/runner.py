@@ -128,12 +128,18 @@ class Sandbox:
         )
         return derived
 
+    def start_health(self, policy_path: Path, state_dir: Path | None = None) -> Path:
+        """What trunk-group health needs besides the emulators: an SBC endpoint per member,
+        the policy probing them (returned, also kept in `policy_path`) and Azurite."""
+        self.policy_path = self._start_sbcs(policy_path)
+        state_dir = state_dir or Path(self._work_dir().name) / "azurite"
+        self.azurite = Azurite(state_dir).start()
+        return self.policy_path
+
     def _start_host(self, options: HostOptions) -> None:
         from sandbox.servicebus import AmqpBrokerServer, Broker
 
-        self.policy_path = self._start_sbcs(options.policy_path)
-        state_dir = options.state_dir or Path(self._work_dir().name) / "azurite"
-        self.azurite = Azurite(state_dir).start()
+        self.start_health(options.policy_path, options.state_dir)
         self.broker = Broker()
         self.amqp = AmqpBrokerServer(self.broker).start()
         self.functions = self._new_local_host().start()

@@ -24,12 +24,11 @@ from shared.commands import (
     ReconcileNumbers,
     ReleaseNumber,
 )
-from shared.health.evaluate import Estate, GroupOutcome, evaluate_group
+from shared.health.evaluate import GroupOutcome, evaluate_groups, read_estate
 from shared.health.scope import groups_concerned
-from shared.health.sip_probe import ProbeResult, sip_options_probe
 from shared.health.state_store import state_store_from_settings
 from shared.planning.changes import Plan, numbers_in
-from shared.policy import RoutingPolicy, SyncMode, TrunkGroup, TrunkGroupMember
+from shared.policy import RoutingPolicy, SyncMode
 from shared.provisioning import ProvisioningError, purchase_number, release_number
 
 log = logging.getLogger(__name__)
@@ -124,14 +123,6 @@ def _applied(scope: str, report: ApplyReport) -> list[str]:
     return [f"reconcile ({scope}): {len(lines)} change(s) applied", *lines]
 
 
-def _probe(member: TrunkGroupMember, group: TrunkGroup) -> ProbeResult:
-    return sip_options_probe(
-        member.probe,
-        timeout_s=group.thresholds.probe_timeout_s,
-        soft_limit_ms=group.thresholds.rtt_soft_limit_ms,
-    )
-
-
 def _evaluate(
     policy: RoutingPolicy, context: AppContext, command: EvaluateTrunkGroup
 ) -> list[GroupOutcome]:
@@ -141,30 +132,19 @@ def _evaluate(
     groups = groups_concerned(policy, command, genesys_trunks, twilio_trunks)
     if not groups:
         return []
-    estate = Estate(
+    estate = read_estate(
+        context.twilio,
+        context.genesys,
         genesys_trunks=genesys_trunks,
-        trunk_bases=context.genesys.list_trunk_bases(),
-        routes=context.genesys.list_outbound_routes(),
         twilio_trunks=twilio_trunks,
     )
-    now = datetime.now(UTC)
     with state_store_from_settings() as store:
-        outcomes = [
-            evaluate_group(
-                group,
-                estate,
-                store=store,
-                probe=_probe,
-                now=now,
-                genesys=context.genesys,
-                twilio=context.twilio,
-                dry_run=policy.mode is SyncMode.DRY_RUN,
-            )
-            for group in groups
-        ]
-    for outcome in outcomes:
-        if outcome.problem:
-            # The estate does not match the policy: retrying will not fix it, and the next
-            # health check reports it again; the audit names the missing piece.
-            log.error("%s: cannot act: %s", outcome.group, outcome.problem)
-    return outcomes
+        return evaluate_groups(
+            groups,
+            estate,
+            store=store,
+            now=datetime.now(UTC),
+            genesys=context.genesys,
+            twilio=context.twilio,
+            dry_run=policy.mode is SyncMode.DRY_RUN,
+        )

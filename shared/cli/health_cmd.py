@@ -13,23 +13,14 @@ from rich.table import Table
 
 from shared.cli.runtime import JsonOption, PolicyOption, err, load_runtime, operator_errors
 from shared.health.decision import GroupHealth, operator_move
-from shared.health.evaluate import Estate, GroupOutcome, evaluate_group
-from shared.health.sip_probe import sip_options_probe
+from shared.health.evaluate import GroupOutcome, evaluate_groups, read_estate
 from shared.health.state_store import StateConflictError, state_store_from_settings
-from shared.policy import TrunkGroup, TrunkGroupMember
+from shared.policy import TrunkGroup
 
 app = typer.Typer(
     help="Trunk-group health: member states, probes, the preferred member.",
     invoke_without_command=True,
 )
-
-
-def _probe(member: TrunkGroupMember, group: TrunkGroup) -> Any:
-    return sip_options_probe(
-        member.probe,
-        timeout_s=group.thresholds.probe_timeout_s,
-        soft_limit_ms=group.thresholds.rtt_soft_limit_ms,
-    )
 
 
 def _rows(
@@ -81,24 +72,17 @@ def show(
             outcomes: dict[str, GroupOutcome] = {}
             if probe:
                 with err.status("probing trunk-group members…"):
-                    twilio_trunks = runtime.twilio.list_trunks()
-                    estate = Estate(
-                        genesys_trunks=runtime.genesys.list_trunks(),
-                        trunk_bases=runtime.genesys.list_trunk_bases(),
-                        routes=runtime.genesys.list_outbound_routes(),
-                        twilio_trunks=twilio_trunks,
+                    estate = read_estate(runtime.twilio, runtime.genesys)
+                    found = evaluate_groups(
+                        runtime.policy.trunk_groups,
+                        estate,
+                        store=store,
+                        now=datetime.now(UTC),
+                        genesys=runtime.genesys,
+                        twilio=runtime.twilio,
+                        dry_run=True,
                     )
-                    for group in runtime.policy.trunk_groups:
-                        outcomes[group.name] = evaluate_group(
-                            group,
-                            estate,
-                            store=store,
-                            probe=_probe,
-                            now=datetime.now(UTC),
-                            genesys=runtime.genesys,
-                            twilio=runtime.twilio,
-                            dry_run=True,
-                        )
+                    outcomes = {outcome.group: outcome for outcome in found}
             rows: list[dict[str, Any]] = []
             summaries: dict[str, str] = {}
             for group in runtime.policy.trunk_groups:

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import typer
 
-from shared.cli import health_cmd, numbers_cmd, policy_cmd, reconcile_cmd, sandbox_cmd
+from shared.cli import (
+    health_cmd,
+    numbers_cmd,
+    policy_cmd,
+    reconcile_cmd,
+    rehearse_cmd,
+    sandbox_cmd,
+)
 
 app = typer.Typer(
     name="byoc-sync",
@@ -21,6 +28,7 @@ app.command("plan")(reconcile_cmd.plan_command)
 app.command("apply")(reconcile_cmd.apply_command)
 app.add_typer(numbers_cmd.app, name="numbers")
 app.add_typer(health_cmd.app, name="health")
+app.command("rehearse")(rehearse_cmd.rehearse_command)
 app.add_typer(policy_cmd.app, name="policy")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 

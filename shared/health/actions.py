@@ -71,6 +71,50 @@ def member_order(group: TrunkGroup, preferred: str) -> list[str]:
     return [preferred] + [name for name in others if name != preferred]
 
 
+@dataclass(frozen=True)
+class RealisedOrder:
+    """How the vendors order a group's members right now (what a rehearsal checks)."""
+
+    genesys: tuple[str, ...]  # members in the outbound route's externalTrunkBases order
+    twilio: tuple[tuple[str, int, bool], ...]  # (member, priority, enabled) by priority
+
+    @property
+    def genesys_first(self) -> str | None:
+        return self.genesys[0] if self.genesys else None
+
+    @property
+    def twilio_first(self) -> str | None:
+        enabled = [member for member, _, on in self.twilio if on]
+        return enabled[0] if enabled else None
+
+    def describe(self) -> str:
+        urls = ", ".join(
+            f"{member} {priority}{'' if on else ' (disabled)'}"
+            for member, priority, on in self.twilio
+        )
+        return f"Genesys route: {' → '.join(self.genesys) or 'none'}; Twilio priorities: {urls}"
+
+
+def realised_order(
+    group: TrunkGroup,
+    route: OutboundRoute | None,
+    trunk_bases: Sequence[TrunkBase],
+    twilio_trunk: TwilioTrunk | None,
+) -> RealisedOrder:
+    names = {b.id: b.name for b in trunk_bases}
+    members = {m.genesys_trunk for m in group.members}
+    on_route = route.external_trunk_base_ids if route else ()
+    genesys = tuple(names[b] for b in on_route if names.get(b) in members)
+    urls = twilio_trunk.origination_urls if twilio_trunk else ()
+    twilio = sorted(
+        (member.genesys_trunk, url.priority, url.enabled)
+        for member in group.members
+        for url in urls
+        if _same_uri(url.sip_url, member.origination_url)
+    )
+    return RealisedOrder(genesys, tuple(sorted(twilio, key=lambda entry: entry[1])))
+
+
 def plan_actions(
     group: TrunkGroup,
     preferred: str,

@@ -14,13 +14,23 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from shared.health.actions import ActionProblemError, RouteWriter, UrlWriter, apply_actions
+from shared.health.actions import (
+    ActionProblemError,
+    RouteWriter,
+    UrlWriter,
+    apply_actions,
+    realised_order,
+)
 from shared.health.actions import plan_actions as plan_group_actions
 from shared.health.decision import Decision, GroupHealth, Observation, decide
 from shared.model import GenesysTrunk, OutboundRoute, TrunkBase, TwilioTrunk
 from shared.policy import TrunkGroup, TrunkGroupMember
+
+if TYPE_CHECKING:
+    from shared.adapters import GenesysAdapter, TwilioAdapter
+    from shared.health.sip_probe import ProbeResult
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +91,33 @@ class GroupOutcome:
         return f"prefer {self.decision.preferred}: {self.decision.reason}{done}"
 
 
+def probe_member(member: TrunkGroupMember, group: TrunkGroup) -> ProbeResult:
+    """The production probe: SIP OPTIONS to the member's endpoint, with the group's limits."""
+    from shared.health.sip_probe import sip_options_probe
+
+    return sip_options_probe(
+        member.probe,
+        timeout_s=group.thresholds.probe_timeout_s,
+        soft_limit_ms=group.thresholds.rtt_soft_limit_ms,
+    )
+
+
+def read_estate(
+    twilio: TwilioAdapter,
+    genesys: GenesysAdapter,
+    *,
+    genesys_trunks: Sequence[GenesysTrunk] | None = None,
+    twilio_trunks: Sequence[TwilioTrunk] | None = None,
+) -> Estate:
+    """One read of everything an evaluation looks at (trunks already read are reused)."""
+    return Estate(
+        genesys_trunks=genesys.list_trunks() if genesys_trunks is None else genesys_trunks,
+        trunk_bases=genesys.list_trunk_bases(),
+        routes=genesys.list_outbound_routes(),
+        twilio_trunks=twilio.list_trunks() if twilio_trunks is None else twilio_trunks,
+    )
+
+
 def genesys_verdict(trunk: GenesysTrunk | None) -> tuple[bool, str]:
     if trunk is None:
         return False, "no such trunk in Genesys"
@@ -104,19 +141,6 @@ def observe(trunk: GenesysTrunk | None, probe: ProbeOutcome | None) -> Observati
         ok = ok and probe.alive
         reason = f"{reason}; SIP {probe.detail}"
     return Observation(ok=ok, reason=reason)
-
-
-def _route_order_active(
-    group: TrunkGroup, route: OutboundRoute | None, estate: Estate
-) -> str | None:
-    if route is None:
-        return None
-    names = {b.id: b.name for b in estate.trunk_bases}
-    members = {m.genesys_trunk for m in group.members}
-    for base_id in route.external_trunk_base_ids:
-        if names.get(base_id) in members:
-            return names[base_id]
-    return None
 
 
 def evaluate_group(
@@ -152,7 +176,7 @@ def evaluate_group(
         previous,
         observations,
         now,
-        observed_active=_route_order_active(group, route, estate),
+        observed_active=realised_order(group, route, estate.trunk_bases, None).genesys_first,
     )
     outcome.decision = decision
     if not dry_run:
@@ -181,3 +205,36 @@ def evaluate_group(
         return outcome
     outcome.actions = apply_actions(actions, genesys, twilio, dry_run=dry_run)
     return outcome
+
+
+def evaluate_groups(
+    groups: Sequence[TrunkGroup],
+    estate: Estate,
+    *,
+    store: StateStore,
+    now: datetime,
+    genesys: RouteWriter,
+    twilio: UrlWriter,
+    dry_run: bool = False,
+    probe: Probe = probe_member,
+) -> list[GroupOutcome]:
+    """Every group against one read of the estate and one clock reading."""
+    outcomes = [
+        evaluate_group(
+            group,
+            estate,
+            store=store,
+            probe=probe,
+            now=now,
+            genesys=genesys,
+            twilio=twilio,
+            dry_run=dry_run,
+        )
+        for group in groups
+    ]
+    for outcome in outcomes:
+        if outcome.problem:
+            # The estate does not match the policy: retrying will not fix it, and the next
+            # health check reports it again; the audit names the missing piece.
+            log.error("%s: cannot act: %s", outcome.group, outcome.problem)
+    return outcomes

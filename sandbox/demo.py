@@ -5,11 +5,16 @@ Service Bus broker and the local Functions host running `function_app.py` — th
 1. buy a number over `POST /api/numbers` and watch it become routable in Genesys;
 2. buy a number by hand in Twilio (as people do in the console) and let the reconcile
    timer provision it;
-3. take the primary BYOC trunk down in Genesys, send Genesys's trunk event to
-   `POST /api/genesys/events`, and see the worker evaluate the trunk group;
-4. `byoc-sync numbers list`.
-It ends with a one-screen summary and exit 0. Every port is ephemeral and all state lives in
-the served process, so it can run again at once.
+3. take the primary BYOC trunk down in Genesys (its SBC stops answering OPTIONS too), send
+   Genesys's trunk event to `POST /api/genesys/events`, and watch the worker and the health
+   timer fail the trunk group over: the Genesys outbound route and the Twilio origination
+   priorities flip to the failover trunk;
+4. bring the primary back and watch recovery (`on_success`) put it first again;
+5. `byoc-sync health` and `byoc-sync numbers list`.
+The policy is the example one with health thresholds in seconds (`sandbox/policies.py`) so a
+failover takes about ten seconds instead of minutes. It ends with a one-screen summary and
+exit 0. Every port is ephemeral and all state lives in the served process (and its own
+Azurite), so it can run again at once.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -34,9 +40,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from sandbox.policies import fast_health_policy
+from shared.adapters import GenesysAdapter, TwilioAdapter, build_adapters
+from shared.health.actions import RealisedOrder, realised_order
+from shared.policy import load_policy
+from shared.settings import Settings
+
 BIN = Path(sys.executable).parent
 EXAMPLE_POLICY = Path(__file__).resolve().parents[1] / "examples" / "policy.yaml"
 RECONCILE_EVERY = "*/5 * * * * *"  # the demo's reconcile timer: every 5 s instead of 15 min
+HEALTH_EVERY = "*/3 * * * * *"  # health checks every 3 s instead of every minute
+GROUP, PRIMARY, BACKUP = "TG-BYOC-Primary-Failover", "BYOC-Primary-Twilio", "BYOC-Failover-Twilio"
 console = Console(highlight=False)
 
 
@@ -50,6 +64,12 @@ class Step:
 
 _LOG_LINE = re.compile(r"^\S+ \S+ (?P<level>[A-Z]+) (?P<logger>[\w.]+): +(?P<message>.*)$")
 _QUIET_LOGGERS = ("shared.adapters",)  # per-read chatter; the worker's lines tell the story
+# Steady state every few seconds: the health timer queuing, a group whose active member is up.
+_QUIET_MESSAGES = re.compile(
+    r"health check: \d+ trunk group|is active and up(; [\w-]+ is up)*$"
+    r"|(running|done) evaluate_trunk_group"
+)
+_CORRELATION = re.compile(r"\[cid=(\w{8})\w*\] ")
 
 
 def _host_line(line: str) -> str | None:
@@ -58,9 +78,10 @@ def _host_line(line: str) -> str | None:
     if found is None:
         return None
     logger = found["logger"]
-    if logger.startswith(_QUIET_LOGGERS):
+    if logger.startswith(_QUIET_LOGGERS) or _QUIET_MESSAGES.search(found["message"]):
         return None
-    text = f"{found['level'][0]} {logger}: {found['message']}"
+    message = _CORRELATION.sub(r"[cid=\1…] ", found["message"])
+    text = f"{found['level'][0]} {logger}: {message}"
     return text if len(text) <= 160 else text[:157] + "..."
 
 
@@ -114,6 +135,25 @@ class Demo:
             self.log.wait_for(lambda _: False, 0.5)
         return None
 
+    def adapters(self) -> tuple[TwilioAdapter, GenesysAdapter]:
+        client = {k.lower(): v for k, v in self.settings.items() if not k.startswith("BYOC_")}
+        return build_adapters(Settings.model_validate(client))
+
+    def group_order(self) -> RealisedOrder:
+        """The trunk group as both vendors hold it now (read through the adapters)."""
+        twilio, genesys = self.adapters()
+        group = next(g for g in load_policy(Path(self.settings["BYOC_POLICY_PATH"])).trunk_groups)
+        route = next(r for r in genesys.list_outbound_routes() if r.name == group.outbound_route)
+        trunk = next(t for t in twilio.list_trunks() if t.friendly_name == group.twilio_trunk)
+        return realised_order(group, route, genesys.list_trunk_bases(), trunk)
+
+    def set_trunk(self, name: str, *, connected: bool) -> None:
+        requests.post(
+            f"{self.settings['GENESYSCLOUD_API_HOST']}/__admin/trunks/{name}",
+            json={"connected": connected},
+            timeout=10,
+        ).raise_for_status()
+
     def record(self, title: str, started: float, ok: bool, outcome: str) -> None:
         seconds = time.monotonic() - started
         self.steps.append(Step(title, outcome, seconds, ok))
@@ -147,12 +187,8 @@ class Demo:
 
     def buy_by_hand(self) -> None:
         console.rule("2 · Buy a number by hand in Twilio; the reconcile timer provisions it")
-        from shared.adapters import build_adapters
-        from shared.settings import Settings
-
         started = time.monotonic()
-        client = {k.lower(): v for k, v in self.settings.items() if not k.startswith("BYOC_")}
-        twilio, _ = build_adapters(Settings.model_validate(client))
+        twilio, _ = self.adapters()
         offer = twilio.search_available(country="US", kind="local", area_code="312", limit=1)[0]
         bought = twilio.purchase(offer.phone_number, "Console purchase route:support")
         console.print(
@@ -170,15 +206,18 @@ class Demo:
             else f"{bought.phone_number} was not provisioned",
         )
 
-    def trunk_event(self) -> None:
-        console.rule("3 · The primary BYOC trunk goes down; Genesys's trunk event arrives")
+    def failover(self) -> None:
+        console.rule("3 · The primary BYOC trunk goes down: failover")
+        console.print(f"before: {self.group_order().describe()}", markup=False)
         started = time.monotonic()
-        genesys = self.settings["GENESYSCLOUD_API_HOST"]
-        trunk = requests.post(
-            f"{genesys}/__admin/trunks/BYOC-Primary-Twilio", json={"connected": False}, timeout=10
-        ).json()
-        trunk_id = trunk.get("id", "BYOC-Primary-Twilio")
-        console.print(f"Genesys trunk BYOC-Primary-Twilio ({trunk_id}) is now disconnected")
+        self.set_trunk(PRIMARY, connected=False)
+        _, genesys = self.adapters()
+        trunk_id = next(t.id for t in genesys.list_trunks() if t.name == PRIMARY)
+        console.print(
+            f"Genesys trunk {PRIMARY} ({trunk_id}) is disconnected and its SBC no longer "
+            f"answers OPTIONS; health checks run on {HEALTH_EVERY!r} (demo thresholds: down "
+            "after 2 failed probes, up after 2 good ones)"
+        )
         event = {
             "version": "0",
             "id": f"demo-{time.time_ns()}",
@@ -198,19 +237,42 @@ class Demo:
             timeout=30,
         )
         console.print(f"POST /api/genesys/events (EventBridge envelope) → {answer.status_code}")
-        line = self.log.wait_for(lambda text: "TG-BYOC-Primary-Failover:" in text, 30)
-        verdict = line.split("TG-BYOC-Primary-Failover: ", 1)[1] if line else "no evaluation seen"
-        self.record("trunk event", started, line is not None and "prefer" in verdict, verdict)
-        requests.post(
-            f"{genesys}/__admin/trunks/BYOC-Primary-Twilio", json={"connected": True}, timeout=10
+        self.await_switch("failover", f"{GROUP}: prefer {BACKUP}: failover", BACKUP, started)
+
+    def recovery(self) -> None:
+        console.rule("4 · The primary comes back: recovery (policy: on_success)")
+        started = time.monotonic()
+        self.set_trunk(PRIMARY, connected=True)
+        console.print(f"Genesys trunk {PRIMARY} is connected again and its SBC answers")
+        self.await_switch("recovery", f"{GROUP}: prefer {PRIMARY}: recovery", PRIMARY, started)
+
+    def await_switch(self, title: str, decision: str, first: str, started: float) -> None:
+        """Wait for the worker's decision, then check both vendors put `first` first."""
+        line = self.log.wait_for(lambda text: decision in text, 60)
+        order = self.group_order()
+        ok = line is not None and order.genesys_first == first == order.twilio_first
+        console.print(f"after: {order.describe()}", markup=False)
+        self.record(
+            title,
+            started,
+            ok,
+            f"{first} first in the Genesys outbound route and the Twilio origination URLs"
+            if ok
+            else f"no {title} seen: {order.describe()}",
         )
 
-    def numbers_list(self) -> None:
-        console.rule("4 · byoc-sync numbers list")
+    def operator_view(self) -> None:
+        console.rule("5 · byoc-sync health, byoc-sync numbers list")
         started = time.monotonic()
-        env = {**os.environ, **self.settings, "BYOC_POLICY_PATH": str(EXAMPLE_POLICY)}
-        result = subprocess.run([str(BIN / "byoc-sync"), "numbers", "list"], env=env)
-        self.record("numbers list", started, result.returncode == 0, "every number shown above")
+        env = {**os.environ, **self.settings}
+        health = subprocess.run([str(BIN / "byoc-sync"), "health"], env=env)
+        numbers = subprocess.run([str(BIN / "byoc-sync"), "numbers", "list"], env=env)
+        self.record(
+            "operator view",
+            started,
+            health.returncode == numbers.returncode == 0,
+            "trunk-group health and every number shown above",
+        )
 
     def summary(self) -> bool:
         table = Table(title="byoc-sync demo — summary")
@@ -225,6 +287,8 @@ class Demo:
 
 
 def main() -> int:
+    work = tempfile.TemporaryDirectory(prefix="byoc-demo-")
+    policy = fast_health_policy(EXAMPLE_POLICY, Path(work.name) / "policy.yaml")
     server = subprocess.Popen(
         [
             str(BIN / "byoc-sync"),
@@ -233,9 +297,11 @@ def main() -> int:
             "--scenario",
             "default",
             "--policy",
-            str(EXAMPLE_POLICY),
+            str(policy),
             "--reconcile-schedule",
             RECONCILE_EVERY,
+            "--health-check-schedule",
+            HEALTH_EVERY,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -256,12 +322,14 @@ def main() -> int:
         demo = Demo(settings, log)
         demo.buy_over_the_api()
         demo.buy_by_hand()
-        demo.trunk_event()
-        demo.numbers_list()
+        demo.failover()
+        demo.recovery()
+        demo.operator_view()
         return 0 if demo.summary() else 1
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+        work.cleanup()
 
 
 if __name__ == "__main__":

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 import requests
-import yaml
 from typer.testing import CliRunner
 
+from sandbox.policies import FAST_THRESHOLDS, fast_health_policy
 from sandbox.runner import DEFAULT_POLICY, HostOptions, Sandbox
 from sandbox.scenario import load_scenario
 from shared.cli.main import app as cli
@@ -26,26 +26,13 @@ from tests.e2e.conftest import Running
 
 GROUP = "TG-BYOC-Primary-Failover"
 PRIMARY, BACKUP = "BYOC-Primary-Twilio", "BYOC-Failover-Twilio"
-PROBE_INTERVAL_S = 5
-FAST = {
-    "failures_to_down": 2,
-    "successes_to_up": 2,
-    "probe_interval_s": PROBE_INTERVAL_S,
-    "probe_timeout_s": 0.5,
-    "rtt_soft_limit_ms": 800,
-    "min_dwell_s": 0,
-    "flap_damping_cap_s": 0,
-}
+PROBE_INTERVAL_S = FAST_THRESHOLDS["probe_interval_s"]
 
 
 def fast_policy(directory: Path, recovery: str) -> Path:
-    policy = yaml.safe_load(DEFAULT_POLICY.read_text())
-    (group,) = policy["trunk_groups"]
-    group["thresholds"] = FAST
-    group["recovery"] = recovery
-    path = directory / f"policy-{recovery}.yaml"
-    path.write_text(yaml.safe_dump(policy, sort_keys=False))
-    return path
+    return fast_health_policy(
+        DEFAULT_POLICY, directory / f"policy-{recovery}.yaml", recovery=recovery
+    )
 
 
 @pytest.fixture(params=["on_success", "never"])

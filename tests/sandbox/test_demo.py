@@ -32,8 +32,14 @@ def test_demo_shows_the_event_driven_product_end_to_end_and_runs_twice(tmp_path:
     assert "on Main IVR" in out  # 1: bought over the API, routable
     assert "provisioned by the reconcile timer onto Support IVR" in out  # 2
     assert "POST /api/genesys/events (EventBridge envelope) → 202" in out  # 3
-    assert "prefer BYOC-Failover-Twilio" in out
-    assert "│ in sync │" in out  # 4: numbers list
+    failover, recovery = out.split("3 · ", 1)[1].split("4 · ", 1)
+    after = "after: Genesys route: {0} → {1}; Twilio priorities: {0} 10, {1} 20"
+    assert after.format("BYOC-Failover-Twilio", "BYOC-Primary-Twilio") in failover  # 3
+    assert "prefer BYOC-Failover-Twilio: failover" in failover
+    assert after.format("BYOC-Primary-Twilio", "BYOC-Failover-Twilio") in recovery  # 4
+    assert "prefer BYOC-Primary-Twilio: recovery" in recovery
+    assert "TG-BYOC-Primary-Failover: recovery: BYOC-Primary-Twilio is up again" in out  # 5
+    assert "│ in sync │" in out
     assert "byoc-sync demo — summary" in out and "✗" not in out
 
 

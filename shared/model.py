@@ -86,6 +86,7 @@ class GenesysTrunk(_Value):
     in_service: bool | None = None
     enabled: bool | None = None
     options_up: bool | None = None  # Genesys's own SIP OPTIONS ping (None: not pinging)
+    registered: bool | None = None  # SIP registration to the carrier (None: not registering)
 
 
 class OutboundRoute(_Value):

@@ -80,5 +80,6 @@ class TrunkControl(_Body):
     in_service: bool | None = None
     enabled: bool | None = None
     options_status: Literal["UP", "DOWN"] | None = None
+    registers_status: Literal["UP", "DOWN"] | None = None
     inbound_call_count: int | None = Field(None, ge=0)
     outbound_call_count: int | None = Field(None, ge=0)

@@ -487,6 +487,9 @@ class GenesysEmulator(Emulator):
                 options_up=None
                 if control.options_status is None
                 else control.options_status == "UP",
+                registered=None
+                if control.registers_status is None
+                else control.registers_status == "UP",
                 inbound_calls=control.inbound_call_count,
                 outbound_calls=control.outbound_call_count,
             )

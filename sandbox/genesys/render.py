@@ -153,9 +153,17 @@ def trunk(state: GenesysState, item: Trunk) -> dict[str, Any]:
             }
         ],
         optionsEnabledStatus="ENABLED",
-        registersEnabledStatus="DISABLED",
+        registersEnabledStatus="DISABLED" if item.registered is None else "ENABLED",
         family=4,
     )
+    if item.registered is not None:
+        out["registersStatus"] = [
+            {
+                "proxyAddress": item.proxy_address,
+                "registerState": item.registered,
+                "registerStateTime": iso(item.registered_since),
+            }
+        ]
     if base is not None:
         out["trunkMetabase"] = ref(
             base.trunk_metabase_id,

@@ -92,6 +92,11 @@ class TrunkSeed(_Model):
     in_service: bool = True
     enabled: bool = True
     options_status: OptionsStatus = "UP"
+    registers_status: OptionsStatus | None = Field(
+        None,
+        description="SIP registration state for a trunk in registration mode (the BYOC guide's); "
+        "unset: the trunk does not register.",
+    )
     proxy_address: str | None = None
     inbound_call_count: int = Field(0, ge=0)
     outbound_call_count: int = Field(0, ge=0)

@@ -80,6 +80,8 @@ class Trunk(Entity):
     enabled: bool = True
     options_up: bool = True
     options_since: datetime = SEED_TIME
+    registered: bool | None = None  # SIP registration mode only; None: the trunk does not register
+    registered_since: datetime = SEED_TIME
     proxy_address: str = ""
     inbound_calls: int = 0
     outbound_calls: int = 0
@@ -211,6 +213,8 @@ class GenesysState:
                 trunk.in_service = seed.in_service
                 trunk.enabled = seed.enabled
                 trunk.options_up = seed.options_status == "UP"
+                if seed.registers_status is not None:
+                    trunk.registered = seed.registers_status == "UP"
                 trunk.proxy_address = seed.proxy_address or trunk.proxy_address
                 trunk.inbound_calls = seed.inbound_call_count
                 trunk.outbound_calls = seed.outbound_call_count
@@ -569,6 +573,7 @@ class GenesysState:
         in_service: bool | None = None,
         enabled: bool | None = None,
         options_up: bool | None = None,
+        registered: bool | None = None,
         inbound_calls: int | None = None,
         outbound_calls: int | None = None,
     ) -> Trunk:
@@ -577,6 +582,8 @@ class GenesysState:
             trunk.connected, trunk.connected_since = connected, now
         if options_up is not None and options_up != trunk.options_up:
             trunk.options_up, trunk.options_since = options_up, now
+        if registered is not None and registered != trunk.registered:
+            trunk.registered, trunk.registered_since = registered, now
         if in_service is not None:
             trunk.in_service = in_service
         if enabled is not None:

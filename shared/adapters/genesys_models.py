@@ -49,14 +49,17 @@ def trunk(item: Any) -> GenesysTrunk:
         connected=status.connected if status is not None else None,
         in_service=item.in_service,
         enabled=item.enabled,
-        options_up=_options_up(item.options_status),
+        options_up=_all_up(item.options_status, "option_state"),
+        registered=_all_up(item.registers_status, "register_state"),
     )
 
 
-def _options_up(statuses: Any) -> bool | None:
-    """Genesys pings each proxy of the trunk with OPTIONS; down if any proxy stopped answering."""
-    states = [s.option_state for s in statuses or () if s.option_state is not None]
-    return all(states) if states else None
+def _all_up(statuses: Any, attribute: str) -> bool | None:
+    """Genesys pings (OPTIONS) or registers with each proxy of the trunk: down if any proxy
+    stopped answering; None when the trunk does neither."""
+    states = [getattr(s, attribute) for s in statuses or ()]
+    known = [state for state in states if state is not None]
+    return all(known) if known else None
 
 
 def outbound_route(item: Any, site_id: str, site_name: str) -> OutboundRoute:

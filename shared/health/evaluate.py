@@ -128,6 +128,7 @@ def genesys_verdict(trunk: GenesysTrunk | None) -> tuple[bool, str]:
             (trunk.connected is False, "not connected"),
             (trunk.in_service is False, "out of service"),
             (trunk.options_up is False, "Genesys OPTIONS ping failing"),
+            (trunk.registered is False, "SIP registration lost"),
         )
         if bad
     ]

@@ -41,6 +41,7 @@ trunk_base_settings:
     properties: {proxy_address: byoc-failover.pstn.twilio.com}
 trunks:
   - trunk_base: BYOC-Primary-Twilio
+    registers_status: UP    # SIP registration mode, as the guide sets it up
     inbound_call_count: 3
     outbound_call_count: 2
   - trunk_base: BYOC-Failover-Twilio

@@ -170,3 +170,21 @@ def test_bad_distribution_is_400(emu: GenesysEmulator, raw: requests.Session, ed
     url = f"{emu.base_url}/api/v2/telephony/providers/edges/sites/{site_id}/outboundroutes"
     answer = raw.post(url, json={"name": "X", "distribution": "ROUND_ROBIN"})
     assert answer.status_code == 400
+
+
+def test_registration_state_of_a_registering_trunk(emu: GenesysEmulator, edge: Any) -> None:
+    trunk = edge.get_telephony_providers_edges_trunks(
+        trunk_base_id=_base_id(edge, PRIMARY)
+    ).entities[0]
+    assert trunk.registers_enabled_status == "ENABLED"
+    assert trunk.registers_status[0].register_state is True
+    answer = requests.post(
+        f"{emu.base_url}/__admin/trunks/{PRIMARY}", json={"registersStatus": "DOWN"}
+    )
+    assert answer.status_code == 200
+    lost = edge.get_telephony_providers_edges_trunk(trunk.id)
+    assert lost.registers_status[0].register_state is False
+    assert (
+        lost.registers_status[0].register_state_time > trunk.registers_status[0].register_state_time
+    )
+    assert lost.connected_status.connected is True  # registration is its own signal

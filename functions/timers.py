@@ -1,11 +1,12 @@
-"""Timers: the trunk health check (default every minute) and the reconcile (every 15 min).
+"""Timers: the trunk health check (every minute), the reconcile (every 15 min), the audit (daily).
 
 Schedules are app settings (`%BYOC_HEALTH_CHECK_SCHEDULE%`, `%BYOC_RECONCILE_SCHEDULE%`), so
 an operator changes the cadence without a deployment, and the policy's `timers` switches
 pause either one. A timer does not do the work itself: it queues commands (one health
 evaluation per trunk group, one reconcile) with ids derived from the firing time, so the same
 firing delivered twice queues one command, and the work runs in the worker with its retries
-and dead-lettering.
+and dead-lettering. The audit is the exception: it only reads and reports (to the log, where
+alerts pick up its error lines), so it runs in the timer itself.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import UTC, datetime
 import azure.functions as func
 
 from shared.app_context import app_context
+from shared.audit.report import Severity
 from shared.bus import command_publisher
 from shared.commands import EvaluateTrunkGroup, ReconcileNumbers, envelope
 from shared.observability import correlation, install_correlation_logging, new_correlation_id
@@ -73,3 +75,36 @@ def reconcile_timer(timer: func.TimerRequest) -> None:
         )
         command_publisher(context.settings.byoc_command_queue).publish([queued])
         log.info("reconcile queued as %s (past due: %s)", queued.command_id, timer.past_due)
+
+
+@bp.timer_trigger(arg_name="timer", schedule="%BYOC_AUDIT_SCHEDULE%", run_on_startup=False)
+def audit_timer(timer: func.TimerRequest) -> None:
+    """The same report as `byoc-sync audit`, one log line per finding (errors at ERROR)."""
+    from shared.audit.run import gather, run_rules
+
+    install_correlation_logging()
+    with correlation(new_correlation_id()):
+        context = app_context()
+        policy = context.policy()
+        if not policy.timers.audit:
+            log.info("audit skipped: the policy's timers.audit is false")
+            return
+        report = run_rules(gather(policy, context.twilio, context.genesys))
+        for finding in report.findings:
+            level = logging.ERROR if finding.severity is Severity.ERROR else logging.WARNING
+            log.log(
+                level,
+                "audit %s: %s. Remediation: %s",
+                finding.rule,
+                finding.message,
+                finding.remediation,
+            )
+        for rule in report.could_not_run:
+            log.error("audit %s could not run: %s", rule.rule, rule.error)
+        log.info(
+            "audit: %d rule(s), %d error(s), %d warning(s)%s",
+            len(report.rules),
+            report.count(Severity.ERROR),
+            report.count(Severity.WARNING),
+            " (past due)" if timer.past_due else "",
+        )

@@ -35,6 +35,7 @@ class HostOptions:
     policy_path: Path = DEFAULT_POLICY
     health_check_schedule: str = "0 */1 * * * *"
     reconcile_schedule: str = "0 */15 * * * *"
+    audit_schedule: str = "0 0 6 * * *"
     port: int = 0
     max_delivery_count: int = 10
     run_timers: bool = True
@@ -202,6 +203,7 @@ class Sandbox:
             "BYOC_GENESYS_EVENT_API_KEYS": self.genesys_event_key,
             "BYOC_HEALTH_CHECK_SCHEDULE": self.host.health_check_schedule,
             "BYOC_RECONCILE_SCHEDULE": self.host.reconcile_schedule,
+            "BYOC_AUDIT_SCHEDULE": self.host.audit_schedule,
             **self.host.extra_settings,
         }
 

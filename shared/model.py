@@ -87,6 +87,7 @@ class GenesysTrunk(_Value):
     enabled: bool | None = None
     options_up: bool | None = None  # Genesys's own SIP OPTIONS ping (None: not pinging)
     registered: bool | None = None  # SIP registration to the carrier (None: not registering)
+    proxies: tuple[str, ...] = ()  # the addresses Genesys pings / registers with for this trunk
 
 
 class OutboundRoute(_Value):

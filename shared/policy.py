@@ -174,6 +174,7 @@ class Timers(_Strict):
 
     reconcile: bool = Field(True, description="Run the scheduled reconcile.")
     health_check: bool = Field(True, description="Run the scheduled trunk health check.")
+    audit: bool = Field(True, description="Run the daily preflight audit (BYOC_AUDIT_SCHEDULE).")
 
 
 class RoutingPolicy(_Strict):

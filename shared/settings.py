@@ -107,6 +107,10 @@ class Settings(BaseSettings):
         "0 */15 * * * *",
         description="NCRONTAB schedule of the reconcile timer (%BYOC_RECONCILE_SCHEDULE%).",
     )
+    byoc_audit_schedule: str = Field(
+        "0 0 6 * * *",
+        description="NCRONTAB schedule of the daily audit timer (%BYOC_AUDIT_SCHEDULE%).",
+    )
 
     @field_validator("genesyscloud_region")
     @classmethod

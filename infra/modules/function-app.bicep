@@ -88,6 +88,9 @@ param healthTableName string = 'byoctrunkhealth'
 @description('NCRONTAB schedule of the reconcile timer.')
 param reconcileSchedule string = '0 */15 * * * *'
 
+@description('NCRONTAB schedule of the daily preflight audit timer.')
+param auditSchedule string = '0 0 6 * * *'
+
 @description('Most instances the app scales out to.')
 @minValue(1)
 @maxValue(1000)
@@ -275,6 +278,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'BYOC_RECONCILE_SCHEDULE'
           value: reconcileSchedule
+        }
+        {
+          name: 'BYOC_AUDIT_SCHEDULE'
+          value: auditSchedule
         }
         {
           // In the account of AzureWebJobsStorage (Storage Table Data Contributor, storage.bicep).

@@ -81,5 +81,6 @@ class TrunkControl(_Body):
     enabled: bool | None = None
     options_status: Literal["UP", "DOWN"] | None = None
     registers_status: Literal["UP", "DOWN"] | None = None
+    proxy_address: str | None = Field(None, min_length=1)
     inbound_call_count: int | None = Field(None, ge=0)
     outbound_call_count: int | None = Field(None, ge=0)

@@ -490,6 +490,7 @@ class GenesysEmulator(Emulator):
                 registered=None
                 if control.registers_status is None
                 else control.registers_status == "UP",
+                proxy_address=control.proxy_address,
                 inbound_calls=control.inbound_call_count,
                 outbound_calls=control.outbound_call_count,
             )

@@ -574,6 +574,7 @@ class GenesysState:
         enabled: bool | None = None,
         options_up: bool | None = None,
         registered: bool | None = None,
+        proxy_address: str | None = None,
         inbound_calls: int | None = None,
         outbound_calls: int | None = None,
     ) -> Trunk:
@@ -584,6 +585,8 @@ class GenesysState:
             trunk.options_up, trunk.options_since = options_up, now
         if registered is not None and registered != trunk.registered:
             trunk.registered, trunk.registered_since = registered, now
+        if proxy_address is not None:
+            trunk.proxy_address = proxy_address
         if in_service is not None:
             trunk.in_service = in_service
         if enabled is not None:

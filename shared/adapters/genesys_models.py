@@ -51,6 +51,13 @@ def trunk(item: Any) -> GenesysTrunk:
         enabled=item.enabled,
         options_up=_all_up(item.options_status, "option_state"),
         registered=_all_up(item.registers_status, "register_state"),
+        proxies=tuple(
+            dict.fromkeys(
+                s.proxy_address
+                for s in [*(item.options_status or ()), *(item.registers_status or ())]
+                if s.proxy_address
+            )
+        ),
     )
 
 

@@ -123,6 +123,26 @@ class TwilioAdapter:
             )
         ]
 
+    def termination_auth(self, trunk_sid: str) -> tuple[list[str], list[str]]:
+        """Friendly names of the credential lists and IP access control lists associated
+        with the trunk: how it authenticates the calls Genesys sends through it."""
+        trunk = self._trunks(trunk_sid)
+        credentials = [
+            c.friendly_name or c.sid
+            for c in self._all(
+                f"list credential lists of {trunk_sid}",
+                lambda: trunk.credentials_lists.page(page_size=self._page_size),
+            )
+        ]
+        acls = [
+            a.friendly_name or a.sid
+            for a in self._all(
+                f"list IP access control lists of {trunk_sid}",
+                lambda: trunk.ip_access_control_lists.page(page_size=self._page_size),
+            )
+        ]
+        return credentials, acls
+
     def fetch_number(self, number_sid: str) -> TwilioNumber:
         return _number(
             self._call(

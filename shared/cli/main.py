@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from shared.cli import (
+    audit_cmd,
     health_cmd,
     numbers_cmd,
     policy_cmd,
@@ -26,6 +27,7 @@ app = typer.Typer(
 )
 app.command("plan")(reconcile_cmd.plan_command)
 app.command("apply")(reconcile_cmd.apply_command)
+app.command("audit")(audit_cmd.audit_command)
 app.add_typer(numbers_cmd.app, name="numbers")
 app.add_typer(health_cmd.app, name="health")
 app.command("rehearse")(rehearse_cmd.rehearse_command)

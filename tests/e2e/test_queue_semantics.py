@@ -3,6 +3,7 @@ timers queue work (or skip when the policy says so)."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,18 @@ def test_timers_skip_cleanly_when_the_policy_pauses_them(
     assert running.host.fire_timer("health_check_timer").ok
     running.drain()
     assert running.worker_runs() == []
+
+
+def test_the_daily_audit_timer_logs_each_finding_with_its_remediation(
+    running: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="functions.timers"):
+        assert running.host.fire_timer("audit_timer").ok
+    logged = [r.getMessage() for r in caplog.records if r.name == "functions.timers"]
+    assert all(line.startswith("[cid=") for line in logged)  # one correlation id per run
+    lines = [line.split("] ", 1)[1] for line in logged]
+    coverage = next(line for line in lines if line.startswith("audit coverage:"))
+    assert "+13125550101 (route support) is on no Twilio trunk" in coverage  # the hand-bought
+    assert "Remediation: Run `byoc-sync apply`" in coverage
+    assert any(line.startswith("audit: 7 rule(s), ") for line in lines)
+    assert running.worker_runs() == []  # the audit queues nothing and changes nothing

@@ -101,6 +101,7 @@ def test_the_worker_is_a_session_queue_trigger_on_the_configured_queue_and_conne
     [
         ("health_check_timer", "BYOC_HEALTH_CHECK_SCHEDULE"),
         ("reconcile_timer", "BYOC_RECONCILE_SCHEDULE"),
+        ("audit_timer", "BYOC_AUDIT_SCHEDULE"),
     ],
 )
 def test_timers_take_their_schedule_from_an_app_setting(name: str, setting: str) -> None:
@@ -116,4 +117,5 @@ def test_every_registered_function_is_one_this_test_knows() -> None:
         "command_worker",
         "health_check_timer",
         "reconcile_timer",
+        "audit_timer",
     }

@@ -1,0 +1,400 @@
+"""The audit rules: pure functions of what was read, each returning its findings.
+
+The rules encode the guides' checklists and traps (seed 000 §1-§5 and its edge cases). They
+never change anything; what they need that a reconcile snapshot lacks (termination auth,
+TLS handshakes) is read beforehand and passed in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from shared.audit.report import Finding, Severity
+from shared.audit.tls_check import TlsEndpoint, TlsVerdict
+from shared.e164 import InvalidNumberError, to_e164
+from shared.health.evaluate import genesys_verdict
+from shared.model import OriginationUrl, Snapshot, TwilioTrunk, normalise_dnis
+from shared.policy import RoutingPolicy, TrunkGroup
+from shared.sip_uri import parse_sip_target
+
+# Genesys Cloud's own domains (every region): a registrar or proxy here is Genesys itself.
+GENESYS_HOST = re.compile(r"(^|\.)(mypurecloud\.(com|ie|de|jp|com\.au)|pure\.cloud)\.?$", re.I)
+# Twilio's SIP domains: an origination URL here sends Twilio's calls back to Twilio.
+TWILIO_HOST = re.compile(r"(^|\.)(pstn|sip)\.([a-z0-9-]+\.)*twilio\.com\.?$", re.I)
+
+
+@dataclass(frozen=True)
+class TerminationAuth:
+    """How a Twilio trunk authenticates calls sent to it (termination)."""
+
+    credential_lists: tuple[str, ...] = ()
+    ip_access_control_lists: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AuditInput:
+    policy: RoutingPolicy
+    snapshot: Snapshot
+    termination: dict[str, TerminationAuth] = field(default_factory=dict)  # by trunk SID
+    tls: Sequence[TlsVerdict] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    check: Callable[[AuditInput], list[Finding]]
+
+
+def _finding(
+    rule: str, severity: Severity, objects: Sequence[str], message: str, remediation: str
+) -> Finding:
+    return Finding(
+        rule=rule,
+        severity=severity,
+        objects=tuple(objects),
+        message=message,
+        remediation=remediation,
+    )
+
+
+def tls_endpoints(policy: RoutingPolicy) -> list[TlsEndpoint]:
+    """Every SIP endpoint the policy reaches over TLS: member probes and origination URLs."""
+    found: dict[tuple[str, int], TlsEndpoint] = {}
+    for group in policy.trunk_groups:
+        for member in group.members:
+            for what, uri in (("probe", member.probe), ("origination URL", member.origination_url)):
+                try:
+                    target = parse_sip_target(uri)
+                except ValueError:
+                    continue
+                if target.transport == "tls":
+                    source = f"{group.name} member {member.genesys_trunk} {what}"
+                    found.setdefault(
+                        (target.host.lower(), target.port),
+                        TlsEndpoint(target.host, target.port, source),
+                    )
+    return list(found.values())
+
+
+# ---------------------------------------------------------------------------- the rules
+def tls_chain(data: AuditInput) -> list[Finding]:
+    return [
+        _finding(
+            "tls-chain",
+            Severity.ERROR if verdict.reachable else Severity.WARNING,
+            [str(verdict.endpoint), verdict.endpoint.source],
+            f"{verdict.endpoint}: {verdict.problem}",
+            "Have the carrier present its full chain (leaf + intermediates) from a CA in the "
+            "Mozilla root store, for this host name, renewed well before expiry; verify with "
+            "`openssl s_client -connect host:port -servername host` from a neutral server."
+            if verdict.reachable
+            else "Check the host name and port, and that this network may reach the endpoint; "
+            "the chain could not be checked.",
+        )
+        for verdict in data.tls
+        if not verdict.ok
+    ]
+
+
+def registrar_loop(data: AuditInput) -> list[Finding]:
+    findings = []
+    trunk_bases = {b.id: b.name for b in data.snapshot.trunk_bases}
+    members = {m.genesys_trunk for g in data.policy.trunk_groups for m in g.members}
+    for trunk in data.snapshot.trunks:
+        name = trunk_bases.get(trunk.trunk_base_id or "", trunk.name)
+        if name not in members and trunk.name not in members:
+            continue
+        for proxy in trunk.proxies:
+            host = proxy.split(":")[0] if proxy.count(":") == 1 else proxy
+            if GENESYS_HOST.search(host):
+                findings.append(
+                    _finding(
+                        "registrar-loop",
+                        Severity.ERROR,
+                        [trunk.name, proxy],
+                        f"Genesys trunk {trunk.name} registers / sends to {proxy}, which is "
+                        "Genesys Cloud itself: registration stays pending and calls loop",
+                        "Set the trunk's registrar and SIP servers to the carrier's ingress "
+                        "(e.g. your-trunk.pstn.twilio.com), not a Genesys address.",
+                    )
+                )
+    for group in data.policy.trunk_groups:
+        twilio_trunk = _twilio_trunk(data, group)
+        for url in twilio_trunk.origination_urls if twilio_trunk else ():
+            try:
+                host = parse_sip_target(url.sip_url).host
+            except ValueError:
+                continue
+            if TWILIO_HOST.search(host):
+                findings.append(
+                    _finding(
+                        "registrar-loop",
+                        Severity.ERROR,
+                        [group.twilio_trunk, url.sip_url],
+                        f"Twilio trunk {group.twilio_trunk} originates calls to {url.sip_url}, "
+                        "a Twilio address: inbound calls never reach Genesys",
+                        "Point the origination URL at the Genesys BYOC trunk's address "
+                        "(…byoc.mypurecloud.com or your SBC).",
+                    )
+                )
+    return findings
+
+
+def number_format(data: AuditInput) -> list[Finding]:
+    findings = []
+    remedy = "Store every DID as E.164 (+ country code, digits only) on every side."
+    for number in data.snapshot.twilio_numbers:
+        if not _is_e164(number.phone_number):
+            findings.append(
+                _finding(
+                    "number-format",
+                    Severity.ERROR,
+                    [number.phone_number],
+                    f"Twilio number {number.phone_number!r} is not E.164",
+                    remedy,
+                )
+            )
+    for pool in data.snapshot.did_pools:
+        bad = [edge for edge in (pool.start, pool.end) if not _is_e164(edge)]
+        if bad:
+            findings.append(
+                _finding(
+                    "number-format",
+                    Severity.ERROR,
+                    [f"DID pool {pool.start}-{pool.end}"],
+                    f"DID pool {pool.start}-{pool.end}: {', '.join(map(repr, bad))} not E.164",
+                    remedy,
+                )
+            )
+    for ivr in data.snapshot.ivrs:
+        for entry in ivr.dnis:
+            e164 = normalise_dnis(entry)
+            if e164 == entry:
+                continue
+            detail = f"should be {e164}" if e164 else "is not a phone number"
+            findings.append(
+                _finding(
+                    "number-format",
+                    Severity.ERROR,
+                    [ivr.name, entry],
+                    f"IVR {ivr.name} DNIS {entry!r} {detail}: calls to the E.164 number "
+                    "do not match it",
+                    remedy,
+                )
+            )
+    return findings
+
+
+def duplicate_dnis(data: AuditInput) -> list[Finding]:
+    holders: dict[str, list[str]] = defaultdict(list)
+    for ivr in data.snapshot.ivrs:
+        for entry in ivr.dnis:
+            number = normalise_dnis(entry)
+            if number and ivr.name not in holders[number]:
+                holders[number].append(ivr.name)
+    return [
+        _finding(
+            "duplicate-dnis",
+            Severity.ERROR,
+            [number, *ivrs],
+            f"{number} is a DNIS of {len(ivrs)} IVR configurations ({', '.join(ivrs)}): "
+            "which one answers is decided by rule priority, not intent",
+            "Keep each DID on exactly one active IVR configuration; branch on Trunk.Name in "
+            "the flow if inbound must differ per trunk.",
+        )
+        for number, ivrs in sorted(holders.items())
+        if len(ivrs) > 1
+    ]
+
+
+def coverage(data: AuditInput) -> list[Finding]:
+    snapshot, policy = data.snapshot, data.policy
+    findings = []
+    trunk_names = {t.sid: t.friendly_name for t in snapshot.twilio_trunks}
+    on_ivrs = {n for ivr in snapshot.ivrs for e in ivr.dnis if (n := normalise_dnis(e))}
+    in_pools = [(p.start, p.end) for p in snapshot.did_pools]
+    twilio_numbers = {n.phone_number for n in snapshot.twilio_numbers}
+    for number in snapshot.twilio_numbers:
+        e164 = number.phone_number
+        route = policy.route_for(e164, number.friendly_name)
+        trunk = trunk_names.get(number.trunk_sid or "")
+        problems = []
+        if number.trunk_sid is None:
+            problems.append("on no Twilio trunk")
+        elif route is not None:
+            wanted = policy.trunk_group(route.trunk_group).twilio_trunk
+            if trunk != wanted:
+                problems.append(f"on trunk {trunk or number.trunk_sid}, outside group {wanted}")
+        if e164 not in on_ivrs:
+            problems.append("on no Genesys IVR")
+        if not any(_in_range(e164, start, end) for start, end in in_pools):
+            problems.append("in no Genesys DID pool")
+        if problems:
+            findings.append(
+                _finding(
+                    "coverage",
+                    Severity.ERROR if route is not None else Severity.WARNING,
+                    [e164],
+                    f"Twilio number {e164} ({f'route {route.name}' if route else 'no route'}) "
+                    f"is {', '.join(problems)}",
+                    "Run `byoc-sync apply` to provision it"
+                    if route is not None
+                    else "Add a route that selects it, or release it if it is not needed.",
+                )
+            )
+    for dnis in sorted(on_ivrs - twilio_numbers):
+        ivrs = [i.name for i in snapshot.ivrs if any(normalise_dnis(e) == dnis for e in i.dnis)]
+        findings.append(
+            _finding(
+                "coverage",
+                Severity.ERROR,
+                [dnis, *ivrs],
+                f"{dnis} is a DNIS of {', '.join(ivrs)} but no Twilio number on this account",
+                "Remove the DNIS, or buy / port the number into Twilio.",
+            )
+        )
+    return findings
+
+
+def carrier_side(data: AuditInput) -> list[Finding]:
+    findings = []
+    for group in data.policy.trunk_groups:
+        trunk = _twilio_trunk(data, group)
+        if trunk is None:
+            findings.append(
+                _finding(
+                    "carrier-side",
+                    Severity.ERROR,
+                    [group.twilio_trunk],
+                    f"trunk group {group.name}: no Twilio trunk {group.twilio_trunk!r}",
+                    "Create the Elastic SIP trunk, or correct `twilio_trunk` in the policy.",
+                )
+            )
+            continue
+        for member in group.members:
+            url = _matching_url(trunk, member.origination_url)
+            if url is None:
+                findings.append(
+                    _finding(
+                        "carrier-side",
+                        Severity.ERROR,
+                        [trunk.friendly_name, member.genesys_trunk],
+                        f"Twilio trunk {trunk.friendly_name} has no origination URL "
+                        f"{member.origination_url} for member {member.genesys_trunk}",
+                        "Add the origination URL to the trunk (byoc-sync then manages its "
+                        "priority).",
+                    )
+                )
+                continue
+            transport: str
+            try:
+                transport = parse_sip_target(url.sip_url).transport
+            except ValueError:
+                transport = "unknown"
+            if transport != "tls":
+                findings.append(
+                    _finding(
+                        "carrier-side",
+                        Severity.ERROR,
+                        [trunk.friendly_name, url.sip_url],
+                        f"origination URL {url.sip_url} uses {transport.upper()}: Genesys BYOC "
+                        "trunks accept TLS only",
+                        "Use `;transport=tls` (port 5061) on the origination URL.",
+                    )
+                )
+        auth = data.termination.get(trunk.sid, TerminationAuth())
+        if not auth.credential_lists and not auth.ip_access_control_lists:
+            findings.append(
+                _finding(
+                    "carrier-side",
+                    Severity.ERROR,
+                    [trunk.friendly_name],
+                    f"Twilio trunk {trunk.friendly_name} has no termination authentication "
+                    "(no credential list, no IP access control list): Genesys cannot place "
+                    "outbound calls through it",
+                    "Associate a credential list (the Genesys trunk's digest credentials) or "
+                    "an IP ACL with Genesys Cloud's media and signalling ranges.",
+                )
+            )
+    return findings
+
+
+def trunk_health(data: AuditInput) -> list[Finding]:
+    trunks = {t.name: t for t in data.snapshot.trunks}
+    findings = []
+    for group in data.policy.trunk_groups:
+        for member in group.members:
+            ok, reason = genesys_verdict(trunks.get(member.genesys_trunk))
+            if not ok:
+                findings.append(
+                    _finding(
+                        "trunk-health",
+                        Severity.ERROR,
+                        [member.genesys_trunk, group.name],
+                        f"{group.name} member {member.genesys_trunk}: {reason}",
+                        "Check the carrier side and the trunk's registration in Admin > "
+                        "Telephony > Trunks; `byoc-sync health --probe` shows the SIP probe.",
+                    )
+                )
+    return findings
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("tls-chain", "TLS chain of every SIP TLS endpoint in the policy", tls_chain),
+    Rule(
+        "registrar-loop",
+        "registrar / origination addresses point at the other side",
+        registrar_loop,
+    ),
+    Rule("number-format", "every DID in E.164 on Twilio, DID pools and IVR DNIS", number_format),
+    Rule("duplicate-dnis", "one number on one IVR configuration only", duplicate_dnis),
+    Rule("coverage", "Twilio numbers and Genesys DIDs match, on the right trunk", coverage),
+    Rule(
+        "carrier-side", "origination URLs, transport and termination auth per group", carrier_side
+    ),
+    Rule("trunk-health", "trunk-group members connected and in service", trunk_health),
+)
+
+
+# ---------------------------------------------------------------------------- helpers
+def _twilio_trunk(data: AuditInput, group: TrunkGroup) -> TwilioTrunk | None:
+    return next(
+        (t for t in data.snapshot.twilio_trunks if t.friendly_name == group.twilio_trunk), None
+    )
+
+
+def _host_port(uri: str) -> tuple[str, int] | None:
+    try:
+        target = parse_sip_target(uri)
+    except ValueError:
+        return None
+    return target.host.lower(), target.port
+
+
+def _matching_url(trunk: TwilioTrunk, wanted: str) -> OriginationUrl | None:
+    """The trunk's origination URL for a member: the same URI, else the same host and port
+    (so a URL that differs only in transport is reported as that, not as missing)."""
+    exact = [u for u in trunk.origination_urls if u.sip_url.strip().lower() == wanted.lower()]
+    if exact:
+        return exact[0]
+    where = _host_port(wanted)
+    return next(
+        (u for u in trunk.origination_urls if where and _host_port(u.sip_url) == where), None
+    )
+
+
+def _is_e164(value: str) -> bool:
+    try:
+        return to_e164(value) == value
+    except InvalidNumberError:
+        return False
+
+
+def _in_range(number: str, start: str, end: str) -> bool:
+    if len(number) != len(start) or len(start) != len(end):
+        return number in (start, end)
+    return start <= number <= end

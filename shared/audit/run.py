@@ -1,0 +1,68 @@
+"""Reading what the rules need, then running them: the audit's only I/O.
+
+One full snapshot (the reconcile's own read), the termination auth of each trunk-group
+trunk, and one TLS handshake per TLS endpoint of the policy. Nothing is written anywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from shared.adapters.snapshot import read_snapshot
+from shared.audit.report import AuditReport, Finding, RuleRun
+from shared.audit.rules import RULES, AuditInput, TerminationAuth, tls_endpoints
+from shared.audit.tls_check import check_tls_endpoint
+from shared.policy import RoutingPolicy
+
+if TYPE_CHECKING:
+    from shared.adapters import GenesysAdapter, TwilioAdapter
+
+log = logging.getLogger(__name__)
+
+
+def gather(
+    policy: RoutingPolicy,
+    twilio: TwilioAdapter,
+    genesys: GenesysAdapter,
+    *,
+    ca_bundle: str | None = None,
+    expiry_days: int = 30,
+    tls_timeout_s: float = 5.0,
+    progress: Callable[[str], None] = lambda _: None,
+) -> AuditInput:
+    progress("reading Twilio and Genesys")
+    snapshot = read_snapshot(twilio, genesys)
+    group_trunks = {g.twilio_trunk for g in policy.trunk_groups}
+    termination = {}
+    for trunk in snapshot.twilio_trunks:
+        if trunk.friendly_name in group_trunks:
+            credentials, acls = twilio.termination_auth(trunk.sid)
+            termination[trunk.sid] = TerminationAuth(tuple(credentials), tuple(acls))
+    verdicts = []
+    for endpoint in tls_endpoints(policy):
+        progress(f"TLS handshake with {endpoint}")
+        verdicts.append(
+            check_tls_endpoint(
+                endpoint, ca_bundle=ca_bundle, expiry_days=expiry_days, timeout_s=tls_timeout_s
+            )
+        )
+    return AuditInput(policy, snapshot, termination, verdicts)
+
+
+def run_rules(data: AuditInput, only: set[str] | None = None) -> AuditReport:
+    """Every rule (or those in `only`); a rule that crashes is reported as not run."""
+    runs, findings = [], []
+    for rule in RULES:
+        if only and rule.id not in only:
+            continue
+        try:
+            found: list[Finding] = rule.check(data)
+        except Exception as error:
+            log.exception("audit rule %s could not run", rule.id)
+            runs.append(RuleRun(rule=rule.id, title=rule.title, error=str(error)))
+            continue
+        runs.append(RuleRun(rule=rule.id, title=rule.title, findings=len(found)))
+        findings += found
+    return AuditReport(rules=tuple(runs), findings=tuple(findings))

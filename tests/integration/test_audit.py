@@ -1,0 +1,251 @@
+"""`byoc-sync audit` against the emulators: a clean estate passes every rule, and each rule
+finds its own trap once the estate is bent to show it (a positive and a negative per rule).
+
+The clean estate is the default scenario provisioned, with the origination URLs and probes
+on a local TLS server presenting a chain from a test CA (passed as the trust bundle).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import yaml
+from typer.testing import CliRunner
+
+from sandbox.runner import Sandbox
+from sandbox.scenario import Scenario, load_scenario
+from shared.adapters import GenesysAdapter, TwilioAdapter, build_adapters
+from shared.cli.main import app
+from shared.settings import Settings
+from tests.conftest import EXAMPLE_POLICY
+from tests.support.sip_tls import TlsSipServer
+from tests.support.tls import issue, write_chain
+
+runner = CliRunner()
+PRIMARY = "BYOC-Primary-Twilio"
+
+
+@dataclass
+class Estate:
+    sandbox: Sandbox
+    bundle: Path
+    policy: Path
+
+    def adapters(self) -> tuple[TwilioAdapter, GenesysAdapter]:
+        client = {k.lower(): v for k, v in self.sandbox.client_settings().items()}
+        return build_adapters(Settings.model_validate(client))
+
+    def audit(self, *rules: str) -> tuple[int, list[dict[str, Any]]]:
+        args = ["audit", "--json", "--ca-bundle", str(self.bundle), "--policy", str(self.policy)]
+        result = runner.invoke(app, [*args, *(f"--rule={r}" for r in rules)])
+        report = json.loads(result.stdout)
+        return result.exit_code, report["findings"]
+
+    def messages(self, rule: str) -> list[str]:
+        code, findings = self.audit(rule)
+        assert code == (2 if findings else 0)
+        return [f["message"] for f in findings]
+
+    def twilio_trunk(self) -> Any:
+        twilio, _ = self.adapters()
+        trunk = next(t for t in twilio.list_trunks() if t.friendly_name == "BYOC-Primary-Failover")
+        return twilio, trunk
+
+
+def clean_scenario(port: int, **genesys: Any) -> Scenario:
+    raw = load_scenario("default").model_dump(mode="json", exclude_defaults=True)
+    # Provisioned: the hand-bought number is gone, so coverage starts clean.
+    raw["twilio"]["incoming_numbers"] = raw["twilio"]["incoming_numbers"][:3]
+    primary, failover = raw["twilio"]["trunks"][0]["origination_urls"]
+    primary["sip_url"] = f"sip:localhost:{port};transport=tls"
+    failover["sip_url"] = f"sips:127.0.0.1:{port}"
+    raw["genesys"].update(genesys)
+    return Scenario.model_validate(raw)
+
+
+def clean_policy(directory: Path, port: int) -> Path:
+    policy = yaml.safe_load(EXAMPLE_POLICY.read_text())
+    primary, failover = policy["trunk_groups"][0]["members"]
+    primary["origination_url"] = f"sip:localhost:{port};transport=tls"
+    failover["origination_url"] = f"sips:127.0.0.1:{port}"
+    primary["probe"] = failover["probe"] = f"sips:localhost:{port}"
+    path = directory / "policy.yaml"
+    path.write_text(yaml.safe_dump(policy, sort_keys=False))
+    return path
+
+
+@pytest.fixture
+def genesys_seed() -> dict[str, Any]:
+    """Changes to the Genesys scenario (a test overrides this to seed its trap)."""
+    return {}
+
+
+@pytest.fixture
+def estate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, genesys_seed: dict[str, Any]
+) -> Iterator[Estate]:
+    root = issue("audit test root", ca=True)
+    intermediate = issue("audit test intermediate", issuer=root, ca=True)
+    leaf = issue("localhost", issuer=intermediate, hosts=("localhost", "127.0.0.1"))
+    bundle = tmp_path / "ca.pem"
+    bundle.write_bytes(root.pem())
+    cert, key = write_chain(tmp_path, leaf, intermediate)
+    with (
+        TlsSipServer(cert, key) as server,
+        Sandbox(clean_scenario(server.port, **genesys_seed)) as sandbox,
+    ):
+        for name, value in sandbox.client_settings().items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("BYOC_RETRY_MAX_WAIT_S", "0.1")
+        yield Estate(sandbox, bundle, clean_policy(tmp_path, server.port))
+
+
+def test_a_clean_estate_passes_every_rule(estate: Estate) -> None:
+    code, findings = estate.audit()
+    assert (code, findings) == (0, [])
+    result = runner.invoke(
+        app, ["audit", "--ca-bundle", str(estate.bundle), "--policy", str(estate.policy)]
+    )
+    assert result.exit_code == 0 and "7 rule(s): 0 error(s), 0 warning(s) — clean" in result.stdout
+
+
+def test_audit_only_reads(estate: Estate) -> None:
+    estate.audit()
+
+    def calls(emulator: Any) -> list[str]:
+        log = requests.get(f"{emulator.base_url}/__admin/requests", timeout=5).json()
+        return sorted(log["by_endpoint"])
+
+    twilio, genesys = calls(estate.sandbox.twilio), calls(estate.sandbox.genesys)
+    assert twilio and all(e.startswith("GET ") for e in twilio)
+    assert any("credential" in e.lower() for e in twilio)  # termination auth was read
+    writes = [e for e in genesys if not e.startswith("GET ")]
+    assert writes == ["POST /oauth/token"]  # the client-credentials login, nothing else
+
+
+def test_tls_chain_trusts_only_the_given_bundle(estate: Estate) -> None:
+    result = runner.invoke(
+        app, ["audit", "--json", "--rule=tls-chain", "--policy", str(estate.policy)]
+    )
+    assert result.exit_code == 2
+    findings = json.loads(result.stdout)["findings"]
+    assert len(findings) == 2  # both members' endpoints
+    for finding in findings:
+        assert "which is not in the trust store" in finding["message"]
+        assert finding["severity"] == "error" and "full chain" in finding["remediation"]
+
+
+def test_registrar_loop_genesys_registering_to_itself(estate: Estate) -> None:
+    assert estate.messages("registrar-loop") == []
+    requests.post(
+        f"{estate.sandbox.genesys.base_url}/__admin/trunks/{PRIMARY}",
+        json={"proxyAddress": "byoc.mypurecloud.com"},
+        timeout=5,
+    ).raise_for_status()
+    assert estate.messages("registrar-loop") == [
+        f"Genesys trunk {PRIMARY} registers / sends to byoc.mypurecloud.com, which is Genesys "
+        "Cloud itself: registration stays pending and calls loop"
+    ]
+
+
+def test_registrar_loop_twilio_originating_to_twilio(estate: Estate) -> None:
+    twilio, trunk = estate.twilio_trunk()
+    url = trunk.origination_urls[0]
+    twilio._trunks(trunk.sid).origination_urls(url.sid).update(
+        sip_url="sip:byoc-example.pstn.twilio.com;transport=tls"
+    )
+    (message,) = estate.messages("registrar-loop")
+    assert "originates calls to sip:byoc-example.pstn.twilio.com;transport=tls" in message
+
+
+def test_number_format_is_clean_on_an_estate_the_vendors_validated(estate: Estate) -> None:
+    # Both emulators (like the vendors) refuse non-E.164 numbers on every write, so the
+    # negative cases of this rule are pinned on the rule itself (tests/unit/test_audit_rules.py).
+    assert estate.messages("number-format") == []
+
+
+def test_duplicate_dnis_clean(estate: Estate) -> None:
+    assert estate.messages("duplicate-dnis") == []
+
+
+@pytest.mark.parametrize(
+    "genesys_seed",
+    [
+        {
+            "reject_duplicate_dnis": False,  # an org where the same DNIS went onto two IVRs
+            "ivrs": [
+                {"name": "Main IVR", "dnis": ["+12025550100", "+12025550101"]},
+                {"name": "Support IVR", "dnis": ["+13125550100", "+12025550100"]},
+            ],
+        }
+    ],
+)
+def test_duplicate_dnis_finds_one_number_on_two_ivrs(estate: Estate) -> None:
+    (message,) = estate.messages("duplicate-dnis")
+    assert message.startswith("+12025550100 is a DNIS of 2 IVR configurations (Main IVR, Support")
+
+
+def test_coverage_finds_numbers_missing_on_either_side(estate: Estate) -> None:
+    assert estate.messages("coverage") == []
+    twilio, _ = estate.adapters()
+    offer = twilio.search_available(country="US", kind="local", area_code="312", limit=1)[0]
+    bought = twilio.purchase(offer.phone_number, "Overflow route:support")
+    _, genesys = estate.adapters()
+    ivr = next(i for i in genesys.list_ivrs() if i.name == "Main IVR")
+    genesys.update_ivr_dnis(ivr.id, add=["+12025550105"])  # in a pool; Twilio lacks it
+    messages = estate.messages("coverage")
+    assert (
+        f"Twilio number {bought.phone_number} (route support) is on no Twilio trunk, on no "
+        "Genesys IVR, in no Genesys DID pool"
+    ) in messages
+    assert "+12025550105 is a DNIS of Main IVR but no Twilio number on this account" in messages
+
+
+def test_carrier_side_finds_missing_url_plain_transport_and_no_termination_auth(
+    estate: Estate,
+) -> None:
+    assert estate.messages("carrier-side") == []
+    twilio, trunk = estate.twilio_trunk()
+    trunks = twilio._trunks(trunk.sid)
+    primary, failover = trunk.origination_urls
+    trunks.origination_urls(failover.sid).delete()
+    for association in trunks.credentials_lists.list():
+        trunks.credentials_lists(association.sid).delete()
+    for association in trunks.ip_access_control_lists.list():
+        trunks.ip_access_control_lists(association.sid).delete()
+    messages = estate.messages("carrier-side")
+    assert any("has no origination URL sips:127.0.0.1:" in m for m in messages)
+    assert any("has no termination authentication" in m for m in messages)
+    trunks.origination_urls(primary.sid).update(sip_url=primary.sip_url.replace("tls", "udp"))
+    assert any(
+        "uses UDP: Genesys BYOC trunks accept TLS only" in m
+        for m in estate.messages("carrier-side")
+    )
+
+
+def test_trunk_health_finds_a_member_down(estate: Estate) -> None:
+    assert estate.messages("trunk-health") == []
+    requests.post(
+        f"{estate.sandbox.genesys.base_url}/__admin/trunks/{PRIMARY}",
+        json={"connected": False, "registersStatus": "DOWN"},
+        timeout=5,
+    ).raise_for_status()
+    assert estate.messages("trunk-health") == [
+        f"TG-BYOC-Primary-Failover member {PRIMARY}: not connected, SIP registration lost"
+    ]
+
+
+def test_exit_code_1_when_the_audit_cannot_run(
+    estate: Estate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GENESYSCLOUD_OAUTHCLIENT_SECRET", "wrong")
+    result = runner.invoke(app, ["audit", "--policy", str(estate.policy)])
+    assert result.exit_code == 1
+    unknown = runner.invoke(app, ["audit", "--rule", "nope"])
+    assert unknown.exit_code == 1 and "unknown rule(s) nope" in unknown.output

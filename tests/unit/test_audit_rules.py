@@ -1,0 +1,73 @@
+"""Audit rules on hand-built snapshots: the cases the emulators refuse to hold."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.audit.report import AuditReport, Finding, RuleRun, Severity
+from shared.audit.rules import GENESYS_HOST, TWILIO_HOST, AuditInput, number_format
+from shared.audit.run import run_rules
+from shared.model import DidPool, Ivr, Snapshot, TwilioNumber
+from shared.policy import load_policy
+from tests.conftest import EXAMPLE_POLICY
+
+POLICY = load_policy(EXAMPLE_POLICY)
+
+
+def messages(snapshot: Snapshot) -> list[str]:
+    return [f.message for f in number_format(AuditInput(POLICY, snapshot))]
+
+
+def test_national_and_non_numeric_dnis_are_findings() -> None:
+    ivr = Ivr(id="i1", name="Main IVR", dnis=("+12025550100", "2025550101", "sales"), version=1)
+    assert messages(Snapshot(ivrs=(ivr,))) == [
+        "IVR Main IVR DNIS '2025550101' should be +12025550101: calls to the E.164 number "
+        "do not match it",
+        "IVR Main IVR DNIS 'sales' is not a phone number: calls to the E.164 number do not "
+        "match it",
+    ]
+
+
+def test_pool_edges_and_twilio_numbers_must_be_e164() -> None:
+    pool = DidPool(id="p1", start="2025550100", end="+12025550109")
+    number = TwilioNumber(sid="PN1", phone_number="+1 202 555 0100")
+    assert messages(Snapshot(did_pools=(pool,), twilio_numbers=(number,))) == [
+        "Twilio number '+1 202 555 0100' is not E.164",
+        "DID pool 2025550100-+12025550109: '2025550100' not E.164",
+    ]
+    clean = DidPool(id="p2", start="+12025550100", end="+12025550109")
+    assert messages(Snapshot(did_pools=(clean,))) == []
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["byoc.mypurecloud.com", "sip.mypurecloud.ie", "x.usw2.pure.cloud", "MYPURECLOUD.com.au"],
+)
+def test_genesys_hosts_are_recognised(host: str) -> None:
+    assert GENESYS_HOST.search(host)
+
+
+@pytest.mark.parametrize("host", ["sip.carrier.example.com", "mypurecloud.com.evil.example"])
+def test_carrier_hosts_are_not_genesys(host: str) -> None:
+    assert not GENESYS_HOST.search(host)
+
+
+def test_twilio_sip_domains_are_recognised() -> None:
+    assert TWILIO_HOST.search("byoc-example.pstn.twilio.com")
+    assert TWILIO_HOST.search("example.pstn.ashburn.twilio.com")
+    assert not TWILIO_HOST.search("byoc.mypurecloud.com")
+
+
+def test_a_rule_that_crashes_is_reported_as_not_run_and_exit_code_1() -> None:
+    broken = AuditInput(POLICY, Snapshot(), tls=[object()])  # type: ignore[list-item]
+    report = run_rules(broken)
+    (failed,) = report.could_not_run
+    assert failed.rule == "tls-chain" and report.exit_code() == 1
+    assert {r.rule for r in report.rules} >= {"coverage", "trunk-health"}  # the others ran
+
+
+def test_exit_codes() -> None:
+    finding = Finding(rule="x", severity=Severity.WARNING, objects=(), message="m", remediation="r")
+    clean = AuditReport(rules=(RuleRun(rule="x", title="t"),), findings=())
+    assert clean.exit_code() == 0
+    assert clean.model_copy(update={"findings": (finding,)}).exit_code() == 2

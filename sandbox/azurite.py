@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from shared.health.state_store import development_connection_string
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 AZURITE_TABLE = REPO_ROOT / ".tools" / "node_modules" / ".bin" / "azurite-table"
-# Azurite's well-known development account (public, documented by Microsoft).
-DEV_ACCOUNT = "devstoreaccount1"
-DEV_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
 
 class AzuriteNotInstalledError(RuntimeError):
@@ -34,13 +33,6 @@ def _free_port() -> int:
         return port
 
 
-def table_connection_string(port: int) -> str:
-    return (
-        f"DefaultEndpointsProtocol=http;AccountName={DEV_ACCOUNT};AccountKey={DEV_KEY};"
-        f"TableEndpoint=http://127.0.0.1:{port}/{DEV_ACCOUNT};"
-    )
-
-
 @dataclass
 class Azurite:
     location: Path
@@ -49,7 +41,7 @@ class Azurite:
 
     @property
     def connection_string(self) -> str:
-        return table_connection_string(self.port)
+        return development_connection_string(self.port)
 
     def start(self, timeout_s: float = 30.0) -> Azurite:
         binary = AZURITE_TABLE if AZURITE_TABLE.exists() else shutil.which("azurite-table")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import requests
@@ -51,17 +51,6 @@ class StateCheck:
     simulated_s: int
     vendors: str  # what Genesys and Twilio hold after this state
 
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "state": self.state,
-            "expected": self.expected,
-            "observed": self.observed,
-            "passed": self.passed,
-            "health_checks": self.health_checks,
-            "simulated_s": self.simulated_s,
-            "vendors": self.vendors,
-        }
-
 
 @dataclass
 class GroupRehearsal:
@@ -75,13 +64,7 @@ class GroupRehearsal:
         return self.problem is None and len(self.checks) == 3 and all(c.passed for c in self.checks)
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "group": self.group,
-            "recovery": self.recovery,
-            "passed": self.passed,
-            "problem": self.problem,
-            "checks": [check.as_dict() for check in self.checks],
-        }
+        return {**asdict(self), "passed": self.passed}
 
 
 class RehearsalProblemError(RuntimeError):

@@ -38,7 +38,6 @@ class TlsVerdict:
     endpoint: TlsEndpoint
     problem: str | None  # None: chain complete, trusted, hostname matches, not expiring soon
     reachable: bool = True
-    not_after: datetime | None = None
 
     @property
     def ok(self) -> bool:
@@ -134,6 +133,5 @@ def check_tls_endpoint(
             endpoint,
             f"certificate expires in {max(left.days, 0)} day(s), on {not_after:%Y-%m-%d} "
             f"(less than {expiry_days})",
-            not_after=not_after,
         )
-    return TlsVerdict(endpoint, None, not_after=not_after)
+    return TlsVerdict(endpoint, None)

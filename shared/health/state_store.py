@@ -26,8 +26,10 @@ if TYPE_CHECKING:
 CONNECTION_NAME = "AzureWebJobsStorage"
 PARTITION = "trunk-group"
 STATE_PROPERTY = "state"
-# What `UseDevelopmentStorage=true` means: Azurite's well-known account on its default port.
-DEVELOPMENT_TABLE_ENDPOINT = "http://127.0.0.1:10002/devstoreaccount1"
+# Azurite's well-known development account (public, documented by Microsoft);
+# `UseDevelopmentStorage=true` means it on Azurite's default Table port.
+DEVELOPMENT_ACCOUNT = "devstoreaccount1"
+DEVELOPMENT_TABLE_PORT = 10002
 DEVELOPMENT_ACCOUNT_KEY = (
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 )
@@ -76,10 +78,12 @@ def row_key(group: str) -> str:
     return quote(group, safe=" -_.~")
 
 
-def _development_connection_string() -> str:
+def development_connection_string(port: int = DEVELOPMENT_TABLE_PORT) -> str:
+    """The connection string of Azurite's Table service on loopback `port`."""
     return (
-        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
-        f"AccountKey={DEVELOPMENT_ACCOUNT_KEY};TableEndpoint={DEVELOPMENT_TABLE_ENDPOINT};"
+        f"DefaultEndpointsProtocol=http;AccountName={DEVELOPMENT_ACCOUNT};"
+        f"AccountKey={DEVELOPMENT_ACCOUNT_KEY};"
+        f"TableEndpoint=http://127.0.0.1:{port}/{DEVELOPMENT_ACCOUNT};"
     )
 
 
@@ -89,7 +93,7 @@ def table_client(connection: HostStorageConnection, table: str) -> TableClient:
     if connection.connection_string is not None:
         value = connection.connection_string.get_secret_value()
         if value.replace(" ", "").lower().startswith("usedevelopmentstorage=true"):
-            value = _development_connection_string()
+            value = development_connection_string()
         return TableClient.from_connection_string(value, table_name=table)
     endpoint = connection.table_service_uri or (
         f"https://{connection.account_name}.table.core.windows.net"

@@ -75,19 +75,28 @@ def test_the_health_check_timer_queues_one_evaluation_per_trunk_group(running: R
 
 
 def test_timers_skip_cleanly_when_the_policy_pauses_them(
-    running: Running, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    running: Running,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     paused = tmp_path / "policy.yaml"
     paused.write_text(
         DEFAULT_POLICY.read_text()
         .replace("reconcile: true", "reconcile: false")
         .replace("health_check: true", "health_check: false")
+        .replace("audit: true", "audit: false")
     )
     monkeypatch.setenv("BYOC_POLICY_PATH", str(paused))
     assert running.host.fire_timer("reconcile_timer").ok
     assert running.host.fire_timer("health_check_timer").ok
+    with caplog.at_level(logging.INFO, logger="functions.timers"):
+        assert running.host.fire_timer("audit_timer").ok
     running.drain()
     assert running.worker_runs() == []
+    logged = [r.getMessage() for r in caplog.records if r.name == "functions.timers"]
+    assert any("audit skipped: the policy's timers.audit is false" in m for m in logged)
+    assert not any("audit coverage" in m for m in logged)
 
 
 def test_the_daily_audit_timer_logs_each_finding_with_its_remediation(

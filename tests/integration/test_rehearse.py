@@ -102,6 +102,11 @@ def test_a_group_the_sandbox_cannot_realise_is_reported_not_run(tmp_path: Path) 
     assert "no outbound route 'No-Such-Route'" in group["problem"]
 
 
+def test_group_selects_the_groups_to_rehearse(tmp_path: Path) -> None:
+    code, report = rehearse("--policy", str(policy_with(tmp_path)), "--group", GROUP)
+    assert code == 0 and [g["group"] for g in report["groups"]] == [GROUP]
+
+
 def test_an_unknown_group_is_refused(tmp_path: Path) -> None:
     result = runner.invoke(app, ["rehearse", "--group", "TG-Nope", "--policy", str(EXAMPLE_POLICY)])
     assert result.exit_code == 1

@@ -13,6 +13,7 @@ from shared.health.actions import (
     ReorderOutboundRoute,
     SetOriginationUrl,
     plan_actions,
+    realised_order,
 )
 from shared.model import OriginationUrl, OutboundRoute, TrunkBase, TwilioTrunk
 from shared.policy import TrunkGroup
@@ -154,3 +155,15 @@ def test_a_missing_route_base_or_url_is_a_problem_not_a_guess() -> None:
             twilio_trunk=bare,
             member_states={},
         )
+
+
+def test_realised_order_reads_members_only_and_skips_disabled_urls_for_first() -> None:
+    order = realised_order(GROUP, route("tb-x", "tb-b", "tb-p"), BASES, trunk(20, 10))
+    assert order.genesys == (BACKUP, PRIMARY)  # Someone-Else is not a member
+    assert order.twilio_first == BACKUP
+    disabled = realised_order(GROUP, route("tb-p"), BASES, trunk(20, 10, backup_enabled=False))
+    assert disabled.twilio_first == PRIMARY  # a disabled URL takes no calls, whatever its priority
+    assert disabled.describe() == (
+        f"Genesys route: {PRIMARY}; Twilio priorities: {BACKUP} 10 (disabled), {PRIMARY} 20"
+    )
+    assert realised_order(GROUP, None, BASES, None).genesys_first is None

@@ -184,6 +184,11 @@ class ConcurrencyLimit:
             self._in_flight[client] = current + 1
             return True
 
+    def in_flight(self) -> int:
+        """Requests admitted and not yet answered, across clients (tests wait on it)."""
+        with self._lock:
+            return sum(self._in_flight.values())
+
     def release(self, client: str) -> None:
         if self.limit <= 0:
             return

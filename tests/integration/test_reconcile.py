@@ -4,7 +4,6 @@ emulators seeded with the default scenario (the BYOC estate of examples/policy.y
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 
 import pytest
@@ -143,9 +142,17 @@ def test_a_new_pool_that_is_not_yet_usable_for_dnis_is_waited_for(
     scenario = load_scenario("default")
     delayed = scenario.genesys.model_copy(update={"did_pool_propagation_delay_s": 0.3})
     with TwilioEmulator(scenario.twilio) as t_emu, GenesysEmulator(delayed) as g_emu:
+        # The emulator's clock moves only when apply waits, so however slow the machine,
+        # the first add lands before the pool is usable and a later one after.
+        emulated_now = [0.0]
+        g_emu.state.clock = lambda: emulated_now[0]
+
+        def wait(seconds: float) -> None:
+            emulated_now[0] += seconds
+
         twilio, genesys = twilio_adapter(t_emu, retry), genesys_adapter(g_emu, retry)
         result, _ = plan_now(policy, twilio, genesys)
-        report = apply_plan(result, twilio, genesys, sleep=time.sleep)
+        report = apply_plan(result, twilio, genesys, sleep=wait)
         assert not report.failed, report.failed
         assert any(e.status == 400 for e in g_emu.log.entries())  # refused at first...
         assert HAND_BOUGHT in ivr_dnis(g_emu, "Support IVR")  # ...accepted once propagated

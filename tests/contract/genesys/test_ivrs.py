@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import PureCloudPlatformClientV2 as genesys
@@ -119,7 +118,11 @@ def test_seeds_may_hold_duplicates_for_audits() -> None:
 
 
 @pytest.mark.parametrize("scenario", [byoc_scenario(did_pool_propagation_delay_s=0.3)])
-def test_new_pool_propagation_delay(scenario: GenesysScenario, architect: Any, edge: Any) -> None:
+def test_new_pool_propagation_delay(
+    scenario: GenesysScenario, emu: GenesysEmulator, architect: Any, edge: Any
+) -> None:
+    emulated_now = [0.0]  # moved by hand, so a slow machine cannot outrun the delay
+    emu.state.clock = lambda: emulated_now[0]
     pool = model(
         genesys.DIDPool, start_phone_number="+14155550100", end_phone_number="+14155550199"
     )
@@ -127,7 +130,7 @@ def test_new_pool_propagation_delay(scenario: GenesysScenario, architect: Any, e
     with pytest.raises(ApiException) as err:
         architect.post_architect_ivrs(_ivr("SF IVR", ["+14155550100"]))
     assert err.value.status == 400
-    time.sleep(0.35)
+    emulated_now[0] += 0.35
     assert architect.post_architect_ivrs(_ivr("SF IVR", ["+14155550100"])).dnis == ["+14155550100"]
 
 

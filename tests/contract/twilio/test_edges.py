@@ -107,7 +107,9 @@ def test_concurrency_limit_answers_20429() -> None:
         with emu.lock:
             slow = threading.Thread(target=lambda: make_client(emu).trunking.v1.trunks.list())
             slow.start()
-            time.sleep(0.3)
+            deadline = time.monotonic() + 10
+            while emu.concurrency.in_flight() < 1 and time.monotonic() < deadline:
+                time.sleep(0.01)
             with pytest.raises(TwilioRestException) as err:
                 make_client(emu).trunking.v1.trunks("TK" + "0" * 32).fetch()
         slow.join(timeout=5)

@@ -97,7 +97,30 @@ class OutboundRoute(_Value):
     name: str
     external_trunk_base_ids: tuple[str, ...] = ()
     distribution: str | None = None
+    classification_types: tuple[str, ...] = ()  # which number-plan classifications it carries
+    enabled: bool = True
     version: int
+
+
+class NumberPlan(_Value):
+    """A site number plan: Genesys classifies a dialed number by the first plan (in priority
+    order) that matches it, and outbound routes then serve classifications."""
+
+    name: str
+    classification: str
+    match_type: str  # digitLength, e164NumberList, interCountryCode, intraCountryCode, ...
+    match: str | None = None  # the regular expression of a regex plan
+    numbers: tuple[tuple[str, str], ...] = ()  # (start, end) of numberList / e164NumberList
+    digit_lengths: tuple[int, int] | None = None  # digitLength plans
+    priority: int = 0  # lower is tried first
+    active: bool = True
+
+
+class SiteDialPlan(_Value):
+    site_id: str
+    site_name: str
+    country: str | None = None  # ISO 3166 code of the site's location (intra/inter country)
+    number_plans: tuple[NumberPlan, ...] = ()
 
 
 class Snapshot(_Value):

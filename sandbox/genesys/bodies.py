@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
-from sandbox.genesys.scenario import Distribution, check_e164
+from sandbox.genesys.scenario import Distribution, NumberPlanSeed, check_e164
 
 
 class _Body(BaseModel):
@@ -69,6 +69,14 @@ class OutboundRouteBody(_Body):
     distribution: Distribution = "SEQUENTIAL"
     external_trunk_bases: list[Ref] = Field(default_factory=list)
     version: int | None = None
+
+
+class NumberPlanBody(NumberPlanSeed):
+    """One element of PUT .../sites/{siteId}/numberplans (the whole list is replaced)."""
+
+    model_config = ConfigDict(extra="ignore", alias_generator=to_camel, populate_by_name=True)
+
+    id: str | None = None
 
 
 class TrunkControl(_Body):

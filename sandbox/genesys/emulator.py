@@ -30,13 +30,14 @@ from sandbox.genesys import render
 from sandbox.genesys.bodies import (
     DidPoolBody,
     IvrBody,
+    NumberPlanBody,
     OutboundRouteBody,
     TrunkBaseBody,
     TrunkControl,
 )
 from sandbox.genesys.errors import AUTH_REQUIRED, BAD_CREDENTIALS, DEFAULT_CODES, bad_request
 from sandbox.genesys.paging import page
-from sandbox.genesys.scenario import GenesysScenario
+from sandbox.genesys.scenario import GenesysScenario, NumberPlanSeed
 from sandbox.genesys.state import Entity, GenesysState
 
 T = TypeVar("T")
@@ -124,6 +125,10 @@ class GenesysEmulator(Emulator):
         add("GET", f"{EDGES}/trunks/{{trunkId}}/metrics", self._trunk_metrics)
         add("GET", f"{EDGES}/sites", self._list_sites)
         add("GET", f"{EDGES}/sites/{{siteId}}", self._get_site)
+        plans = f"{EDGES}/sites/{{siteId}}/numberplans"
+        add("GET", plans, self._list_number_plans)
+        add("PUT", plans, self._put_number_plans)
+        add("GET", plans + "/{numberPlanId}", self._get_number_plan)
         routes = f"{EDGES}/sites/{{siteId}}/outboundroutes"
         add("GET", routes, self._list_routes)
         add("POST", routes, self._create_route)
@@ -429,6 +434,33 @@ class GenesysEmulator(Emulator):
     def _get_site(self, request: Request) -> Response:
         with self.lock:
             return Response(200, render.site(self.state.get_site(request.params["siteId"])))
+
+    def _list_number_plans(self, request: Request) -> Response:
+        """A bare JSON array, not a page: Genesys lists a site's plans whole."""
+        site_id = request.params["siteId"]
+        with self.lock:
+            plans = self.state.get_site(site_id).number_plans
+            return Response(200, [render.number_plan(site_id, plan) for plan in plans])
+
+    def _get_number_plan(self, request: Request) -> Response:
+        site_id = request.params["siteId"]
+        with self.lock:
+            plan = self.state.get_number_plan(site_id, request.params["numberPlanId"])
+            return Response(200, render.number_plan(site_id, plan))
+
+    def _put_number_plans(self, request: Request) -> Response:
+        raw = request.json()
+        if not isinstance(raw, list):
+            raise bad_request("the body must be a JSON array of number plans")
+        bodies = [NumberPlanBody.model_validate(item) for item in raw]
+        specs = [
+            (body.id, NumberPlanSeed.model_validate(body.model_dump(exclude={"id"})))
+            for body in bodies
+        ]
+        site_id = request.params["siteId"]
+        with self.lock:
+            plans = self.state.replace_number_plans(site_id, specs)
+            return Response(200, [render.number_plan(site_id, plan) for plan in plans])
 
     def _list_routes(self, request: Request) -> Response:
         name = request.query_one("name")

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pydantic.alias_generators import to_camel
+
+from sandbox.genesys import ids
 from sandbox.genesys.ids import HOME_DIVISION_ID
 from sandbox.genesys.state import (
     Did,
@@ -12,6 +15,7 @@ from sandbox.genesys.state import (
     Entity,
     GenesysState,
     Ivr,
+    NumberPlan,
     OutboundRoute,
     Site,
     Trunk,
@@ -193,7 +197,28 @@ def site_uri(site_id: str) -> str:
 
 def site(item: Site) -> dict[str, Any]:
     out = _entity(item, site_uri(item.id))
-    out.update(division=_division(), mediaModel="Cloud", managed=False, coreSite=False)
+    location_id = ids.entity_id("location", item.name)
+    out.update(
+        division=_division(),
+        mediaModel="Cloud",
+        managed=False,
+        coreSite=False,
+        location={
+            "id": location_id,
+            "name": f"{item.name} location",
+            "address": {"country": item.country},
+            "selfUri": f"/api/v2/locations/{location_id}",
+        },
+    )
+    return out
+
+
+def number_plan(site_id: str, item: NumberPlan) -> dict[str, Any]:
+    out = _entity(item, f"{site_uri(site_id)}/numberplans/{item.id}")
+    spec = item.spec
+    if spec is not None:
+        written = spec.model_dump(mode="json", exclude_none=True, exclude={"name", "id"})
+        out.update({to_camel(key): value for key, value in written.items() if value != []})
     return out
 
 

@@ -113,10 +113,134 @@ class OutboundRouteSeed(_Model):
     enabled: bool = True
 
 
+NumberPlanMatchType = Literal[
+    "digitLength", "e164NumberList", "interCountryCode", "intraCountryCode", "numberList", "regex"
+]
+
+
+class NumberRange(_Model):
+    """A `numbers` entry of a number plan: one number, or a range of equal-length numbers."""
+
+    start: str = Field(min_length=1)
+    end: str | None = None
+
+
+class DigitLengthRange(_Model):
+    start: str = Field(pattern=r"^\d{1,2}$")
+    end: str = Field(pattern=r"^\d{1,2}$")
+
+
+def _check_ranges(match_type: str, numbers: list[NumberRange]) -> None:
+    if not numbers:
+        raise ValueError(f"a {match_type} number plan needs numbers")
+    for entry in numbers:
+        end = entry.end or entry.start
+        if match_type == "e164NumberList":
+            check_e164(entry.start)
+            check_e164(end)
+        elif not re.fullmatch(r"\d{2,9}", entry.start) or not re.fullmatch(r"\d{2,9}", end):
+            raise ValueError(f"numberList numbers must be 2-9 digits: {entry.start!r}")
+        if len(end) != len(entry.start) or end < entry.start:
+            raise ValueError(f"number range {entry.start}-{end} is not ordered")
+
+
+class NumberPlanSeed(_Model):
+    """A site number plan: how Genesys classifies a dialed number before choosing a route.
+
+    Genesys tries the plans in priority order and the first match classifies the number;
+    outbound routes then serve classifications, not patterns.
+    """
+
+    name: str = Field(min_length=1)
+    classification: str = Field(min_length=1)
+    match_type: NumberPlanMatchType
+    match: str | None = Field(None, description="The regular expression (regex plans).")
+    normalized_format: str | None = None
+    priority: int | None = Field(None, ge=0)
+    numbers: list[NumberRange] = Field(default_factory=list)
+    digit_length: DigitLengthRange | None = None
+    state: Literal["active", "inactive"] = "active"
+
+    @model_validator(mode="after")
+    def _fits_match_type(self) -> NumberPlanSeed:
+        kind = self.match_type
+        if kind in ("numberList", "e164NumberList"):
+            _check_ranges(kind, self.numbers)
+        elif kind == "digitLength":
+            lengths = self.digit_length
+            if lengths is None or int(lengths.start) > int(lengths.end):
+                raise ValueError("a digitLength number plan needs digitLength start <= end")
+        elif kind == "regex":
+            if not self.match:
+                raise ValueError("a regex number plan needs match")
+            try:
+                re.compile(self.match)
+            except re.error as error:
+                raise ValueError(f"match is not a regular expression: {error}") from None
+        return self
+
+
+def default_number_plans() -> list[NumberPlanSeed]:
+    """The plans Genesys creates with a site in the US (Admin > Telephony > Sites)."""
+    return [
+        NumberPlanSeed.model_validate(plan)
+        for plan in (
+            {
+                "name": "Emergency",
+                "classification": "Emergency",
+                "match_type": "numberList",
+                "numbers": [{"start": "911"}, {"start": "933"}],
+                "priority": 1,
+            },
+            {
+                "name": "Extension",
+                "classification": "Extension",
+                "match_type": "digitLength",
+                "digit_length": {"start": "4", "end": "6"},
+                "priority": 2,
+            },
+            {
+                "name": "Network",
+                "classification": "Network",
+                "match_type": "regex",
+                "match": r"^([^@\:]+@)([^@ ]+)?$",
+                "normalized_format": "sip:$1$2",
+                "priority": 3,
+            },
+            {
+                "name": "National",
+                "classification": "National",
+                "match_type": "intraCountryCode",
+                "priority": 4,
+            },
+            {
+                "name": "International",
+                "classification": "International",
+                "match_type": "interCountryCode",
+                "priority": 5,
+            },
+        )
+    ]
+
+
+def check_number_plans(plans: list[NumberPlanSeed]) -> list[NumberPlanSeed]:
+    """What Genesys refuses in a site's whole set of plans: repeated names."""
+    names = [plan.name.lower() for plan in plans]
+    if len(set(names)) != len(names):
+        raise ValueError("number plan names must be unique within a site")
+    return plans
+
+
 class SiteSeed(_Model):
     name: str = Field(min_length=1)
     description: str | None = None
+    country: str = Field(
+        "US", pattern=r"^[A-Z]{2}$", description="ISO 3166 country of the site's location."
+    )
+    number_plans: list[NumberPlanSeed] = Field(default_factory=default_number_plans)
     outbound_routes: list[OutboundRouteSeed] = Field(default_factory=list)
+
+    _plans = field_validator("number_plans")(check_number_plans)
 
 
 class GenesysScenario(_Model):

@@ -16,7 +16,12 @@ from typing import Any, TypeVar
 from sandbox.genesys.bodies import DidPoolBody, IvrBody, OutboundRouteBody, Ref, TrunkBaseBody
 from sandbox.genesys.errors import bad_request, not_found, stale_version
 from sandbox.genesys.ids import entity_id
-from sandbox.genesys.scenario import BYOC_CARRIER_METABASE_ID, GenesysScenario
+from sandbox.genesys.scenario import (
+    BYOC_CARRIER_METABASE_ID,
+    GenesysScenario,
+    NumberPlanSeed,
+    check_number_plans,
+)
 from shared.number_ranges import RangeIndex
 
 SEED_TIME = datetime(2024, 1, 1, tzinfo=UTC)
@@ -97,7 +102,14 @@ class OutboundRoute(Entity):
 
 
 @dataclass
+class NumberPlan(Entity):
+    spec: NumberPlanSeed | None = None  # what was written; Genesys echoes it back
+
+
+@dataclass
 class Site(Entity):
+    country: str = "US"
+    number_plans: list[NumberPlan] = field(default_factory=list)  # in priority order
     outbound_routes: dict[str, OutboundRoute] = field(default_factory=dict)
 
 
@@ -226,6 +238,20 @@ class GenesysState:
                 description=site_seed.description,
                 created=SEED_TIME,
                 modified=SEED_TIME,
+                country=site_seed.country,
+            )
+            site.number_plans = _by_priority(
+                [
+                    NumberPlan(
+                        id=entity_id("numberplan", f"{site.name}/{spec.name}"),
+                        name=spec.name,
+                        description=None,
+                        created=SEED_TIME,
+                        modified=SEED_TIME,
+                        spec=_with_priority(spec, position),
+                    )
+                    for position, spec in enumerate(site_seed.number_plans, start=1)
+                ]
             )
             for r in site_seed.outbound_routes:
                 route = OutboundRoute(
@@ -601,6 +627,43 @@ class GenesysState:
     def get_site(self, site_id: str) -> Site:
         return _found(self.sites, site_id, "Site")
 
+    def get_number_plan(self, site_id: str, plan_id: str) -> NumberPlan:
+        plans = {plan.id: plan for plan in self.get_site(site_id).number_plans}
+        return _found(plans, plan_id, "Number plan")
+
+    def replace_number_plans(
+        self, site_id: str, specs: list[tuple[str | None, NumberPlanSeed]]
+    ) -> list[NumberPlan]:
+        """PUT replaces the site's whole list of (id, plan); a plan keeps its id (matched by
+        id, else by name), a new one gets a new id."""
+        site = self.get_site(site_id)
+        try:
+            check_number_plans([spec for _, spec in specs])
+        except ValueError as error:
+            raise bad_request(str(error)) from None
+        now = self.wall_clock()
+        by_id = {plan.id: plan for plan in site.number_plans}
+        by_name = {plan.name.lower(): plan for plan in site.number_plans}
+        plans = []
+        for position, (given_id, spec) in enumerate(specs, start=1):
+            spec = _with_priority(spec, position)
+            plan = by_id.get(given_id or "") or by_name.get(spec.name.lower())
+            if plan is None:
+                plan = NumberPlan(
+                    id=self._new_id("numberplan", f"{site.name}/{spec.name}"),
+                    name=spec.name,
+                    description=None,
+                    created=now,
+                    modified=now,
+                )
+            elif plan.spec != spec:
+                plan.touch(now)
+            plan.name, plan.spec = spec.name, spec
+            plans.append(plan)
+        site.number_plans = _by_priority(plans)
+        site.touch(now)
+        return site.number_plans
+
     def get_route(self, site_id: str, route_id: str) -> OutboundRoute:
         return _found(self.get_site(site_id).outbound_routes, route_id, "Outbound route")
 
@@ -650,3 +713,12 @@ class GenesysState:
     def delete_route(self, site_id: str, route_id: str) -> None:
         self.get_route(site_id, route_id)
         del self.sites[site_id].outbound_routes[route_id]
+
+
+def _with_priority(spec: NumberPlanSeed, position: int) -> NumberPlanSeed:
+    """Genesys numbers plans written without a priority by their place in the list."""
+    return spec if spec.priority is not None else spec.model_copy(update={"priority": position})
+
+
+def _by_priority(plans: list[NumberPlan]) -> list[NumberPlan]:
+    return sorted(plans, key=lambda plan: plan.spec.priority or 0 if plan.spec else 0)

@@ -31,7 +31,7 @@ from shared.adapters.errors import (
 )
 from shared.adapters.retry import RetryPolicy
 from shared.e164 import to_e164
-from shared.model import DidPool, GenesysTrunk, Ivr, OutboundRoute, TrunkBase
+from shared.model import DidPool, GenesysTrunk, Ivr, OutboundRoute, SiteDialPlan, TrunkBase
 from shared.number_ranges import RangeIndex
 
 log = logging.getLogger(__name__)
@@ -162,6 +162,17 @@ class GenesysAdapter:
             )
             routes.extend(convert.outbound_route(item, site.id, site.name) for item in items)
         return routes
+
+    def read_dial_plan(self, site_id: str) -> SiteDialPlan:
+        """A site's number plans and country (two GETs: the plans are not paged)."""
+        site = self._call(
+            f"get site {site_id}", lambda: self._edge.get_telephony_providers_edges_site(site_id)
+        )
+        plans = self._call(
+            f"list number plans of site {site.name!r}",
+            lambda: self._edge.get_telephony_providers_edges_site_numberplans(site_id),
+        )
+        return convert.site_dial_plan(site, list(plans or ()))
 
     def _site_routes_page(self, site_id: str, page_number: int) -> Any:
         return self._edge.get_telephony_providers_edges_site_outboundroutes(

@@ -15,7 +15,9 @@ from shared.model import (
     DidPool,
     GenesysTrunk,
     Ivr,
+    NumberPlan,
     OutboundRoute,
+    SiteDialPlan,
     TrunkBase,
 )
 
@@ -77,7 +79,36 @@ def outbound_route(item: Any, site_id: str, site_name: str) -> OutboundRoute:
         name=item.name,
         external_trunk_base_ids=tuple(ref.id for ref in item.external_trunk_bases or ()),
         distribution=item.distribution,
+        classification_types=tuple(item.classification_types or ()),
+        enabled=item.enabled is not False,
         version=item.version or 0,
+    )
+
+
+def number_plan(item: Any) -> NumberPlan:
+    lengths = item.digit_length
+    return NumberPlan(
+        name=item.name,
+        classification=item.classification or "",
+        match_type=item.match_type or "",
+        match=item.match,
+        numbers=tuple((n.start, n.end or n.start) for n in item.numbers or () if n.start),
+        digit_lengths=(int(lengths.start), int(lengths.end))
+        if lengths is not None and lengths.start and lengths.end
+        else None,
+        priority=item.priority or 0,
+        active=(item.state or "active") == "active",
+    )
+
+
+def site_dial_plan(site: Any, plans: list[Any]) -> SiteDialPlan:
+    location = site.location
+    address = location.address if location is not None else None
+    return SiteDialPlan(
+        site_id=site.id,
+        site_name=site.name,
+        country=address.country if address is not None else None,
+        number_plans=tuple(sorted((number_plan(p) for p in plans), key=lambda plan: plan.priority)),
     )
 
 

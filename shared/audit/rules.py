@@ -12,11 +12,20 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from shared.audit.dial_plan import calling_code, classify, witnesses
 from shared.audit.report import Finding, Severity
 from shared.audit.tls_check import TlsEndpoint, TlsVerdict
 from shared.e164 import InvalidNumberError, to_e164
 from shared.health.evaluate import genesys_verdict
-from shared.model import OriginationUrl, Snapshot, TwilioTrunk, normalise_dnis
+from shared.model import (
+    NumberPlan,
+    OriginationUrl,
+    OutboundRoute,
+    SiteDialPlan,
+    Snapshot,
+    TwilioTrunk,
+    normalise_dnis,
+)
 from shared.policy import RoutingPolicy, TrunkGroup
 from shared.sip_uri import parse_sip_target
 
@@ -40,6 +49,7 @@ class AuditInput:
     snapshot: Snapshot
     termination: dict[str, TerminationAuth] = field(default_factory=dict)  # by trunk SID
     tls: Sequence[TlsVerdict] = ()
+    dial_plans: dict[str, SiteDialPlan] = field(default_factory=dict)  # by site name
 
 
 @dataclass(frozen=True)
@@ -343,6 +353,131 @@ def trunk_health(data: AuditInput) -> list[Finding]:
     return findings
 
 
+def dial_plan_bypass(data: AuditInput) -> list[Finding]:
+    """Seed §4's specificity trap: numbers a site classifies onto a route other than the
+    trunk group's, although a broader plan would have sent them through the group."""
+    findings = []
+    for group in data.policy.trunk_groups:
+        site_routes = [r for r in data.snapshot.outbound_routes if r.site_name == group.site]
+        route = next((r for r in site_routes if r.name == group.outbound_route), None)
+        if route is None or not route.enabled:
+            findings.append(_group_route_missing(group, route))
+            continue
+        dial_plan = data.dial_plans.get(group.site)
+        if dial_plan is not None:
+            findings += _GroupDialPlan(data.snapshot, group, route, site_routes).check(dial_plan)
+    return findings
+
+
+def _group_route_missing(group: TrunkGroup, route: OutboundRoute | None) -> Finding:
+    what = "is disabled" if route is not None else "does not exist"
+    return _finding(
+        "dial-plan-bypass",
+        Severity.ERROR,
+        [group.site, group.outbound_route, group.name],
+        f"trunk group {group.name}: outbound route {group.outbound_route!r} on site "
+        f"{group.site} {what}, so no outbound call uses the group",
+        "Create (or enable) the route with the group's trunks, or correct `site` / "
+        "`outbound_route` in the policy.",
+    )
+
+
+class _GroupDialPlan:
+    """Classifies witness numbers through one site's plans on behalf of one trunk group."""
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        group: TrunkGroup,
+        route: OutboundRoute,
+        site_routes: list[OutboundRoute],
+    ) -> None:
+        self.group, self.route, self.site_routes = group, route, site_routes
+        base_ids = {base.name: base.id for base in snapshot.trunk_bases}
+        self.base_names = {base.id: base.name for base in snapshot.trunk_bases}
+        self.members = {base_ids.get(m.genesys_trunk, m.genesys_trunk) for m in group.members}
+        self.estate = {n.phone_number for n in snapshot.twilio_numbers} | {
+            n for ivr in snapshot.ivrs for e in ivr.dnis if (n := normalise_dnis(e))
+        }
+
+    def keeps_group(self, route: OutboundRoute) -> bool:
+        """The group's own route, or another one over exactly the group's trunks."""
+        return route.id == self.route.id or set(route.external_trunk_base_ids) == self.members
+
+    def check(self, dial_plan: SiteDialPlan) -> list[Finding]:
+        code = calling_code(dial_plan.country)
+        carried = set(self.route.classification_types)
+        bypass: dict[tuple[NumberPlan, NumberPlan, tuple[str, ...]], list[str]] = {}
+        shared: dict[tuple[str, str], list[str]] = {}
+        for dialed in witnesses(dial_plan.number_plans, dial_plan.country, self.estate):
+            hit = classify(dialed, dial_plan.number_plans, code)
+            if hit is None:
+                continue
+            plan, shadowed = hit
+            serving = [
+                r
+                for r in self.site_routes
+                if r.enabled and plan.classification in r.classification_types
+            ]
+            around = tuple(r.name for r in serving if not self.keeps_group(r))
+            if plan.classification in carried:
+                for name in around:
+                    shared.setdefault((plan.classification, name), []).append(dialed)
+                continue
+            broader = next((q for q in shadowed if q.classification in carried), None)
+            if broader is not None and (around or not serving):
+                bypass.setdefault((plan, broader, around), []).append(dialed)
+        findings = [self._bypass(*key, numbers) for key, numbers in bypass.items()]
+        findings += [self._shared(*key, numbers) for key, numbers in shared.items()]
+        return findings
+
+    def _trunks_of(self, route_name: str) -> str:
+        route = next(r for r in self.site_routes if r.name == route_name)
+        names = [self.base_names.get(i, i) for i in route.external_trunk_base_ids]
+        return f"route {route_name} ({', '.join(names) or 'no trunks'})"
+
+    def _bypass(
+        self, plan: NumberPlan, broader: NumberPlan, around: tuple[str, ...], numbers: list[str]
+    ) -> Finding:
+        group, site = self.group, self.group.site
+        where = (
+            f"leave through {' and '.join(self._trunks_of(name) for name in around)}"
+            if around
+            else f"fail: no enabled outbound route carries {plan.classification!r}"
+        )
+        return _finding(
+            "dial-plan-bypass",
+            Severity.ERROR,
+            [site, plan.name, *around, group.name],
+            f"site {site}: number plan {plan.name!r} (priority {plan.priority}) classifies "
+            f"{_examples(numbers)} as {plan.classification!r} ahead of plan {broader.name!r} "
+            f"({broader.classification}), so those calls {where} instead of trunk group "
+            f"{group.name} ({self.route.name})",
+            f"Carry {plan.classification!r} on route {self.route.name}"
+            + (f" instead of {', '.join(around)}" if around else "")
+            + f", or move plan {plan.name!r} below {broader.name!r}, so these numbers keep "
+            "the group's failover.",
+        )
+
+    def _shared(self, classification: str, other: str, numbers: list[str]) -> Finding:
+        group, site = self.group, self.group.site
+        return _finding(
+            "dial-plan-bypass",
+            Severity.ERROR,
+            [site, self.route.name, other, group.name],
+            f"site {site}: classification {classification!r} ({_examples(numbers)}) is carried "
+            f"by both {self.route.name} (trunk group {group.name}) and {self._trunks_of(other)}: "
+            "those calls may leave around the group's failover",
+            f"Carry {classification!r} on one route only: remove it from {other}, or point "
+            f"{other} at the group's trunks in the group's order.",
+        )
+
+
+def _examples(numbers: list[str], shown: int = 3) -> str:
+    more = len(numbers) - shown
+    return ", ".join(numbers[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
 RULES: tuple[Rule, ...] = (
     Rule("tls-chain", "TLS chain of every SIP TLS endpoint in the policy", tls_chain),
     Rule(
@@ -353,6 +488,11 @@ RULES: tuple[Rule, ...] = (
     Rule("number-format", "every DID in E.164 on Twilio, DID pools and IVR DNIS", number_format),
     Rule("duplicate-dnis", "one number on one IVR configuration only", duplicate_dnis),
     Rule("coverage", "Twilio numbers and Genesys DIDs match, on the right trunk", coverage),
+    Rule(
+        "dial-plan-bypass",
+        "number plans and outbound routes keep outbound calls on the trunk group",
+        dial_plan_bypass,
+    ),
     Rule(
         "carrier-side", "origination URLs, transport and termination auth per group", carrier_side
     ),

@@ -1,7 +1,8 @@
 """Reading what the rules need, then running them: the audit's only I/O.
 
 One full snapshot (the reconcile's own read), the termination auth of each trunk-group
-trunk, and one TLS handshake per TLS endpoint of the policy. Nothing is written anywhere.
+trunk, the number plans of each trunk-group site, and one TLS handshake per TLS endpoint of
+the policy. Nothing is written anywhere.
 """
 
 from __future__ import annotations
@@ -48,7 +49,13 @@ def gather(
                 endpoint, ca_bundle=ca_bundle, expiry_days=expiry_days, timeout_s=tls_timeout_s
             )
         )
-    return AuditInput(policy, snapshot, termination, verdicts)
+    dial_plans = {}
+    group_sites = {g.site for g in policy.trunk_groups}
+    for site_id, site_name in sorted({(r.site_id, r.site_name) for r in snapshot.outbound_routes}):
+        if site_name in group_sites:
+            progress(f"reading the number plans of site {site_name}")
+            dial_plans[site_name] = genesys.read_dial_plan(site_id)
+    return AuditInput(policy, snapshot, termination, verdicts, dial_plans)
 
 
 def run_rules(data: AuditInput, only: set[str] | None = None) -> AuditReport:

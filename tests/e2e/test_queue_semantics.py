@@ -110,5 +110,5 @@ def test_the_daily_audit_timer_logs_each_finding_with_its_remediation(
     coverage = next(line for line in lines if line.startswith("audit coverage:"))
     assert "+13125550101 (route support) is on no Twilio trunk" in coverage  # the hand-bought
     assert "Remediation: Run `byoc-sync apply`" in coverage
-    assert any(line.startswith("audit: 7 rule(s), ") for line in lines)
+    assert any(line.startswith("audit: 8 rule(s), ") for line in lines)
     assert running.worker_runs() == []  # the audit queues nothing and changes nothing

@@ -8,11 +8,13 @@ on a local TLS server presenting a chain from a test CA (passed as the trust bun
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import PureCloudPlatformClientV2 as genesys_sdk
 import pytest
 import requests
 import yaml
@@ -112,7 +114,7 @@ def test_a_clean_estate_passes_every_rule(estate: Estate) -> None:
     result = runner.invoke(
         app, ["audit", "--ca-bundle", str(estate.bundle), "--policy", str(estate.policy)]
     )
-    assert result.exit_code == 0 and "7 rule(s): 0 error(s), 0 warning(s) — clean" in result.stdout
+    assert result.exit_code == 0 and "8 rule(s): 0 error(s), 0 warning(s) — clean" in result.stdout
 
 
 def test_audit_only_reads(estate: Estate) -> None:
@@ -238,6 +240,126 @@ def test_trunk_health_finds_a_member_down(estate: Estate) -> None:
     ).raise_for_status()
     assert estate.messages("trunk-health") == [
         f"TG-BYOC-Primary-Failover member {PRIMARY}: not connected, SIP registration lost"
+    ]
+
+
+class DialPlan:
+    """Bends the site's dial plan through the Genesys SDK, as an administrator would."""
+
+    def __init__(self, estate: Estate) -> None:
+        _, genesys = estate.adapters()
+        self.edge = genesys._edge
+        self.site_id = self.edge.get_telephony_providers_edges_sites(name="HQ").entities[0].id
+
+    def add_trunk(self, name: str) -> str:
+        body = genesys_sdk.TrunkBase()
+        body.name, body.trunk_type = name, "EXTERNAL"
+        body.trunk_meta_base = genesys_sdk.DomainEntityRef()
+        body.trunk_meta_base.id = "external_sip_pcv_byoc_carrier.json"
+        return str(self.edge.post_telephony_providers_edges_trunkbasesettings(body).id)
+
+    def add_route(self, name: str, classifications: list[str], trunk_ids: list[str]) -> None:
+        body = genesys_sdk.OutboundRouteBase()
+        body.name, body.classification_types, body.distribution = (
+            name,
+            classifications,
+            "SEQUENTIAL",
+        )
+        body.external_trunk_bases = [_ref(trunk_id) for trunk_id in trunk_ids]
+        self.edge.post_telephony_providers_edges_site_outboundroutes(self.site_id, body)
+
+    def route(self, name: str) -> Any:
+        found = self.edge.get_telephony_providers_edges_site_outboundroutes(self.site_id, name=name)
+        return found.entities[0]
+
+    def put_route(self, route: Any) -> None:
+        self.edge.put_telephony_providers_edges_site_outboundroute(self.site_id, route.id, route)
+
+    def put_plan_first(self, name: str, classification: str, start: str, end: str) -> None:
+        plans = self.edge.get_telephony_providers_edges_site_numberplans(self.site_id)
+        plan = genesys_sdk.NumberPlan()
+        plan.name, plan.classification, plan.match_type = name, classification, "e164NumberList"
+        plan.numbers = [genesys_sdk.Number()]
+        plan.numbers[0].start, plan.numbers[0].end = start, end
+        plan.priority = 0
+        self.edge.put_telephony_providers_edges_site_numberplans(self.site_id, [plan, *plans])
+
+
+def _ref(entity_id: str) -> Any:
+    ref = genesys_sdk.DomainEntityRef()
+    ref.id = entity_id
+    return ref
+
+
+TOLL_FREE = ("+18000000000", "+18009999999")
+
+
+def test_dial_plan_bypass_the_guides_toll_free_trap(estate: Estate) -> None:
+    assert estate.messages("dial-plan-bypass") == []
+    dial_plan = DialPlan(estate)
+    other = dial_plan.add_trunk("Other-Carrier")
+    dial_plan.add_route("Toll Free Route", ["Toll Free"], [other])
+    dial_plan.put_plan_first("Toll Free", "Toll Free", *TOLL_FREE)
+    code, findings = estate.audit("dial-plan-bypass")
+    (finding,) = findings
+    assert code == 2 and finding["severity"] == "error"
+    assert finding["message"] == (
+        "site HQ: number plan 'Toll Free' (priority 0) classifies +18000000000, +18002345678, "
+        "+18009999999 as 'Toll Free' ahead of plan 'National' (National), so those calls leave "
+        "through route Toll Free Route (Other-Carrier) instead of trunk group "
+        "TG-BYOC-Primary-Failover (TG-BYOC-Primary-Failover)"
+    )
+    assert finding["objects"] == ["HQ", "Toll Free", "Toll Free Route", "TG-BYOC-Primary-Failover"]
+    assert "or move plan 'Toll Free' below 'National'" in finding["remediation"]
+
+
+def test_dial_plan_a_narrow_plan_the_group_route_carries_is_no_bypass(estate: Estate) -> None:
+    dial_plan = DialPlan(estate)
+    dial_plan.put_plan_first("Toll Free", "Toll Free", *TOLL_FREE)
+    assert estate.messages("dial-plan-bypass") != []  # nothing carries 'Toll Free' yet
+    group_route = dial_plan.route("TG-BYOC-Primary-Failover")
+    group_route.classification_types = [*group_route.classification_types, "Toll Free"]
+    dial_plan.put_route(group_route)
+    assert estate.messages("dial-plan-bypass") == []
+
+
+def test_dial_plan_a_narrow_plan_no_route_carries_is_reported_as_failing(estate: Estate) -> None:
+    DialPlan(estate).put_plan_first("Toll Free", "Toll Free", *TOLL_FREE)
+    (message,) = estate.messages("dial-plan-bypass")
+    assert "so those calls fail: no enabled outbound route carries 'Toll Free'" in message
+
+
+def test_dial_plan_a_classification_on_two_routes(estate: Estate) -> None:
+    dial_plan = DialPlan(estate)
+    other = dial_plan.add_trunk("Other-Carrier")
+    dial_plan.add_route("Legacy", ["International"], [other])
+    (message,) = estate.messages("dial-plan-bypass")
+    # Three foreign example numbers, and a count of the rest.
+    assert re.match(
+        r"site HQ: classification 'International' \(\+\d+, \+\d+, \+\d+ and \d+ more\)", message
+    )
+    assert message.endswith(
+        "is carried by both TG-BYOC-Primary-Failover (trunk group TG-BYOC-Primary-Failover) "
+        "and route Legacy (Other-Carrier): those calls may leave around the group's failover"
+    )
+
+
+def test_dial_plan_a_second_route_over_the_groups_own_trunks_is_fine(estate: Estate) -> None:
+    dial_plan = DialPlan(estate)
+    members = dial_plan.route("TG-BYOC-Primary-Failover").external_trunk_bases
+    dial_plan.add_route("Toll Free Route", ["Toll Free"], [ref.id for ref in members])
+    dial_plan.put_plan_first("Toll Free", "Toll Free", *TOLL_FREE)
+    assert estate.messages("dial-plan-bypass") == []
+
+
+def test_dial_plan_the_group_route_disabled(estate: Estate) -> None:
+    dial_plan = DialPlan(estate)
+    route = dial_plan.route("TG-BYOC-Primary-Failover")
+    route.enabled = False
+    dial_plan.put_route(route)
+    assert estate.messages("dial-plan-bypass") == [
+        "trunk group TG-BYOC-Primary-Failover: outbound route 'TG-BYOC-Primary-Failover' on "
+        "site HQ is disabled, so no outbound call uses the group"
     ]
 
 

@@ -13,6 +13,8 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
+import phonenumbers
+from phonenumbers import PhoneNumberType
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.apply import ApplyReport, Outcome, apply_plan
@@ -123,6 +125,8 @@ def purchase_number(
             + "; give a friendly name carrying one of the route's tags"
         )
     if dry_run:
+        if request.phone_number is not None:
+            _check_for_sale(twilio, number)
         return FlowResult(
             phone_number=number,
             number_sid=None,
@@ -244,6 +248,22 @@ def _ivr_named(genesys: GenesysAdapter, name: str) -> Ivr:
     if ivr is None:
         raise ProvisioningError(f"IVR configuration {name!r} does not exist in Genesys")
     return ivr
+
+
+def _check_for_sale(twilio: TwilioAdapter, number: str) -> None:
+    """An exact number is checked against Twilio's offer before a purchase is queued, so a
+    number that is not for sale is refused now instead of failing in the worker."""
+    parsed = phonenumbers.parse(number)
+    toll_free = phonenumbers.number_type(parsed) == PhoneNumberType.TOLL_FREE
+    offers = twilio.search_available(
+        country=phonenumbers.region_code_for_number(parsed) or "US",
+        kind="toll-free" if toll_free else "local",
+        contains=str(parsed.national_number),
+    )
+    if number not in {offer.phone_number for offer in offers}:
+        raise ProvisioningError(
+            f"{number} is not for sale on Twilio (already bought, or not offered)"
+        )
 
 
 def _first_available(twilio: TwilioAdapter, request: PurchaseRequest) -> str:

@@ -99,10 +99,19 @@ def test_the_correlation_id_comes_back_and_is_in_the_logs(
     answer = running.call(
         "POST",
         "numbers",
-        json={"route": "main", "phone_number": "+12025550151"},
+        json={"route": "main", "phone_number": "+12025550111"},
         headers={"X-Correlation-Id": "trace-abc-123"},
     )
     assert answer.headers["X-Correlation-Id"] == "trace-abc-123"
     running.drain()
     worker_lines = [r.getMessage() for r in caplog.records if "trace-abc-123" in r.getMessage()]
     assert any("running purchase_number" in line for line in worker_lines)
+    assert any("bought +12025550111" in line for line in worker_lines)
+    assert [r.ok for r in running.worker_runs()] == [True]
+
+
+def test_an_exact_number_that_is_not_for_sale_is_refused_before_queuing(running: Running) -> None:
+    answer = running.call("POST", "numbers", json={"route": "main", "phone_number": "+12025550199"})
+    assert answer.status_code == 422
+    assert "+12025550199 is not for sale on Twilio" in answer.json()["error"]
+    assert running.broker.active_messages("commands") == []

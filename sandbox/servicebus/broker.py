@@ -14,6 +14,10 @@ the tests exercise the same failure paths as production:
   in order, the next only after the previous was settled;
 - **scheduled enqueue time**: a message is invisible until then.
 
+Delivery is at least once: a consumer whose lock ran out while it worked (or whose completion
+got lost on the way) sees its settled message again. `lost_completions` makes that happen
+on purpose, so tests can prove every command survives running twice or three times.
+
 The broker is thread-safe; `wait_for_activity` lets consumers sleep until something changes.
 """
 
@@ -107,6 +111,8 @@ class Broker:
         self._sequence = 0
         self._changed = threading.Condition()
         self._closed = False
+        # How many completions of a message are lost before one counts (0: none).
+        self.lost_completions: Callable[[BrokerMessage], int] = lambda _message: 0
 
     # --- administration ----------------------------------------------------------------------
 
@@ -264,7 +270,11 @@ class Broker:
 
     def complete(self, token: str) -> None:
         with self._changed:
-            queue, seq, _ = self._locked(token)
+            queue, seq, message = self._locked(token)
+            if message.delivery_count <= self.lost_completions(message):
+                # The lock was lost before the completion arrived: delivered again.
+                self._release(queue, seq, message, error="the lock was lost before completion")
+                return
             del self._locks[token]
             del queue.messages[seq]
             self._changed.notify_all()

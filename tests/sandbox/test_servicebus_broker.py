@@ -64,6 +64,18 @@ def test_an_abandoned_message_comes_back_with_a_higher_delivery_count(broker: Br
     assert again is not None and again.delivery_count == 2
 
 
+def test_a_lost_completion_delivers_the_message_again(broker: Broker) -> None:
+    broker.lost_completions = lambda message: 1  # the first completion never arrives
+    broker.send("plain", msg("a"))
+    first = broker.receive("plain")
+    assert first is not None and first.lock_token
+    broker.complete(first.lock_token)
+    again = broker.receive("plain")
+    assert again is not None and again.delivery_count == 2 and again.lock_token
+    broker.complete(again.lock_token)
+    assert broker.active_messages("plain") == [] and broker.dead_letters("plain") == []
+
+
 def test_max_deliveries_dead_letter_the_message_with_the_last_error(broker: Broker) -> None:
     broker.send("plain", msg("poison"))
     for _ in range(3):

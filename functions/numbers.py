@@ -11,6 +11,8 @@ duplicate), so a client that lost the 202 can safely send again.
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
 import azure.functions as func
@@ -20,13 +22,17 @@ from shared.app_context import app_context
 from shared.bus import command_publisher
 from shared.commands import PurchaseNumber, ReleaseNumber, envelope
 from shared.e164 import InvalidNumberError, to_e164
+from shared.health.state_store import StateStoreError, state_store_from_settings
 from shared.provisioning import (
     NotOwnedError,
+    NumberClaimedError,
     ProvisioningError,
     PurchaseRequest,
     purchase_number,
     release_preflight,
 )
+from shared.reservations import PARTITION as RESERVATIONS
+from shared.reservations import NumberReservations
 
 bp = func.Blueprint()
 MAX_REQUEST_BYTES = 16 * 1024
@@ -53,21 +59,31 @@ def buy_number(req: func.HttpRequest) -> func.HttpResponse:
     def handle(cid: str) -> func.HttpResponse:
         request = parse_json(req, PurchaseRequest, MAX_REQUEST_BYTES)
         context = app_context()
+        # The request's own key claims the number (a retry with the same Idempotency-Key
+        # holds it again; without one, each request is a purchase of its own).
+        owner = req.headers.get("Idempotency-Key") or uuid.uuid4().hex
         try:
-            check = purchase_number(
-                context.policy(), context.twilio, context.genesys, request, dry_run=True
-            )
+            with state_store_from_settings(RESERVATIONS) as store:
+                reservations = NumberReservations(store)
+                check = purchase_number(
+                    context.policy(),
+                    context.twilio,
+                    context.genesys,
+                    request,
+                    dry_run=True,
+                    claim=lambda number: reservations.claim(number, owner, datetime.now(UTC)),
+                )
+        except NumberClaimedError as error:
+            raise HttpProblemError(409, str(error)) from error
         except ProvisioningError as error:
             raise HttpProblemError(422, str(error)) from error
+        except StateStoreError as error:
+            raise HttpProblemError(503, f"cannot reserve the number: {error}") from error
         # The worker buys exactly the number checked here, so a redelivery cannot buy a second.
         exact = request.model_copy(
             update={"phone_number": check.phone_number, "area_code": None, "contains": None}
         )
-        queued = envelope(
-            PurchaseNumber(request=exact),
-            correlation_id=cid,
-            idempotency_key=req.headers.get("Idempotency-Key"),
-        )
+        queued = envelope(PurchaseNumber(request=exact), correlation_id=cid, idempotency_key=owner)
         command_publisher(context.settings.byoc_command_queue).publish([queued])
         status_url = _status_url(req, check.phone_number)
         return json_response(

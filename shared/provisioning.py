@@ -41,6 +41,10 @@ class ProvisioningError(RuntimeError):
     """The request cannot be carried out as asked; nothing was bought or changed."""
 
 
+class NumberClaimedError(ProvisioningError):
+    """Another accepted purchase request holds the number."""
+
+
 class NotOwnedError(ProvisioningError):
     """The number is not byoc-sync's to release (the API answers 409)."""
 
@@ -100,12 +104,16 @@ def purchase_number(
     progress: Callable[[Outcome], None] | None = None,
     dry_run: bool = False,
     resume: bool = False,
+    claim: Callable[[str], bool] | None = None,
 ) -> FlowResult:
     """Buy and provision; with `dry_run`, check everything and say what would happen.
 
     `resume` is for a redelivered command: an exact number already on the account for this
     route counts as bought (the earlier delivery bought it, then failed later), so the run
-    carries on with the steps after the purchase instead of failing or buying twice."""
+    carries on with the steps after the purchase instead of failing or buying twice.
+
+    `claim` (the API's check) must accept a number before it is chosen: an offered number
+    another request holds is passed over, an exact one is refused."""
     route = _route(policy, request.route)
     group = policy.trunk_group(route.trunk_group)
     trunk = next((t for t in twilio.list_trunks() if t.friendly_name == group.twilio_trunk), None)
@@ -115,7 +123,7 @@ def purchase_number(
         )
     ivr = _ivr_named(genesys, route.ivr)
     friendly_name = request.friendly_name or f"byoc-sync route:{route.name}"
-    number = request.phone_number or _first_available(twilio, request)
+    number = request.phone_number or _first_available(twilio, request, claim)
     chosen = policy.route_for(number, friendly_name)
     if chosen is None or chosen.name != route.name:
         # Buying it anyway would leave a number the next reconcile takes off the IVR.
@@ -126,6 +134,8 @@ def purchase_number(
         )
     if dry_run:
         if request.phone_number is not None:
+            if claim is not None and not claim(number):
+                raise NumberClaimedError(f"{number} is being bought by another request")
             _check_for_sale(twilio, number)
         return FlowResult(
             phone_number=number,
@@ -266,25 +276,32 @@ def _check_for_sale(twilio: TwilioAdapter, number: str) -> None:
         )
 
 
-def _first_available(twilio: TwilioAdapter, request: PurchaseRequest) -> str:
+def _first_available(
+    twilio: TwilioAdapter, request: PurchaseRequest, claim: Callable[[str], bool] | None
+) -> str:
     offers = twilio.search_available(
         country=request.country,
         kind=request.kind,
         area_code=request.area_code,
         contains=request.contains,
-        limit=1,
+        limit=1 if claim is None else 20,
     )
-    if not offers:
-        wanted = " ".join(
-            part
-            for part in (
-                f"area code {request.area_code}" if request.area_code else "",
-                f"matching {request.contains!r}" if request.contains else "",
-            )
-            if part
+    claimed = next((o for o in offers if claim is None or claim(o.phone_number)), None)
+    if claimed is not None:
+        return claimed.phone_number
+    if offers:
+        raise NumberClaimedError(
+            f"the {len(offers)} numbers Twilio offers are all being bought by other requests"
         )
-        raise ProvisioningError(f"Twilio has no {request.kind} numbers available {wanted}")
-    return offers[0].phone_number
+    wanted = " ".join(
+        part
+        for part in (
+            f"area code {request.area_code}" if request.area_code else "",
+            f"matching {request.contains!r}" if request.contains else "",
+        )
+        if part
+    )
+    raise ProvisioningError(f"Twilio has no {request.kind} numbers available {wanted}")
 
 
 def _run(

@@ -101,7 +101,8 @@ class Settings(BaseSettings):
         "byoctrunkhealth",
         pattern=r"^[A-Za-z][A-Za-z0-9]{2,62}$",
         description="Azure Table (in the Function App's own storage account, "
-        "`AzureWebJobsStorage`) holding each trunk group's health state between runs.",
+        "`AzureWebJobsStorage`) holding each trunk group's health state between runs, "
+        "and the numbers accepted purchase requests are buying.",
     )
     byoc_reconcile_schedule: str = Field(
         "0 */15 * * * *",

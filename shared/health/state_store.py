@@ -112,10 +112,12 @@ def table_client(connection: HostStorageConnection, table: str) -> TableClient:
 
 
 class TableStateStore:
-    """One entity per group: PartitionKey `trunk-group`, RowKey the group name, JSON state."""
+    """One entity per key: PartitionKey `trunk-group` (by default), RowKey the group name,
+    JSON state. Other partitions hold other small records (purchase reservations)."""
 
-    def __init__(self, client: TableClient) -> None:
+    def __init__(self, client: TableClient, partition: str = PARTITION) -> None:
         self._client = client
+        self._partition = partition
         self._table_ready = False
 
     @property
@@ -151,7 +153,7 @@ class TableStateStore:
 
         self._ensure_table()
         try:
-            entity = self._client.get_entity(PARTITION, row_key(group))
+            entity = self._client.get_entity(self._partition, row_key(group))
         except ResourceNotFoundError:
             return None
         except HttpResponseError as error:
@@ -171,7 +173,7 @@ class TableStateStore:
 
         self._ensure_table()
         entity = {
-            "PartitionKey": PARTITION,
+            "PartitionKey": self._partition,
             "RowKey": row_key(group),
             "group": group,
             STATE_PROPERTY: json.dumps(data, sort_keys=True),
@@ -195,6 +197,7 @@ class TableStateStore:
         return str(metadata["etag"])
 
 
-def state_store_from_settings() -> TableStateStore:
+def state_store_from_settings(partition: str = PARTITION) -> TableStateStore:
     """The store on the host's own storage account and the `BYOC_HEALTH_TABLE` table."""
-    return TableStateStore(table_client(HostStorageConnection(), get_settings().byoc_health_table))
+    client = table_client(HostStorageConnection(), get_settings().byoc_health_table)
+    return TableStateStore(client, partition)

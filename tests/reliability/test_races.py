@@ -87,3 +87,31 @@ def test_concurrent_purchases_for_one_ivr_all_land_through_the_worker(running: R
         for a in runs
         for b in runs
     )
+
+
+def test_concurrent_requests_for_an_area_code_each_get_a_number_of_their_own(
+    running: Running,
+) -> None:
+    def buy(_: int) -> str:
+        answer = running.call("POST", "numbers", json={"route": "main", "area_code": "202"})
+        assert answer.status_code == 202, answer.text
+        return str(answer.json()["phone_number"])
+
+    with ThreadPoolExecutor(8) as pool:
+        chosen = list(pool.map(buy, range(12)))
+    assert len(set(chosen)) == 12  # each request holds its own number
+    running.drain()
+    twilio, genesys = running.adapters()
+    assert set(chosen) <= {n.phone_number for n in twilio.list_numbers()}
+    assert set(chosen) <= set(_ivr(genesys, "Main IVR"))
+    assert running.dead_letters() == []
+
+
+def test_a_number_another_request_is_buying_is_refused_with_409(running: Running) -> None:
+    body = {"route": "main", "phone_number": "+12025550112"}
+    first = running.call("POST", "numbers", json=body, headers={"Idempotency-Key": "a"})
+    other = running.call("POST", "numbers", json=body, headers={"Idempotency-Key": "b"})
+    assert (first.status_code, other.status_code) == (202, 409)
+    assert "+12025550112 is being bought by another request" in other.json()["error"]
+    running.drain()
+    assert [r.ok for r in running.worker_runs()] == [True]  # bought once

@@ -14,6 +14,10 @@ the tests exercise the same failure paths as production:
   in order, the next only after the previous was settled;
 - **scheduled enqueue time**: a message is invisible until then.
 
+With a `journal` file the broker is durable: every change is written before it returns, and
+a broker started on the same file carries on where the last one stopped, however it stopped
+(the crash-safety tests kill the process that holds it).
+
 Delivery is at least once: a consumer whose lock ran out while it worked (or whose completion
 got lost on the way) sees its settled message again. `lost_completions` makes that happen
 on purpose, so tests can prove every command survives running twice or three times.
@@ -23,11 +27,15 @@ The broker is thread-safe; `wait_for_activity` lets consumers sleep until someth
 
 from __future__ import annotations
 
+import os
+import pickle
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 MAX_DELIVERY_COUNT_EXCEEDED = "MaxDeliveryCountExceeded"
@@ -102,6 +110,7 @@ class Broker:
         clock: Callable[[], datetime] = _utcnow,
         lock_duration_s: float = 60.0,
         duplicate_detection_window_s: float = 600.0,
+        journal: Path | None = None,
     ) -> None:
         self._clock = clock
         self.lock_duration = timedelta(seconds=lock_duration_s)
@@ -111,8 +120,32 @@ class Broker:
         self._sequence = 0
         self._changed = threading.Condition()
         self._closed = False
+        self._journal = journal
+        if journal is not None and journal.exists():
+            self._restore(journal)
         # How many completions of a message are lost before one counts (0: none).
         self.lost_completions: Callable[[BrokerMessage], int] = lambda _message: 0
+
+    # --- durability ------------------------------------------------------------------------
+
+    @contextmanager
+    def _mutating(self) -> Iterator[None]:
+        """Hold the lock for a change; with a journal, the change is on disk before the
+        caller hears of it (as Service Bus persists before it acknowledges)."""
+        with self._changed:
+            yield
+            if self._journal is not None:
+                state = (self._queues, self._locks, self._sequence)
+                partial = self._journal.with_suffix(".partial")
+                partial.write_bytes(pickle.dumps(state))
+                os.replace(partial, self._journal)
+
+    def _restore(self, journal: Path) -> None:
+        """A restarted broker: messages and locks as they were; sessions were held by
+        receivers that are gone, so they are free (their locks still run out in time)."""
+        self._queues, self._locks, self._sequence = pickle.loads(journal.read_bytes())
+        for queue in self._queues.values():
+            queue.session_holders.clear()
 
     # --- administration ----------------------------------------------------------------------
 
@@ -126,7 +159,7 @@ class Broker:
     ) -> None:
         """Create a queue, or leave an existing one as it is (like `az servicebus queue create`
         on a queue Bicep already made)."""
-        with self._changed:
+        with self._mutating():
             self._queues.setdefault(
                 name.lower(),
                 _Queue(name, requires_session, max_delivery_count, duplicate_detection),
@@ -146,7 +179,7 @@ class Broker:
 
     def send(self, queue_name: str, message: OutgoingMessage) -> bool:
         """Enqueue; False when duplicate detection dropped the message."""
-        with self._changed:
+        with self._mutating():
             queue = self._queue(queue_name)
             now = self._clock()
             if queue.requires_session and not message.session_id:
@@ -203,7 +236,7 @@ class Broker:
 
     def receive(self, queue_name: str) -> BrokerMessage | None:
         """Lock the oldest available message of a queue without sessions."""
-        with self._changed:
+        with self._mutating():
             queue = self._queue(queue_name)
             if queue.requires_session:
                 raise BrokerError(f"queue '{queue.name}' requires a session receiver")
@@ -216,7 +249,7 @@ class Broker:
 
     def accept_next_session(self, queue_name: str) -> SessionLock | None:
         """Take the oldest session that has a deliverable message and no holder."""
-        with self._changed:
+        with self._mutating():
             queue = self._queue(queue_name)
             if not queue.requires_session:
                 raise BrokerError(f"queue '{queue.name}' does not use sessions")
@@ -242,7 +275,7 @@ class Broker:
         return None
 
     def receive_from_session(self, lock: SessionLock) -> BrokerMessage | None:
-        with self._changed:
+        with self._mutating():
             queue = self._queue(lock.queue)
             if queue.session_holders.get(lock.session_id) != lock.token:
                 raise BrokerError(f"the lock on session '{lock.session_id}' was lost")
@@ -252,7 +285,7 @@ class Broker:
             return None if seq is None else self._lock(queue, seq, now)
 
     def release_session(self, lock: SessionLock) -> None:
-        with self._changed:
+        with self._mutating():
             queue = self._queue(lock.queue)
             if queue.session_holders.get(lock.session_id) == lock.token:
                 del queue.session_holders[lock.session_id]
@@ -269,7 +302,7 @@ class Broker:
         return queue, seq, queue.messages[seq]
 
     def complete(self, token: str) -> None:
-        with self._changed:
+        with self._mutating():
             queue, seq, message = self._locked(token)
             if message.delivery_count <= self.lost_completions(message):
                 # The lock was lost before the completion arrived: delivered again.
@@ -281,7 +314,7 @@ class Broker:
 
     def abandon(self, token: str, *, error: str | None = None) -> None:
         """Give the message back; dead-letter it once its deliveries are spent."""
-        with self._changed:
+        with self._mutating():
             queue, seq, message = self._locked(token)
             self._release(queue, seq, message, error=error)
 
@@ -302,7 +335,7 @@ class Broker:
         self._changed.notify_all()
 
     def dead_letter(self, token: str, *, reason: str, description: str | None = None) -> None:
-        with self._changed:
+        with self._mutating():
             queue, seq, _message = self._locked(token)
             del self._locks[token]
             self._to_dead_letters(queue, seq, reason, description)

@@ -5,6 +5,7 @@ scheduled enqueue time."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -147,3 +148,21 @@ def test_a_scheduled_message_is_invisible_until_its_time(broker: Broker, clock: 
     clock.advance(90)
     delivered = broker.receive("plain")
     assert delivered is not None and delivered.message_id == "later"
+
+
+def test_a_journalled_broker_survives_its_process(clock: Clock, tmp_path: Path) -> None:
+    journal = tmp_path / "broker.journal"
+    first = Broker(clock=clock, lock_duration_s=30, journal=journal)
+    first.create_queue("sessions", requires_session=True, max_delivery_count=3)
+    first.send("sessions", msg("a", "s1"))
+    lock = first.accept_next_session("sessions")
+    assert lock is not None
+    taken = first.receive_from_session(lock)
+    assert taken is not None  # ... and then the process holding `first` dies
+    second = Broker(clock=clock, lock_duration_s=30, journal=journal)
+    assert second.accept_next_session("sessions") is None  # its message is still locked
+    clock.advance(31)  # the dead consumer's lock runs out
+    held = second.accept_next_session("sessions")
+    assert held is not None
+    again = second.receive_from_session(held)
+    assert again is not None and again.message_id == "a" and again.delivery_count == 2

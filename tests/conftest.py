@@ -15,6 +15,23 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_POLICY = REPO_ROOT / "examples" / "policy.yaml"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Every log record of the run passes the secret watch (checked at the end of the run
+    by tests/reliability/test_secrets.py); INFO is where SDKs log their requests."""
+    import logging
+
+    from tests.support.secret_watch import WATCH
+
+    root = logging.getLogger()
+    root.addHandler(WATCH)
+    root.setLevel(min(root.level or logging.INFO, logging.INFO))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `suite_end` run last: they judge what the whole run did."""
+    items.sort(key=lambda item: item.get_closest_marker("suite_end") is not None)
+
+
 @pytest.fixture(autouse=True)
 def _no_byoc_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests build their own settings; an operator's real credentials must never leak in."""

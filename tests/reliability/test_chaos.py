@@ -78,7 +78,7 @@ class Tally:
 
 
 class Chaos:
-    def __init__(self, running: Running, tmp_path: Path) -> None:
+    def __init__(self, running: Running) -> None:
         self.running = running
         self.tally = Tally()
         self.rng = random.Random(20261123)
@@ -170,7 +170,7 @@ def chaos(tmp_path: Path) -> Iterator[Chaos]:
         },
     )
     with Sandbox(chaos_scenario(), host=options) as sandbox:
-        yield Chaos(Running(sandbox), tmp_path)
+        yield Chaos(Running(sandbox))
 
 
 def faults_on(running: Running) -> None:

@@ -22,20 +22,10 @@ from sandbox.runner import DEFAULT_POLICY, HostOptions, Sandbox
 from sandbox.scenario import load_scenario
 from sandbox.servicebus import BrokerMessage
 from tests.e2e.conftest import Running
+from tests.support.vendor_log import vendor_writes
 
 PRIMARY = "BYOC-Primary-Twilio"
 HAND_BOUGHT = "+13125550112"
-
-
-def vendor_writes(running: Running) -> Counter[str]:
-    """Writes by endpoint template across both emulators (the OAuth login is not a write)."""
-    writes: Counter[str] = Counter()
-    for emulator in (running.sandbox.twilio, running.sandbox.genesys):
-        log = requests.get(f"{emulator.base_url}/__admin/requests", timeout=5).json()
-        for endpoint, count in log["by_endpoint"].items():
-            if not endpoint.startswith("GET ") and endpoint != "POST /oauth/token":
-                writes[endpoint] += count
-    return writes
 
 
 def estate(running: Running) -> dict[str, Any]:
@@ -103,7 +93,11 @@ def run(tmp_path: Path, lost: Callable[[BrokerMessage], int]) -> Outcome:
         running.broker.lost_completions = lost
         workload(running)
         assert running.dead_letters() == []
-        return estate(running), vendor_writes(running), len(running.worker_runs())
+        return (
+            estate(running),
+            vendor_writes(sandbox.twilio, sandbox.genesys),
+            len(running.worker_runs()),
+        )
 
 
 def test_every_command_delivered_two_or_three_times_changes_nothing(tmp_path: Path) -> None:

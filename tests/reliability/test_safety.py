@@ -10,24 +10,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import requests
 import yaml
 from azure.servicebus import ServiceBusClient
 
+from sandbox.core.emulator import Emulator
 from sandbox.runner import COMMAND_QUEUE
 from shared.bus import ServiceBusPublisher
 from shared.commands import ReconcileNumbers, envelope
 from tests.e2e.conftest import MAX_DELIVERIES, Running
+from tests.support.vendor_log import vendor_writes
 
 BOUGHT = 12
 HAND_MADE_POOLS = {("+12025550100", "+12025550109"), ("+13125550100", "+13125550100")}
 
 
-def writes(emulator: Any) -> list[str]:
-    log = requests.get(f"{emulator.base_url}/__admin/requests", timeout=5).json()
-    return sorted(
-        e for e in log["by_endpoint"] if not e.startswith("GET ") and e != "POST /oauth/token"
-    )
+def writes(emulator: Emulator) -> list[str]:
+    return sorted(vendor_writes(emulator))
 
 
 def clear_logs(running: Running) -> None:

@@ -138,25 +138,25 @@ class TableStateStore:
         """Created on first use, so a new storage account needs no deployment step."""
         if self._table_ready:
             return
-        from azure.core.exceptions import HttpResponseError, ResourceExistsError
+        from azure.core.exceptions import AzureError, ResourceExistsError
 
         try:
             self._client.create_table()
         except ResourceExistsError:
             pass
-        except HttpResponseError as error:
+        except AzureError as error:  # refused, unreachable, or answered with an error
             raise StateStoreError(f"cannot create table {self.table}: {error.message}") from error
         self._table_ready = True
 
     def load(self, group: str) -> StoredState | None:
-        from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+        from azure.core.exceptions import AzureError, ResourceNotFoundError
 
         self._ensure_table()
         try:
             entity = self._client.get_entity(self._partition, row_key(group))
         except ResourceNotFoundError:
             return None
-        except HttpResponseError as error:
+        except AzureError as error:
             raise StateStoreError(f"cannot read {group} state: {error.message}") from error
         try:
             data = json.loads(entity[STATE_PROPERTY])
@@ -168,7 +168,7 @@ class TableStateStore:
         """Write `data` only if the stored state is still the one read with `etag`
         (None: only if there is none yet). Returns the new ETag."""
         from azure.core import MatchConditions
-        from azure.core.exceptions import HttpResponseError, ResourceExistsError
+        from azure.core.exceptions import AzureError, HttpResponseError, ResourceExistsError
         from azure.data.tables import UpdateMode
 
         self._ensure_table()
@@ -193,6 +193,8 @@ class TableStateStore:
         except HttpResponseError as error:
             if error.status_code == 412:
                 raise StateConflictError(f"{group}: state changed since it was read") from error
+            raise StateStoreError(f"cannot save {group} state: {error.message}") from error
+        except AzureError as error:
             raise StateStoreError(f"cannot save {group} state: {error.message}") from error
         return str(metadata["etag"])
 

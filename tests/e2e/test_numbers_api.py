@@ -115,3 +115,15 @@ def test_an_exact_number_that_is_not_for_sale_is_refused_before_queuing(running:
     assert answer.status_code == 422
     assert "+12025550199 is not for sale on Twilio" in answer.json()["error"]
     assert running.broker.active_messages("commands") == []
+
+
+def test_a_purchase_that_cannot_reserve_its_number_is_503_and_queues_nothing(
+    running: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.health.state_store import development_connection_string
+
+    monkeypatch.setenv("AzureWebJobsStorage", development_connection_string(1))  # nothing there
+    answer = running.call("POST", "numbers", json={"route": "main", "area_code": "202"})
+    assert answer.status_code == 503, answer.text
+    assert "cannot reserve the number" in answer.json()["error"]
+    assert running.broker.active_messages("commands") == []

@@ -115,3 +115,14 @@ def test_no_storage_setting_names_what_is_missing(monkeypatch: pytest.MonkeyPatc
     monkeypatch.delenv("AzureWebJobsStorage", raising=False)
     with pytest.raises(MissingSettingError, match="AzureWebJobsStorage__accountName"):
         table_client(HostStorageConnection(), "t")
+
+
+def test_unreachable_storage_is_a_state_store_error() -> None:
+    from shared.health.state_store import StateStoreError, development_connection_string
+
+    connection = HostStorageConnection(AzureWebJobsStorage=development_connection_string(1))
+    with (
+        TableStateStore(table_client(connection, "nowhere")) as store,
+        pytest.raises(StateStoreError, match="cannot create table nowhere"),
+    ):
+        store.load("BYOC-Group")

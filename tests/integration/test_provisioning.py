@@ -12,6 +12,7 @@ from shared.model import OWNERSHIP_MARKER
 from shared.policy import RoutingPolicy, load_policy
 from shared.provisioning import (
     NotOwnedError,
+    NumberClaimedError,
     ProvisioningError,
     PurchaseRequest,
     purchase_number,
@@ -91,6 +92,38 @@ def test_a_purchase_that_cannot_be_routed_buys_nothing(
     with pytest.raises(ProvisioningError, match=message):
         purchase_number(policy, twilio, genesys, PurchaseRequest.model_validate(request_fields))
     assert twilio_emu.log.count(endpoint=BUY) == 0
+
+
+def test_the_check_takes_the_first_offer_no_other_request_holds(
+    policy: RoutingPolicy, twilio: TwilioAdapter, genesys: GenesysAdapter
+) -> None:
+    held = {"+12025550102", "+12025550103"}
+    request = PurchaseRequest(route="main", area_code="202")
+    check = purchase_number(
+        policy, twilio, genesys, request, dry_run=True, claim=lambda n: n not in held
+    )
+    assert check.phone_number == "+12025550104"
+    with pytest.raises(NumberClaimedError, match="all being bought by other requests"):
+        purchase_number(policy, twilio, genesys, request, dry_run=True, claim=lambda n: False)
+
+
+def test_the_check_of_an_exact_number_asks_whether_it_is_for_sale(
+    policy: RoutingPolicy, twilio: TwilioAdapter, genesys: GenesysAdapter
+) -> None:
+    toll_free = PurchaseRequest(route="support", phone_number="+18005550100")  # kind not given
+    assert purchase_number(policy, twilio, genesys, toll_free, dry_run=True).ok
+    taken = PurchaseRequest(route="main", phone_number="+12025550100")  # already on the account
+    with pytest.raises(ProvisioningError, match="is not for sale on Twilio"):
+        purchase_number(policy, twilio, genesys, taken, dry_run=True)
+    with pytest.raises(NumberClaimedError, match="being bought by another request"):
+        purchase_number(
+            policy,
+            twilio,
+            genesys,
+            PurchaseRequest(route="main", phone_number="+12025550110"),
+            dry_run=True,
+            claim=lambda n: False,
+        )
 
 
 def test_a_purchase_request_names_one_way_to_choose_the_number() -> None:

@@ -71,3 +71,13 @@ def test_exit_codes() -> None:
     clean = AuditReport(rules=(RuleRun(rule="x", title="t"),), findings=())
     assert clean.exit_code() == 0
     assert clean.model_copy(update={"findings": (finding,)}).exit_code() == 2
+
+
+def test_dial_plan_bypass_reports_a_group_route_that_does_not_exist() -> None:
+    from shared.audit.rules import dial_plan_bypass
+
+    (finding,) = dial_plan_bypass(AuditInput(POLICY, Snapshot()))
+    assert finding.message == (
+        "trunk group TG-BYOC-Primary-Failover: outbound route 'TG-BYOC-Primary-Failover' on "
+        "site HQ does not exist, so no outbound call uses the group"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from urllib.parse import quote
 
 import pytest
@@ -118,12 +119,18 @@ def test_an_exact_number_that_is_not_for_sale_is_refused_before_queuing(running:
 
 
 def test_a_purchase_that_cannot_reserve_its_number_is_503_and_queues_nothing(
-    running: Running, monkeypatch: pytest.MonkeyPatch
+    running: Running,
 ) -> None:
-    from shared.health.state_store import development_connection_string
+    from shared.health.state_store import CONNECTION_NAME, development_connection_string
 
-    monkeypatch.setenv("AzureWebJobsStorage", development_connection_string(1))  # nothing there
-    answer = running.call("POST", "numbers", json={"route": "main", "area_code": "202"})
+    # Set and put back by hand: the host owns this variable (it restores it when it stops),
+    # and monkeypatch, set up before the host, would undo it to the host's value afterwards.
+    host_storage = os.environ[CONNECTION_NAME]
+    os.environ[CONNECTION_NAME] = development_connection_string(1)  # nothing there
+    try:
+        answer = running.call("POST", "numbers", json={"route": "main", "area_code": "202"})
+    finally:
+        os.environ[CONNECTION_NAME] = host_storage
     assert answer.status_code == 503, answer.text
     assert "cannot reserve the number" in answer.json()["error"]
     assert running.broker.active_messages("commands") == []

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from enum import StrEnum
 from threading import Lock
@@ -30,6 +31,7 @@ from shared.adapters.errors import TerminalVendorError
 from shared.model import normalise_dnis
 from shared.planning.changes import (
     APPLY_ORDER,
+    APPLY_STAGES,
     AddDnis,
     AttachNumberToTrunk,
     Change,
@@ -121,11 +123,24 @@ def apply_plan(
     if not plan.guard.allowed and not force:
         raise PlanRefusedError("; ".join(plan.guard.reasons) + " (pass --force to apply anyway)")
     run = _Run(twilio, genesys, dnis_batch, progress, pool_propagation_wait_s, sleep)
-    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="apply") as pool:
-        for kind in APPLY_ORDER:
-            phase = [change for change in plan.changes if change.kind == kind]
-            # A phase finishes before the next starts: later phases depend on earlier ones.
-            list(pool.map(run.execute, phase))
+    for stage in APPLY_STAGES:
+        # A stage finishes before the next starts: later stages depend on earlier ones.
+        # Each kind in a stage gets its own workers, so one vendor's queue (or budget
+        # wait) never holds up the other's.
+        lanes = [[c for c in plan.changes if c.kind == kind] for kind in stage]
+        futures = []
+        with ExitStack() as stack:
+            for kind, lane in zip(stage, lanes, strict=True):
+                if not lane:
+                    continue
+                workers = stack.enter_context(
+                    ThreadPoolExecutor(max(1, concurrency), thread_name_prefix=f"apply-{kind}")
+                )
+                futures += [workers.submit(run.execute, change) for change in lane]
+        for future in futures:
+            future.result()
+    # Reported in plan order (completion order within a kind), however the stages overlapped.
+    run.report.outcomes.sort(key=lambda outcome: APPLY_ORDER.index(outcome.change.kind))
     return run.report
 
 

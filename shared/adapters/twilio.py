@@ -180,14 +180,31 @@ class TwilioAdapter:
 
     # ------------------------------------------------------------------ writes
     def attach_number(self, number_sid: str, trunk_sid: str) -> TwilioNumber:
-        """Put the number on the trunk (moving it if it is on another); no-op if already there."""
+        """Put the number on the trunk (moving it if it is on another), in one POST.
+
+        Callers attach a number only after seeing it off the trunk (the plan's snapshot, a
+        purchase's answer), so reading it again first would cost every attachment a round
+        trip on a purchase's path to routable. A refused POST is looked into instead: a
+        number already on the trunk (another writer, or our own retry after a lost answer)
+        counts as attached."""
 
         def attempt() -> TwilioNumber:
-            current = self.fetch_number(number_sid)
-            if current.trunk_sid == trunk_sid:
+            try:
+                created = self._trunks(trunk_sid).phone_numbers.create(phone_number_sid=number_sid)
+            except Exception as exc:
+                failure = classify(exc)
+                if failure is None or failure.status not in (400, 409):
+                    raise
+                current = self.fetch_number(number_sid)
+                if current.trunk_sid != trunk_sid:
+                    raise
                 return current
-            self._trunks(trunk_sid).phone_numbers.create(phone_number_sid=number_sid)
-            return current.model_copy(update={"trunk_sid": trunk_sid})
+            return TwilioNumber(
+                sid=number_sid,
+                phone_number=created.phone_number,
+                friendly_name=created.friendly_name or "",
+                trunk_sid=trunk_sid,
+            )
 
         return self._call(f"attach number {number_sid} to trunk {trunk_sid}", attempt)
 

@@ -203,16 +203,44 @@ def test_an_owned_pool_is_deleted_once(
 
 
 # ---------------------------------------------------------------- Twilio
-def test_attach_number_twice_writes_one_association(
+def test_attaching_a_number_is_one_post_and_repeating_it_leaves_one_association(
     twilio: TwilioAdapter, twilio_emu: TwilioEmulator
 ) -> None:
     (trunk,) = twilio.list_trunks()
     loose = next(n for n in twilio.list_numbers() if n.trunk_sid is None)
+    twilio_emu.log.clear()
+    attached = twilio.attach_number(loose.sid, trunk.sid)
+    assert (attached.sid, attached.phone_number, attached.trunk_sid) == (
+        loose.sid,
+        loose.phone_number,
+        trunk.sid,
+    )
+    assert [e.endpoint for e in twilio_emu.log.entries()] == [TRUNK_NUMBERS_POST]
     assert twilio.attach_number(loose.sid, trunk.sid).trunk_sid == trunk.sid
-    assert twilio.attach_number(loose.sid, trunk.sid).trunk_sid == trunk.sid
-    assert twilio_emu.log.count(endpoint=TRUNK_NUMBERS_POST) == 1
-    assert len(twilio_emu.log.writes()) == 1
     assert twilio.fetch_number(loose.sid).trunk_sid == trunk.sid
+    on_trunk = [n for n in twilio.list_numbers() if n.sid == loose.sid]
+    assert [n.trunk_sid for n in on_trunk] == [trunk.sid]
+
+
+def test_an_attach_twilio_refuses_counts_as_done_when_the_number_is_already_there(
+    twilio: TwilioAdapter, twilio_emu: TwilioEmulator
+) -> None:
+    (trunk,) = twilio.list_trunks()
+    on_trunk = next(n for n in twilio.list_numbers() if n.trunk_sid == trunk.sid)
+    loose = next(n for n in twilio.list_numbers() if n.trunk_sid is None)
+    refuse_attach = FaultConfig(
+        server_error_rate=1.0,
+        server_error_statuses=[409],
+        path_pattern=r"/v1/Trunks/[^/]+/PhoneNumbers$",
+        methods=["POST"],
+    )
+    twilio_emu.faults.configure(refuse_attach)
+
+    assert twilio.attach_number(on_trunk.sid, trunk.sid).trunk_sid == trunk.sid
+    with pytest.raises(TerminalVendorError) as refused:
+        twilio.attach_number(loose.sid, trunk.sid)
+    assert refused.value.status == 409
+    assert twilio.fetch_number(loose.sid).trunk_sid is None
 
 
 def test_detach_number_is_idempotent(twilio: TwilioAdapter, twilio_emu: TwilioEmulator) -> None:

@@ -1,0 +1,161 @@
+"""First-time provisioning: N numbers bought on Twilio, nothing done yet on either side.
+
+byoc-sync's reconcile attaches every number to its group's trunk, creates a DID pool per
+number and adds the numbers to their 20 IVRs in DNIS batches, holding to the Genesys
+budget on its own side. The figures: Genesys writes against N + 2·ceil(N/batch), wall time
+against the rate-limit floor (Genesys calls ÷ budget), and the 429s Genesys answered (the
+target is none). The comparison creates the same resources one by one and reads each back,
+as a per-resource IaC provider does, in a fresh estate under the same budget.
+
+    python -m bench.provisioning --numbers 1000 --budget 300 --latency-ms 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.estate import IVRS, TRUNK_GROUPS, fictional_numbers, genesys_scenario, policy
+from bench.estate import twilio_scenario as twilio_seed
+from bench.harness import Meter, Sandbox, add_common_arguments, measure, sandbox
+from bench.per_resource import PerResourceTool, ResourceIds
+from shared.adapters import RequestBudget, read_snapshot
+from shared.apply import DEFAULT_DNIS_BATCH, ApplyReport, apply_plan
+from shared.planning import plan
+from shared.reconcile import plan_now
+
+OURS = "byoc-sync"
+PER_RESOURCE = "per resource + read-back"
+WALL_TARGET = 1.15  # times the floor
+
+
+@dataclass(frozen=True)
+class Run:
+    strategy: str
+    numbers: int
+    meter: Meter
+    budget: int
+    dnis_batch: int
+    failed: int  # changes that did not complete
+
+    @property
+    def writes_target(self) -> int:
+        return self.numbers + 2 * math.ceil(self.numbers / self.dnis_batch)
+
+    @property
+    def floor_s(self) -> float:
+        return self.meter.floor_s(self.budget)
+
+
+def _fresh(n: int, latency_ms: float, budget: int) -> AbstractContextManager[Sandbox]:
+    numbers = fictional_numbers(n)
+    return sandbox(
+        twilio_seed(numbers, attached=False),
+        genesys_scenario(numbers, provisioned=False, requests_per_minute=budget),
+        latency_ms=latency_ms,
+        requests_per_minute=budget,
+    )
+
+
+def provision(box: Sandbox, dnis_batch: int) -> ApplyReport:
+    result, _ = plan_now(policy(), box.twilio, box.genesys)
+    return apply_plan(result, box.twilio, box.genesys, dnis_batch=dnis_batch)
+
+
+def provisioning(
+    n: int,
+    *,
+    latency_ms: float,
+    budget: int,
+    dnis_batch: int = DEFAULT_DNIS_BATCH,
+    per_resource: bool = True,
+) -> list[Run]:
+    runs = []
+    with _fresh(n, latency_ms, budget) as box:
+        report, meter = measure(box, lambda: provision(box, dnis_batch))
+        runs.append(Run(OURS, n, meter, budget, dnis_batch, len(report.failed)))
+    if per_resource:
+        with _fresh(n, latency_ms, budget) as box:
+            snapshot = read_snapshot(box.twilio, box.genesys)  # the tool's state, not measured
+            wanted = plan(policy(), snapshot)
+            tool = PerResourceTool(box.settings, RequestBudget(budget))
+            _, meter = measure(box, lambda: tool.apply(wanted, ResourceIds.of(snapshot)))
+            runs.append(Run(PER_RESOURCE, n, meter, budget, dnis_batch, 0))
+    return runs
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=(__doc__ or "").split("\n\n")[0],
+        epilog="Figures, not pass/fail: see README, Performance.",
+    )
+    parser.add_argument("--numbers", type=int, nargs="+", default=[1000], metavar="N")
+    parser.add_argument(
+        "--dnis-batch",
+        type=int,
+        default=DEFAULT_DNIS_BATCH,
+        help=f"numbers per IVR write (default {DEFAULT_DNIS_BATCH}, byoc-sync's)",
+    )
+    parser.add_argument(
+        "--no-per-resource", action="store_true", help="measure byoc-sync only (no comparison)"
+    )
+    add_common_arguments(parser, latency_ms=20.0)
+    args = parser.parse_args(argv)
+    console = Console(width=200)
+    runs: list[Run] = []
+    for n in args.numbers:
+        console.print(
+            f"[dim]provisioning {n} numbers over {IVRS} IVRs and {TRUNK_GROUPS} groups "
+            f"(floor at {args.budget}/min: about {n / args.budget:.1f} min per strategy)…[/]"
+        )
+        runs += provisioning(
+            n,
+            latency_ms=args.latency_ms,
+            budget=args.budget,
+            dnis_batch=args.dnis_batch,
+            per_resource=not args.no_per_resource,
+        )
+    console.print(table(runs, args.latency_ms, args.budget))
+
+
+def table(runs: list[Run], latency_ms: float, budget: int) -> Table:
+    result = Table(
+        "strategy",
+        "N",
+        "Genesys writes",
+        "N + 2·ceil(N/batch)",
+        "Genesys calls",
+        "Twilio calls",
+        "429s",
+        "floor s",
+        "wall s",
+        f"wall ÷ floor (target ≤ {WALL_TARGET})",
+        "failed",
+        title=f"First-time provisioning, {IVRS} IVRs, {TRUNK_GROUPS} trunk groups "
+        f"(latency {latency_ms:g} ms/call, Genesys budget {budget}/min)",
+    )
+    for run in runs:
+        m = run.meter
+        result.add_row(
+            run.strategy,
+            f"{run.numbers:,}",
+            f"{m.genesys_writes:,}",
+            f"{run.writes_target:,} (batch {run.dnis_batch})",
+            f"{m.genesys_total:,}",
+            f"{m.twilio_calls.total():,}",
+            str(m.throttled),
+            f"{run.floor_s:.1f}",
+            f"{m.wall_s:.1f}",
+            f"{m.wall_s / run.floor_s:.2f}" if run.floor_s else "—",
+            str(run.failed),
+        )
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -14,7 +14,8 @@ AZURITE_VERSION := 3.37.0
 AZURITE         := $(TOOLS)/node_modules/.bin/azurite
 SUDO            := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint typecheck unit infra-check format serve bench clean test-deps sipp azurite
+.PHONY: demo test lint typecheck unit infra-check format serve bench bench-paging bench-steady \
+	bench-provisioning bench-purchase clean test-deps sipp azurite
 
 $(STAMP): pyproject.toml requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -68,9 +69,24 @@ infra-check: $(CHECKOV_STAMP)
 serve: $(STAMP) $(AZURITE)
 	$(BIN)/byoc-sync sandbox serve
 
-## bench: print the SDK paging figures (calls and wall time) against the emulators
-bench: $(STAMP)
+## bench: every benchmark below, one after another (figures, not pass/fail; about 15 minutes)
+bench: bench-paging bench-steady bench-provisioning bench-purchase
+
+## bench-paging: full reads through the SDKs at the default and the maximum page size
+bench-paging: $(STAMP)
 	$(BIN)/python -m bench.sdk_paging --numbers 1000 5000 20000
+
+## bench-steady: a steady-state reconcile at 1k/10k numbers vs one GET per resource
+bench-steady: $(STAMP)
+	$(BIN)/python -m bench.steady_state --numbers 1000 10000 --latency-ms 20 --budget 300
+
+## bench-provisioning: first-time provisioning vs the Genesys rate-limit floor (300/min)
+bench-provisioning: $(STAMP)
+	$(BIN)/python -m bench.provisioning --numbers 1000 --latency-ms 20 --budget 300
+
+## bench-purchase: purchase -> routable, round trips on the critical path at 100 ms per call
+bench-purchase: $(STAMP)
+	$(BIN)/python -m bench.purchase --latency-ms 100 --estate 100
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -26,7 +26,7 @@ from bench.harness import sequential_round_trips as round_trips
 from bench.per_resource import PerResourceTool, ResourceIds
 from sandbox.core.request_log import LoggedRequest
 from shared.adapters import RequestBudget, read_snapshot
-from shared.model import TwilioNumber
+from shared.model import Snapshot, TwilioNumber
 from shared.planning.changes import AddDnis, AttachNumberToTrunk, CreateDidPool, Plan
 from shared.policy import SyncMode
 from shared.provisioning import PurchaseRequest, purchase_number
@@ -96,19 +96,20 @@ def purchase(
         runs.append(_run(OURS, box, estate, result.phone_number))
     if per_resource:
         with sandbox(*seeds, latency_ms=latency_ms, requests_per_minute=budget) as box:
-            ids = ResourceIds.of(read_snapshot(box.twilio, box.genesys))  # its state file
+            state = read_snapshot(box.twilio, box.genesys)  # its state file, not measured
             tool = PerResourceTool(box.settings, RequestBudget(budget))
-            bought, _ = measure(box, lambda: _buy_then_apply(box, tool, ids))
+            bought, _ = measure(box, lambda: _buy_then_apply(box, tool, state))
             runs.append(_run(PER_RESOURCE, box, estate, bought.phone_number))
     return runs
 
 
-def _buy_then_apply(box: Sandbox, tool: PerResourceTool, ids: ResourceIds) -> TwilioNumber:
-    """The same choice and purchase, then `apply` of the number's three resources."""
+def _buy_then_apply(box: Sandbox, tool: PerResourceTool, state: Snapshot) -> TwilioNumber:
+    """The same offer bought, then `apply` of the number's three resources. The trunk and
+    the IVR come from the tool's state, so every Genesys call goes through its budget."""
     route = next(r for r in policy().routes if r.name == ROUTE)
     group = policy().trunk_group(route.trunk_group)
-    trunk = next(t for t in box.twilio.list_trunks() if t.friendly_name == group.twilio_trunk)
-    ivr = next(i for i in box.genesys.list_ivrs() if i.name == route.ivr)
+    trunk = next(t for t in state.twilio_trunks if t.friendly_name == group.twilio_trunk)
+    ivr = next(i for i in state.ivrs if i.name == route.ivr)
     [offer] = box.twilio.search_available(area_code=AREA_CODE_FOR_SALE, limit=1)
     bought = box.twilio.purchase(offer.phone_number, f"byoc-sync route:{ROUTE}")
     wanted = Plan(
@@ -132,7 +133,7 @@ def _buy_then_apply(box: Sandbox, tool: PerResourceTool, ids: ResourceIds) -> Tw
             ),
         ),
     )
-    tool.apply(wanted, ids)
+    tool.apply(wanted, ResourceIds.of(state))
     return bought
 
 

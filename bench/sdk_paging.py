@@ -21,13 +21,13 @@ import PureCloudPlatformClientV2 as genesys
 from rich.console import Console
 from rich.table import Table
 
+from bench.estate import IVRS, fictional_numbers
 from sandbox.core import Emulator, FaultConfig
 from sandbox.genesys import GenesysEmulator, GenesysScenario
 from sandbox.twilio import TwilioEmulator, TwilioScenario
 from shared.settings import Settings
 from shared.vendor_clients import genesys_api_client, twilio_client
 
-IVRS = 20
 TWILIO_MAX_PAGE = 1000
 GENESYS_MAX_PAGE = 100
 
@@ -40,11 +40,6 @@ class Measurement:
     read: int
     calls: int
     wall_s: float
-
-
-def fictional_numbers(count: int) -> list[str]:
-    """Distinct valid US numbers: 555-01xx lines spread over exchanges of area code 202."""
-    return [f"+1202{200 + i // 10_000:03d}{i % 10_000:04d}" for i in range(count)]
 
 
 def measure(

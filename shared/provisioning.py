@@ -158,14 +158,23 @@ def purchase_number(
     else:
         bought = twilio.purchase(number, friendly_name)
         log.info("bought %s (%s) for route %s", bought.phone_number, bought.sid, route.name)
+    # A resumed purchase may find the number on the trunk already: an attach is a bare
+    # POST (no read first), so it is left out rather than written twice.
+    attach: tuple[Change, ...] = (
+        ()
+        if bought.trunk_sid == trunk.sid
+        else (
+            AttachNumberToTrunk(
+                phone_number=bought.phone_number,
+                number_sid=bought.sid,
+                trunk_sid=trunk.sid,
+                trunk_name=trunk.friendly_name,
+                reason=f"purchase for route {route.name!r}",
+            ),
+        )
+    )
     changes: tuple[Change, ...] = (
-        AttachNumberToTrunk(
-            phone_number=bought.phone_number,
-            number_sid=bought.sid,
-            trunk_sid=trunk.sid,
-            trunk_name=trunk.friendly_name,
-            reason=f"purchase for route {route.name!r}",
-        ),
+        *attach,
         CreateDidPool(
             phone_number=bought.phone_number, provider=route.did_pool_provider, reason="purchase"
         ),

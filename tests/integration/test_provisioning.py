@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from sandbox.core import FaultConfig
 from sandbox.genesys import GenesysEmulator, GenesysScenario
 from sandbox.scenario import load_scenario
 from sandbox.twilio import TwilioEmulator
@@ -190,3 +191,30 @@ def test_release_refuses_a_number_an_unmanaged_ivr_uses(
         with pytest.raises(NotOwnedError, match="'Legacy IVR', which no route manages"):
             release_number(policy, twilio, genesys, "+13125550100")
         assert g_emu.log.writes() == [] and t_emu.log.writes() == []
+
+
+def test_a_purchase_reports_its_steps_in_plan_order_though_they_overlap(
+    policy: RoutingPolicy,
+    twilio: TwilioAdapter,
+    genesys: GenesysAdapter,
+    twilio_emu: TwilioEmulator,
+    genesys_emu: GenesysEmulator,
+) -> None:
+    # The attach (Twilio) and the DID pool (Genesys) run side by side; a slow attach
+    # finishes last, yet the report lists the steps in the order the plan has them.
+    slow_attach = FaultConfig(latency_ms=400, path_pattern=r"/PhoneNumbers$", methods=["POST"])
+    twilio_emu.faults.configure(slow_attach)
+    result = purchase_number(
+        policy, twilio, genesys, PurchaseRequest(route="support", area_code="312")
+    )
+
+    assert result.ok, result.report
+    assert [line.split(":")[0] for line in result.report] == [
+        "purchase",
+        "attach_number_to_trunk",
+        "create_did_pool",
+        "add_dnis",
+    ]
+    [attach] = [e for e in twilio_emu.log.entries() if e.endpoint.endswith("/PhoneNumbers")]
+    [pool] = [e for e in genesys_emu.log.entries() if e.endpoint.endswith("/didpools")]
+    assert pool.timestamp < attach.timestamp  # the pool was created while the attach ran

@@ -9,8 +9,10 @@ the policy, so every benchmark measures the product against one well-defined est
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any
 
+from bench.harness import Sandbox, sandbox
 from sandbox.genesys import GenesysScenario
 from sandbox.twilio import TwilioScenario
 from shared.model import OWNERSHIP_MARKER
@@ -157,3 +159,16 @@ def genesys_scenario(
         ),
     }
     return GenesysScenario.model_validate(seed)
+
+
+def estate_sandbox(
+    n: int, *, provisioned: bool, latency_ms: float, budget: int, for_sale: int = 0
+) -> AbstractContextManager[Sandbox]:
+    """Both emulators seeded with the estate of `n` numbers, provisioned or only bought."""
+    numbers = fictional_numbers(n)
+    return sandbox(
+        twilio_scenario(numbers, attached=provisioned, for_sale=for_sale),
+        genesys_scenario(numbers, provisioned=provisioned, requests_per_minute=budget),
+        latency_ms=latency_ms,
+        requests_per_minute=budget,
+    )

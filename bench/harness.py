@@ -141,15 +141,28 @@ def sequential_round_trips(entries: list[LoggedRequest]) -> int:
     return chain
 
 
-def after(entries: list[LoggedRequest], endpoint: str) -> list[LoggedRequest]:
-    """The requests sent after the first answer to `endpoint` (e.g. the purchase)."""
+def split_at(
+    entries: list[LoggedRequest], endpoint: str
+) -> tuple[list[LoggedRequest], list[LoggedRequest]]:
+    """The requests sent before the first answer to `endpoint` (e.g. the purchase), that
+    request included, and those sent after it."""
     marks = [e.timestamp for e in entries if e.endpoint == endpoint]
     if not marks:
-        return []
-    return [e for e in entries if e.timestamp - e.duration_ms / 1000.0 >= marks[0]]
+        return entries, []
+    before: list[LoggedRequest] = []
+    after: list[LoggedRequest] = []
+    for entry in entries:
+        started = entry.timestamp - entry.duration_ms / 1000.0
+        (after if started >= marks[0] else before).append(entry)
+    return before, after
 
 
-def add_common_arguments(parser: argparse.ArgumentParser, *, latency_ms: float) -> None:
+def bench_parser(doc: str | None, *, latency_ms: float) -> argparse.ArgumentParser:
+    """A benchmark's command line: its docstring's summary, and the options all share."""
+    parser = argparse.ArgumentParser(
+        description=(doc or "").split("\n\n")[0],
+        epilog="Figures, not pass/fail: see README, Performance.",
+    )
     parser.add_argument(
         "--latency-ms",
         type=float,
@@ -165,6 +178,10 @@ def add_common_arguments(parser: argparse.ArgumentParser, *, latency_ms: float) 
         "to byoc-sync as BYOC_GENESYS_REQUESTS_PER_MINUTE "
         f"(default {GENESYS_DEFAULT_BUDGET})",
     )
+    parser.add_argument(
+        "--no-per-resource", action="store_true", help="measure byoc-sync only (no comparison)"
+    )
+    return parser
 
 
 PREFIXES = {

@@ -12,23 +12,21 @@ as a per-resource IaC provider does, in a fresh estate under the same budget.
 
 from __future__ import annotations
 
-import argparse
 import math
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from rich.console import Console
 from rich.table import Table
 
-from bench.estate import IVRS, TRUNK_GROUPS, fictional_numbers, genesys_scenario, policy
-from bench.estate import twilio_scenario as twilio_seed
-from bench.harness import Meter, Sandbox, add_common_arguments, measure, sandbox
+from bench.estate import IVRS, TRUNK_GROUPS, estate_sandbox, policy
+from bench.harness import Meter, Sandbox, bench_parser, measure
 from bench.per_resource import PerResourceTool, ResourceIds
 from shared.adapters import RequestBudget, read_snapshot
 from shared.apply import DEFAULT_DNIS_BATCH, ApplyReport, apply_plan
 from shared.planning import plan
 from shared.reconcile import plan_now
 
+LATENCY_MS = 20.0  # default emulated latency per call
 OURS = "byoc-sync"
 PER_RESOURCE = "per resource + read-back"
 WALL_TARGET = 1.15  # times the floor
@@ -60,16 +58,6 @@ class Run:
         return self.meter.floor_s(self.budget)
 
 
-def _fresh(n: int, latency_ms: float, budget: int) -> AbstractContextManager[Sandbox]:
-    numbers = fictional_numbers(n)
-    return sandbox(
-        twilio_seed(numbers, attached=False),
-        genesys_scenario(numbers, provisioned=False, requests_per_minute=budget),
-        latency_ms=latency_ms,
-        requests_per_minute=budget,
-    )
-
-
 def provision(box: Sandbox, dnis_batch: int) -> ApplyReport:
     result, _ = plan_now(policy(), box.twilio, box.genesys)
     return apply_plan(result, box.twilio, box.genesys, dnis_batch=dnis_batch)
@@ -84,11 +72,11 @@ def provisioning(
     per_resource: bool = True,
 ) -> list[Run]:
     runs = []
-    with _fresh(n, latency_ms, budget) as box:
+    with estate_sandbox(n, provisioned=False, latency_ms=latency_ms, budget=budget) as box:
         report, meter = measure(box, lambda: provision(box, dnis_batch))
         runs.append(Run(OURS, n, meter, budget, dnis_batch, len(report.failed)))
     if per_resource:
-        with _fresh(n, latency_ms, budget) as box:
+        with estate_sandbox(n, provisioned=False, latency_ms=latency_ms, budget=budget) as box:
             snapshot = read_snapshot(box.twilio, box.genesys)  # the tool's state, not measured
             wanted = plan(policy(), snapshot)
             tool = PerResourceTool(box.settings, RequestBudget(budget))
@@ -98,10 +86,7 @@ def provisioning(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=(__doc__ or "").split("\n\n")[0],
-        epilog="Figures, not pass/fail: see README, Performance.",
-    )
+    parser = bench_parser(__doc__, latency_ms=LATENCY_MS)
     parser.add_argument("--numbers", type=int, nargs="+", default=[1000], metavar="N")
     parser.add_argument(
         "--dnis-batch",
@@ -109,10 +94,6 @@ def main(argv: list[str] | None = None) -> None:
         default=DEFAULT_DNIS_BATCH,
         help=f"numbers per IVR write (default {DEFAULT_DNIS_BATCH}, byoc-sync's)",
     )
-    parser.add_argument(
-        "--no-per-resource", action="store_true", help="measure byoc-sync only (no comparison)"
-    )
-    add_common_arguments(parser, latency_ms=20.0)
     args = parser.parse_args(argv)
     console = Console(width=200)
     runs: list[Run] = []

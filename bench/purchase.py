@@ -13,24 +13,24 @@ read it back, then update the IVR.
 
 from __future__ import annotations
 
-import argparse
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from rich.console import Console
 from rich.table import Table
 
-from bench.estate import AREA_CODE_FOR_SALE, fictional_numbers, genesys_scenario, policy
-from bench.estate import twilio_scenario as twilio_seed
-from bench.harness import Sandbox, add_common_arguments, after, measure, sandbox
+from bench.estate import AREA_CODE_FOR_SALE, estate_sandbox, policy
+from bench.harness import TOKEN_ENDPOINT, Sandbox, bench_parser, measure, split_at
 from bench.harness import sequential_round_trips as round_trips
 from bench.per_resource import PerResourceTool, ResourceIds
 from sandbox.core.request_log import LoggedRequest
 from shared.adapters import RequestBudget, read_snapshot
 from shared.model import Snapshot, TwilioNumber
-from shared.planning.changes import AddDnis, AttachNumberToTrunk, CreateDidPool, Plan
+from shared.planning.changes import Plan
 from shared.policy import SyncMode
-from shared.provisioning import PurchaseRequest, purchase_number
+from shared.provisioning import PurchaseRequest, purchase_number, steps_after_purchase
 
+LATENCY_MS = 100.0  # default emulated latency per call
 OURS = "byoc-sync"
 PER_RESOURCE = "per resource + read-back"
 ROUTE = "r01"
@@ -55,10 +55,9 @@ def _is_purchase(entry: LoggedRequest) -> bool:
 
 def _run(strategy: str, box: Sandbox, estate: int, number: str) -> Run:
     entries = [*box.twilio_emu.log.entries(), *box.genesys_emu.log.entries()]
-    entries = [e for e in entries if not e.endpoint.endswith("/oauth/token")]
+    entries = [e for e in entries if e.endpoint != TOKEN_ENDPOINT]
     [bought] = [e for e in entries if _is_purchase(e)]
-    following = after(entries, bought.endpoint)
-    before = [e for e in entries if e not in following]
+    before, following = split_at(entries, bought.endpoint)
     last = max((e.timestamp for e in following), default=bought.timestamp)
     return Run(
         strategy,
@@ -82,20 +81,20 @@ def _routable(box: Sandbox, number: str) -> bool:
 def purchase(
     *, latency_ms: float, budget: int, estate: int, per_resource: bool = True
 ) -> list[Run]:
-    numbers = fictional_numbers(estate)
-    seeds = (
-        twilio_seed(numbers, attached=True, for_sale=5),
-        genesys_scenario(numbers, provisioned=True, requests_per_minute=budget),
-    )
+    def provisioned() -> AbstractContextManager[Sandbox]:
+        return estate_sandbox(
+            estate, provisioned=True, latency_ms=latency_ms, budget=budget, for_sale=5
+        )
+
     request = PurchaseRequest(route=ROUTE, area_code=AREA_CODE_FOR_SALE)
     runs = []
-    with sandbox(*seeds, latency_ms=latency_ms, requests_per_minute=budget) as box:
+    with provisioned() as box:
         result, _ = measure(
             box, lambda: purchase_number(policy(), box.twilio, box.genesys, request)
         )
         runs.append(_run(OURS, box, estate, result.phone_number))
     if per_resource:
-        with sandbox(*seeds, latency_ms=latency_ms, requests_per_minute=budget) as box:
+        with provisioned() as box:
             state = read_snapshot(box.twilio, box.genesys)  # its state file, not measured
             tool = PerResourceTool(box.settings, RequestBudget(budget))
             bought, _ = measure(box, lambda: _buy_then_apply(box, tool, state))
@@ -106,42 +105,21 @@ def purchase(
 def _buy_then_apply(box: Sandbox, tool: PerResourceTool, state: Snapshot) -> TwilioNumber:
     """The same offer bought, then `apply` of the number's three resources. The trunk and
     the IVR come from the tool's state, so every Genesys call goes through its budget."""
-    route = next(r for r in policy().routes if r.name == ROUTE)
-    group = policy().trunk_group(route.trunk_group)
+    wanted_policy = policy()
+    route = next(r for r in wanted_policy.routes if r.name == ROUTE)
+    group = wanted_policy.trunk_group(route.trunk_group)
     trunk = next(t for t in state.twilio_trunks if t.friendly_name == group.twilio_trunk)
     ivr = next(i for i in state.ivrs if i.name == route.ivr)
     [offer] = box.twilio.search_available(area_code=AREA_CODE_FOR_SALE, limit=1)
     bought = box.twilio.purchase(offer.phone_number, f"byoc-sync route:{ROUTE}")
-    wanted = Plan(
-        mode=SyncMode.SYNC,
-        snapshot_checksum="",
-        changes=(
-            AttachNumberToTrunk(
-                phone_number=bought.phone_number,
-                number_sid=bought.sid,
-                trunk_sid=trunk.sid,
-                trunk_name=trunk.friendly_name,
-                reason="purchase",
-            ),
-            CreateDidPool(
-                phone_number=bought.phone_number,
-                provider=route.did_pool_provider,
-                reason="purchase",
-            ),
-            AddDnis(
-                ivr_id=ivr.id, ivr_name=ivr.name, numbers=(bought.phone_number,), reason="purchase"
-            ),
-        ),
-    )
+    steps = steps_after_purchase(bought, trunk, route, ivr)
+    wanted = Plan(mode=SyncMode.SYNC, snapshot_checksum="", changes=steps)
     tool.apply(wanted, ResourceIds.of(state))
     return bought
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=(__doc__ or "").split("\n\n")[0],
-        epilog="Figures, not pass/fail: see README, Performance.",
-    )
+    parser = bench_parser(__doc__, latency_ms=LATENCY_MS)
     parser.add_argument(
         "--estate",
         type=int,
@@ -149,10 +127,6 @@ def main(argv: list[str] | None = None) -> None:
         metavar="N",
         help="numbers already provisioned (a per-resource refresh reads them all; default 100)",
     )
-    parser.add_argument(
-        "--no-per-resource", action="store_true", help="measure byoc-sync only (no comparison)"
-    )
-    add_common_arguments(parser, latency_ms=100.0)
     args = parser.parse_args(argv)
     runs = purchase(
         latency_ms=args.latency_ms,

@@ -13,21 +13,18 @@ not held to the budget, and the floor says how long it would take.
 
 from __future__ import annotations
 
-import argparse
 import math
 from dataclasses import dataclass
 
 from rich.console import Console
 from rich.table import Table
 
-from bench.estate import IVRS, TRUNK_GROUPS, fictional_numbers, genesys_scenario, policy
-from bench.estate import twilio_scenario as twilio_seed
+from bench.estate import IVRS, TRUNK_GROUPS, estate_sandbox, policy
 from bench.harness import (
     Meter,
     Sandbox,
-    add_common_arguments,
+    bench_parser,
     measure,
-    sandbox,
     short_endpoint,
 )
 from bench.per_resource import PerResourceTool, ResourceIds
@@ -38,6 +35,7 @@ from shared.apply import apply_plan
 from shared.model import Snapshot
 from shared.reconcile import plan_now
 
+LATENCY_MS = 0.0  # default emulated latency per call
 OURS = "byoc-sync (paged lists)"
 PER_RESOURCE = "one GET per resource"
 
@@ -72,13 +70,7 @@ def steady_state(
     per_resource: bool = True,
     max_wait_s: float = 120.0,
 ) -> list[Run]:
-    numbers = fictional_numbers(n)
-    with sandbox(
-        twilio_seed(numbers, attached=True),
-        genesys_scenario(numbers, provisioned=True, requests_per_minute=budget),
-        latency_ms=latency_ms,
-        requests_per_minute=budget,
-    ) as box:
+    with estate_sandbox(n, provisioned=True, latency_ms=latency_ms, budget=budget) as box:
         snapshot, ours = measure(box, lambda: reconcile(box))
         runs = [Run(OURS, n, ours, budget)]
         if per_resource:
@@ -94,21 +86,14 @@ def steady_state(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=(__doc__ or "").split("\n\n")[0],
-        epilog="Figures, not pass/fail: see README, Performance.",
-    )
+    parser = bench_parser(__doc__, latency_ms=LATENCY_MS)
     parser.add_argument("--numbers", type=int, nargs="+", default=[1000, 10000], metavar="N")
-    parser.add_argument(
-        "--no-per-resource", action="store_true", help="measure byoc-sync only (no comparison)"
-    )
     parser.add_argument(
         "--max-wait-s",
         type=float,
         default=120.0,
         help="lift the budget for a per-resource run whose floor is longer (default 120)",
     )
-    add_common_arguments(parser, latency_ms=0.0)
     args = parser.parse_args(argv)
     console = Console(width=200)
     runs: list[Run] = []

@@ -127,10 +127,10 @@ def apply_plan(
         # A stage finishes before the next starts: later stages depend on earlier ones.
         # Each kind in a stage gets its own workers, so one vendor's queue (or budget
         # wait) never holds up the other's.
-        lanes = [[c for c in plan.changes if c.kind == kind] for kind in stage]
         futures = []
         with ExitStack() as stack:
-            for kind, lane in zip(stage, lanes, strict=True):
+            for kind in stage:
+                lane = [change for change in plan.changes if change.kind == kind]
                 if not lane:
                     continue
                 workers = stack.enter_context(

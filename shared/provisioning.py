@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.apply import ApplyReport, Outcome, apply_plan
 from shared.e164 import E164
-from shared.model import Ivr, TwilioNumber, normalise_dnis
+from shared.model import Ivr, TwilioNumber, TwilioTrunk, normalise_dnis
 from shared.planning.changes import (
     AddDnis,
     AttachNumberToTrunk,
@@ -158,36 +158,38 @@ def purchase_number(
     else:
         bought = twilio.purchase(number, friendly_name)
         log.info("bought %s (%s) for route %s", bought.phone_number, bought.sid, route.name)
-    # A resumed purchase may find the number on the trunk already: an attach is a bare
-    # POST (no read first), so it is left out rather than written twice.
-    attach: tuple[Change, ...] = (
-        ()
-        if bought.trunk_sid == trunk.sid
-        else (
-            AttachNumberToTrunk(
-                phone_number=bought.phone_number,
-                number_sid=bought.sid,
-                trunk_sid=trunk.sid,
-                trunk_name=trunk.friendly_name,
-                reason=f"purchase for route {route.name!r}",
-            ),
-        )
-    )
-    changes: tuple[Change, ...] = (
-        *attach,
-        CreateDidPool(
-            phone_number=bought.phone_number, provider=route.did_pool_provider, reason="purchase"
-        ),
-        AddDnis(
-            ivr_id=ivr.id, ivr_name=ivr.name, numbers=(bought.phone_number,), reason="purchase"
-        ),
-    )
+    changes = steps_after_purchase(bought, trunk, route, ivr)
     report = _run(changes, twilio, genesys, progress)
     return FlowResult(
         phone_number=bought.phone_number,
         number_sid=bought.sid,
         report=[f"purchase: done ({bought.sid})", *_summary(report)],
         ok=not report.failed and not report.skipped,
+    )
+
+
+def steps_after_purchase(
+    bought: TwilioNumber, trunk: TwilioTrunk, route: Route, ivr: Ivr
+) -> tuple[Change, ...]:
+    """What makes a bought number routable: on the trunk, in a DID pool, on the IVR.
+
+    A resumed purchase may find the number on the trunk already: an attach is a bare POST
+    (no read first), so it is left out rather than written twice."""
+    attach = AttachNumberToTrunk(
+        phone_number=bought.phone_number,
+        number_sid=bought.sid,
+        trunk_sid=trunk.sid,
+        trunk_name=trunk.friendly_name,
+        reason=f"purchase for route {route.name!r}",
+    )
+    return (
+        *(() if bought.trunk_sid == trunk.sid else (attach,)),
+        CreateDidPool(
+            phone_number=bought.phone_number, provider=route.did_pool_provider, reason="purchase"
+        ),
+        AddDnis(
+            ivr_id=ivr.id, ivr_name=ivr.name, numbers=(bought.phone_number,), reason="purchase"
+        ),
     )
 
 

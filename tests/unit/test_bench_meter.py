@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.harness import after, sequential_round_trips
+from bench.harness import sequential_round_trips, split_at
 from sandbox.core.request_log import LoggedRequest
 
 
@@ -35,8 +35,9 @@ def test_a_long_call_beside_a_chain_does_not_shorten_the_chain() -> None:
     assert sequential_round_trips([]) == 0
 
 
-def test_after_keeps_the_calls_sent_once_the_purchase_was_answered() -> None:
+def test_split_at_parts_the_calls_sent_before_and_after_the_purchase_was_answered() -> None:
     purchase = call(2, 1, 2, "POST /buy")
     entries = [call(1, 0, 0.9), purchase, call(3, 2.1, 3), call(4, 1.5, 2.5)]
-    assert [e.seq for e in after(entries, "POST /buy")] == [3]
-    assert after(entries, "POST /missing") == []
+    before, after = split_at(entries, "POST /buy")
+    assert ([e.seq for e in before], [e.seq for e in after]) == ([1, 2, 4], [3])
+    assert split_at(entries, "POST /missing") == (entries, [])

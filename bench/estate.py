@@ -13,10 +13,10 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from bench.harness import Sandbox, sandbox
-from sandbox.genesys import GenesysScenario
-from sandbox.twilio import TwilioScenario
-from shared.model import OWNERSHIP_MARKER
-from shared.policy import RoutingPolicy
+from sandbox.emulators.genesys import GenesysScenario
+from sandbox.emulators.twilio import TwilioScenario
+from shared.domain.model import OWNERSHIP_MARKER
+from shared.domain.policy import RoutingPolicy
 
 IVRS = 20
 TRUNK_GROUPS = 2

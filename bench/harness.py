@@ -18,10 +18,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sandbox.core import FaultConfig
-from sandbox.core.request_log import LoggedRequest
-from sandbox.genesys import GenesysEmulator, GenesysScenario
-from sandbox.twilio import TwilioEmulator, TwilioScenario
+from sandbox.emulators.core import FaultConfig
+from sandbox.emulators.core.request_log import LoggedRequest
+from sandbox.emulators.genesys import GenesysEmulator, GenesysScenario
+from sandbox.emulators.twilio import TwilioEmulator, TwilioScenario
 from shared.adapters import GenesysAdapter, TwilioAdapter, build_adapters
 from shared.settings import Settings
 

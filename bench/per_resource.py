@@ -20,10 +20,10 @@ import PureCloudPlatformClientV2 as genesys
 
 from shared.adapters import RequestBudget
 from shared.adapters import genesys_models as convert
-from shared.model import Snapshot
-from shared.planning.changes import AddDnis, AttachNumberToTrunk, CreateDidPool, Plan
+from shared.adapters.vendor_clients import genesys_api_client, twilio_client
+from shared.domain.model import Snapshot
+from shared.reconcile.changes import AddDnis, AttachNumberToTrunk, CreateDidPool, Plan
 from shared.settings import Settings
-from shared.vendor_clients import genesys_api_client, twilio_client
 
 PARALLELISM = 10  # terraform's default -parallelism
 

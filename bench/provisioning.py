@@ -22,9 +22,9 @@ from bench.estate import IVRS, TRUNK_GROUPS, estate_sandbox, policy
 from bench.harness import Meter, Sandbox, bench_parser, measure
 from bench.per_resource import PerResourceTool, ResourceIds
 from shared.adapters import RequestBudget, read_snapshot
-from shared.apply import DEFAULT_DNIS_BATCH, ApplyReport, apply_plan
-from shared.planning import plan
-from shared.reconcile import plan_now
+from shared.reconcile import plan
+from shared.reconcile.apply import DEFAULT_DNIS_BATCH, ApplyReport, apply_plan
+from shared.reconcile.saved_plans import plan_now
 
 LATENCY_MS = 20.0  # default emulated latency per call
 OURS = "byoc-sync"

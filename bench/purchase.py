@@ -23,12 +23,12 @@ from bench.estate import AREA_CODE_FOR_SALE, estate_sandbox, policy
 from bench.harness import TOKEN_ENDPOINT, Sandbox, bench_parser, measure, split_at
 from bench.harness import sequential_round_trips as round_trips
 from bench.per_resource import PerResourceTool, ResourceIds
-from sandbox.core.request_log import LoggedRequest
+from sandbox.emulators.core.request_log import LoggedRequest
 from shared.adapters import RequestBudget, read_snapshot
-from shared.model import Snapshot, TwilioNumber
-from shared.planning.changes import Plan
-from shared.policy import SyncMode
-from shared.provisioning import PurchaseRequest, purchase_number, steps_after_purchase
+from shared.domain.model import Snapshot, TwilioNumber
+from shared.domain.policy import SyncMode
+from shared.numbers.provisioning import PurchaseRequest, purchase_number, steps_after_purchase
+from shared.reconcile.changes import Plan
 
 LATENCY_MS = 100.0  # default emulated latency per call
 OURS = "byoc-sync"

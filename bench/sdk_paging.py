@@ -22,11 +22,11 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.estate import IVRS, fictional_numbers
-from sandbox.core import Emulator, FaultConfig
-from sandbox.genesys import GenesysEmulator, GenesysScenario
-from sandbox.twilio import TwilioEmulator, TwilioScenario
+from sandbox.emulators.core import Emulator, FaultConfig
+from sandbox.emulators.genesys import GenesysEmulator, GenesysScenario
+from sandbox.emulators.twilio import TwilioEmulator, TwilioScenario
+from shared.adapters.vendor_clients import genesys_api_client, twilio_client
 from shared.settings import Settings
-from shared.vendor_clients import genesys_api_client, twilio_client
 
 TWILIO_MAX_PAGE = 1000
 GENESYS_MAX_PAGE = 100

@@ -31,9 +31,9 @@ from bench.per_resource import PerResourceTool, ResourceIds
 from shared.adapters import RequestBudget
 from shared.adapters.genesys import MAX_PAGE_SIZE as GENESYS_PAGE
 from shared.adapters.twilio import MAX_PAGE_SIZE as TWILIO_PAGE
-from shared.apply import apply_plan
-from shared.model import Snapshot
-from shared.reconcile import plan_now
+from shared.domain.model import Snapshot
+from shared.reconcile.apply import apply_plan
+from shared.reconcile.saved_plans import plan_now
 
 LATENCY_MS = 0.0  # default emulated latency per call
 OURS = "byoc-sync (paged lists)"

@@ -17,6 +17,7 @@ import azure.functions as func
 from pydantic import BaseModel, ValidationError
 
 from shared.adapters import AdapterError
+from shared.events.webhooks import WebhookRejectedError
 from shared.observability import (
     CORRELATION_HEADER,
     correlation,
@@ -24,7 +25,6 @@ from shared.observability import (
     install_correlation_logging,
 )
 from shared.settings import MissingSettingError
-from shared.webhooks import WebhookRejectedError
 
 log = logging.getLogger("byoc_sync.http")
 Model = TypeVar("Model", bound=BaseModel)

@@ -16,13 +16,13 @@ import logging
 import azure.functions as func
 
 from functions._http import HttpProblemError, body_bytes, json_response, run_http
-from shared.bus import command_publisher
-from shared.commands import envelope
+from shared.adapters.service_bus import command_publisher
+from shared.domain.commands import envelope
 from shared.events import EventMapping
 from shared.events.genesys_events import GenesysEventError, map_genesys_event, parse_genesys_event
 from shared.events.twilio_events import TwilioEventError, map_twilio_request
+from shared.events.webhooks import verify_api_key, verify_twilio_request
 from shared.settings import Settings
-from shared.webhooks import verify_api_key, verify_twilio_request
 
 bp = func.Blueprint()
 log = logging.getLogger(__name__)

@@ -18,12 +18,12 @@ from urllib.parse import quote, urlsplit
 import azure.functions as func
 
 from functions._http import HttpProblemError, json_response, parse_json, run_http
-from shared.app_context import app_context
-from shared.bus import command_publisher
-from shared.commands import PurchaseNumber, ReleaseNumber, envelope
-from shared.e164 import InvalidNumberError, to_e164
-from shared.health.state_store import StateStoreError, state_store_from_settings
-from shared.provisioning import (
+from shared.adapters.service_bus import command_publisher
+from shared.adapters.table_store import StateStoreError, state_store_from_settings
+from shared.bootstrap import app_context
+from shared.domain.commands import PurchaseNumber, ReleaseNumber, envelope
+from shared.domain.e164 import InvalidNumberError, to_e164
+from shared.numbers.provisioning import (
     NotOwnedError,
     NumberClaimedError,
     ProvisioningError,
@@ -31,8 +31,8 @@ from shared.provisioning import (
     purchase_number,
     release_preflight,
 )
-from shared.reservations import PARTITION as RESERVATIONS
-from shared.reservations import NumberReservations
+from shared.numbers.reservations import PARTITION as RESERVATIONS
+from shared.numbers.reservations import NumberReservations
 
 bp = func.Blueprint()
 MAX_REQUEST_BYTES = 16 * 1024
@@ -104,8 +104,8 @@ def buy_number(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route="numbers/{e164}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 def number_status(req: func.HttpRequest) -> func.HttpResponse:
     def handle(cid: str) -> func.HttpResponse:
-        from shared.adapters.snapshot import read_snapshot
-        from shared.inventory import number_rows
+        from shared.reconcile.inventory import number_rows
+        from shared.reconcile.snapshot import read_snapshot
 
         number = _number_param(req)
         context = app_context()

@@ -12,9 +12,9 @@ from importlib.metadata import PackageNotFoundError, version
 import azure.functions as func
 from pydantic import ValidationError
 
-from shared.policy import load_policy
+from shared.domain.policy import load_policy
+from shared.domain.yaml_source import SourceError
 from shared.settings import Settings
-from shared.yaml_source import SourceError
 
 bp = func.Blueprint()
 

@@ -16,12 +16,12 @@ from datetime import UTC, datetime
 
 import azure.functions as func
 
-from shared.app_context import app_context
+from shared.adapters.service_bus import command_publisher
 from shared.audit.report import Severity
-from shared.bus import command_publisher
-from shared.commands import EvaluateTrunkGroup, ReconcileNumbers, envelope
+from shared.bootstrap import app_context
+from shared.domain.commands import EvaluateTrunkGroup, ReconcileNumbers, envelope
+from shared.domain.policy import load_policy
 from shared.observability import correlation, install_correlation_logging, new_correlation_id
-from shared.policy import load_policy
 from shared.settings import Settings
 
 bp = func.Blueprint()

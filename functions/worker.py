@@ -15,11 +15,11 @@ import logging
 import azure.functions as func
 from pydantic import ValidationError
 
-from shared.app_context import app_context
-from shared.bus import CONNECTION_NAME
-from shared.commands import CommandEnvelope
+from shared.adapters.service_bus import CONNECTION_NAME
+from shared.bootstrap import app_context
+from shared.domain.commands import CommandEnvelope
+from shared.handlers import execute
 from shared.observability import correlation, install_correlation_logging
-from shared.worker import execute
 
 bp = func.Blueprint()
 log = logging.getLogger(__name__)

@@ -1,1 +1,2 @@
-"""The embedded default: stateful Twilio and Genesys Cloud emulators on loopback."""
+"""Everything byoc-sync runs against on one machine: vendor emulators (`emulators/`), Azure
+stand-ins (`azure/`), SIP endpoints (`sbc`), and the demo and rehearsal built on them."""

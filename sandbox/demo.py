@@ -11,7 +11,7 @@ Service Bus broker and the local Functions host running `function_app.py` — th
    priorities flip to the failover trunk;
 4. bring the primary back and watch recovery (`on_success`) put it first again;
 5. `byoc-sync health` and `byoc-sync numbers list`.
-The policy is the example one with health thresholds in seconds (`sandbox/policies.py`) so a
+The policy is the example one with health thresholds in seconds (`sandbox/fast_policies.py`) so a
 failover takes about ten seconds instead of minutes. It ends with a one-screen summary and
 exit 0. Every port is ephemeral and all state lives in the served process (and its own
 Azurite), so it can run again at once.
@@ -40,10 +40,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sandbox.policies import fast_health_policy
+from sandbox.fast_policies import fast_health_policy
 from shared.adapters import GenesysAdapter, TwilioAdapter, build_adapters
+from shared.domain.policy import load_policy
 from shared.health.actions import RealisedOrder, realised_order
-from shared.policy import load_policy
 from shared.settings import Settings
 
 BIN = Path(sys.executable).parent

@@ -25,10 +25,10 @@ from pydantic import SecretStr
 
 from sandbox.runner import Sandbox
 from shared.adapters import GenesysAdapter, TwilioAdapter, build_adapters
+from shared.adapters.table_store import HostStorageConnection, TableStateStore, table_client
+from shared.domain.policy import Recovery, RoutingPolicy, SyncMode, TrunkGroup
 from shared.health.actions import RealisedOrder, realised_order
 from shared.health.evaluate import GroupOutcome, evaluate_groups, read_estate
-from shared.health.state_store import HostStorageConnection, TableStateStore, table_client
-from shared.policy import Recovery, RoutingPolicy, SyncMode, TrunkGroup
 from shared.settings import Settings
 
 REHEARSAL_TABLE = "byocrehearsal"

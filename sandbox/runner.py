@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from sandbox.azurite import Azurite
-from sandbox.genesys import GenesysEmulator
+from sandbox.azure.azurite import Azurite
+from sandbox.emulators.genesys import GenesysEmulator
+from sandbox.emulators.twilio import TwilioEmulator
 from sandbox.sbc import SbcEndpoint
 from sandbox.scenario import Scenario
-from sandbox.twilio import TwilioEmulator
 
 if TYPE_CHECKING:
-    from sandbox.localhost import LocalHost
-    from sandbox.servicebus import AmqpBrokerServer, Broker
+    from sandbox.azure.functions_host import LocalHost
+    from sandbox.azure.servicebus import AmqpBrokerServer, Broker
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_POLICY = REPO_ROOT / "examples" / "policy.yaml"
@@ -101,7 +101,7 @@ class Sandbox:
 
     def _new_local_host(self) -> LocalHost:
         import function_app
-        from sandbox.localhost import LocalHost
+        from sandbox.azure.functions_host import LocalHost
 
         assert self.host is not None and self.broker is not None
         return LocalHost(
@@ -138,7 +138,7 @@ class Sandbox:
         return self.policy_path
 
     def _start_host(self, options: HostOptions) -> None:
-        from sandbox.servicebus import AmqpBrokerServer, Broker
+        from sandbox.azure.servicebus import AmqpBrokerServer, Broker
 
         self.start_health(options.policy_path, options.state_dir)
         self.broker = Broker()

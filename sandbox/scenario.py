@@ -6,9 +6,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sandbox.genesys import GenesysScenario
-from sandbox.twilio import TwilioScenario
-from shared.yaml_source import load_model_file
+from sandbox.emulators.genesys import GenesysScenario
+from sandbox.emulators.twilio import TwilioScenario
+from shared.domain.yaml_source import load_model_file
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 DEFAULT_SCENARIO = SCENARIO_DIR / "default.yaml"

@@ -15,8 +15,8 @@ import PureCloudPlatformClientV2 as genesys
 from rich.console import Console
 from rich.table import Table
 
+from shared.adapters.vendor_clients import genesys_api_client, twilio_client
 from shared.settings import Settings
-from shared.vendor_clients import genesys_api_client, twilio_client
 
 DEMO_TAG = "route:main bought by the sandbox tour"
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from sandbox.azurite import Azurite
+    from sandbox.azure.azurite import Azurite
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_POLICY = REPO_ROOT / "examples" / "policy.yaml"
@@ -46,7 +46,7 @@ def _no_byoc_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
     """Azurite's Table service for the session (installed by `make test-deps`; a missing
     Azurite fails the tests that need it rather than skipping them)."""
-    from sandbox.azurite import Azurite, AzuriteNotInstalledError
+    from sandbox.azure.azurite import Azurite, AzuriteNotInstalledError
 
     try:
         server = Azurite(tmp_path_factory.mktemp("azurite")).start()

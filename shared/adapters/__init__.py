@@ -1,7 +1,7 @@
 """Adapters to the vendors: the only code that talks to Twilio and Genesys Cloud.
 
 Each adapter wraps an official SDK client, runs every call through the one `RetryPolicy`
-(Genesys calls also through the `RequestBudget`), and returns `shared.model` values.
+(Genesys calls also through the `RequestBudget`), and returns `shared.domain.model` values.
 `build_adapters` wires them from settings the same way in Azure and in the sandbox.
 """
 
@@ -11,7 +11,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from shared.adapters.budget import RequestBudget
-from shared.adapters.errors import (
+from shared.adapters.retry import RetryPolicy
+from shared.ports import (
     AdapterError,
     IncompleteListingError,
     OwnershipError,
@@ -19,13 +20,12 @@ from shared.adapters.errors import (
     SnapshotReadError,
     TerminalVendorError,
 )
-from shared.adapters.retry import RetryPolicy
 from shared.settings import Settings
 
 if TYPE_CHECKING:
     from shared.adapters.genesys import GenesysAdapter
-    from shared.adapters.snapshot import read_snapshot
     from shared.adapters.twilio import AvailableNumber, TwilioAdapter
+    from shared.reconcile.snapshot import read_snapshot
 
 # The vendor SDKs take seconds to import (Genesys' ships thousands of model classes).
 # These names load on first use, so commands that never call a vendor start at once.
@@ -33,7 +33,7 @@ _LAZY = {
     "GenesysAdapter": "shared.adapters.genesys",
     "TwilioAdapter": "shared.adapters.twilio",
     "AvailableNumber": "shared.adapters.twilio",
-    "read_snapshot": "shared.adapters.snapshot",
+    "read_snapshot": "shared.reconcile.snapshot",
 }
 
 
@@ -48,7 +48,11 @@ def build_adapters(settings: Settings) -> tuple[TwilioAdapter, GenesysAdapter]:
     """Both adapters from settings: SDK clients, one retry policy, the Genesys budget."""
     from shared.adapters.genesys import GenesysAdapter
     from shared.adapters.twilio import TwilioAdapter
-    from shared.vendor_clients import genesys_api_client, genesys_token_refresher, twilio_client
+    from shared.adapters.vendor_clients import (
+        genesys_api_client,
+        genesys_token_refresher,
+        twilio_client,
+    )
 
     retry = RetryPolicy.from_settings(settings)
     twilio = TwilioAdapter(twilio_client(settings), retry)

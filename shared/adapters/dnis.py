@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from shared.model import normalise_dnis
+from shared.domain.model import normalise_dnis
 
 
 def dnis_key(entry: str) -> str:

@@ -23,16 +23,16 @@ from shared.adapters import genesys_models as convert
 from shared.adapters.budget import RequestBudget
 from shared.adapters.classify import classify
 from shared.adapters.dnis import merge_dnis
-from shared.adapters.errors import (
+from shared.adapters.retry import RetryPolicy
+from shared.domain.e164 import to_e164
+from shared.domain.model import DidPool, GenesysTrunk, Ivr, OutboundRoute, SiteDialPlan, TrunkBase
+from shared.domain.number_ranges import RangeIndex
+from shared.ports import (
     IncompleteListingError,
     OwnershipError,
     RetriesExhausted,
     TerminalVendorError,
 )
-from shared.adapters.retry import RetryPolicy
-from shared.e164 import to_e164
-from shared.model import DidPool, GenesysTrunk, Ivr, OutboundRoute, SiteDialPlan, TrunkBase
-from shared.number_ranges import RangeIndex
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ MAX_PAGE_SIZE = 100
 
 
 class GenesysAdapter:
-    """The Genesys Cloud operations byoc-sync needs, returning `shared.model` values."""
+    """The Genesys Cloud operations byoc-sync needs, returning `shared.domain.model` values."""
 
     def __init__(
         self,

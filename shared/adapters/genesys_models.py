@@ -1,4 +1,4 @@
-"""Genesys SDK objects -> `shared.model` values (and the one SDK body byoc-sync builds).
+"""Genesys SDK objects -> `shared.domain.model` values (and the one SDK body byoc-sync builds).
 
 Kept apart from the adapter so the mapping is read in one place and the adapter stays about
 calls, budgets and conflicts.
@@ -10,7 +10,7 @@ from typing import Any
 
 import PureCloudPlatformClientV2 as genesys
 
-from shared.model import (
+from shared.domain.model import (
     OWNERSHIP_MARKER,
     DidPool,
     GenesysTrunk,

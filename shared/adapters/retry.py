@@ -21,7 +21,7 @@ from typing import TypeVar
 from tenacity import RetryCallState, RetryError, Retrying, retry_if_exception, stop_after_attempt
 
 from shared.adapters.classify import classify
-from shared.adapters.errors import RetriesExhausted, TerminalVendorError
+from shared.ports import RetriesExhausted, TerminalVendorError
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from twilio.rest import Client
 
 from shared.adapters.classify import classify
 from shared.adapters.retry import RetryPolicy
-from shared.model import OriginationUrl, TwilioNumber, TwilioTrunk
+from shared.domain.model import OriginationUrl, TwilioNumber, TwilioTrunk
 
 T = TypeVar("T")
 
@@ -60,7 +60,7 @@ def _origination_url(instance: Any) -> OriginationUrl:
 
 
 class TwilioAdapter:
-    """The Twilio operations byoc-sync needs, returning `shared.model` values."""
+    """The Twilio operations byoc-sync needs, returning `shared.domain.model` values."""
 
     def __init__(self, client: Client, retry: RetryPolicy, page_size: int = MAX_PAGE_SIZE) -> None:
         self._client = client

@@ -19,7 +19,7 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
-from shared.model import NumberPlan
+from shared.domain.model import NumberPlan
 
 # Foreign regions whose example numbers stand for international dialling from any site.
 FOREIGN_REGIONS = ("US", "GB", "DE", "FR", "AU", "IN", "MX", "JP", "BR", "ZA")

@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from shared.audit.dial_plan import calling_code, classify, witnesses
 from shared.audit.report import Finding, Severity
 from shared.audit.tls_check import TlsEndpoint, TlsVerdict
-from shared.e164 import InvalidNumberError, to_e164
-from shared.health.evaluate import genesys_verdict
-from shared.model import (
+from shared.domain.e164 import InvalidNumberError, to_e164
+from shared.domain.model import (
     NumberPlan,
     OriginationUrl,
     OutboundRoute,
@@ -26,8 +25,9 @@ from shared.model import (
     TwilioTrunk,
     normalise_dnis,
 )
-from shared.policy import RoutingPolicy, TrunkGroup
-from shared.sip_uri import parse_sip_target
+from shared.domain.policy import RoutingPolicy, TrunkGroup
+from shared.domain.sip_uri import parse_sip_target
+from shared.health.evaluate import genesys_verdict
 
 # Genesys Cloud's own domains (every region): a registrar or proxy here is Genesys itself.
 GENESYS_HOST = re.compile(r"(^|\.)(mypurecloud\.(com|ie|de|jp|com\.au)|pure\.cloud)\.?$", re.I)

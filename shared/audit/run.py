@@ -11,11 +11,11 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from shared.adapters.snapshot import read_snapshot
 from shared.audit.report import AuditReport, Finding, RuleRun
 from shared.audit.rules import RULES, AuditInput, TerminationAuth, tls_endpoints
 from shared.audit.tls_check import check_tls_endpoint
-from shared.policy import RoutingPolicy
+from shared.domain.policy import RoutingPolicy
+from shared.reconcile.snapshot import read_snapshot
 
 if TYPE_CHECKING:
     from shared.adapters import GenesysAdapter, TwilioAdapter

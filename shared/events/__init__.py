@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.commands import EvaluateTrunkGroup, PurchaseNumber, ReconcileNumbers, ReleaseNumber
+from shared.domain.commands import (
+    EvaluateTrunkGroup,
+    PurchaseNumber,
+    ReconcileNumbers,
+    ReleaseNumber,
+)
 
 AnyCommand = PurchaseNumber | ReleaseNumber | ReconcileNumbers | EvaluateTrunkGroup
 

@@ -20,8 +20,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from shared.commands import EvaluateTrunkGroup, ReconcileNumbers
-from shared.e164 import InvalidNumberError, to_e164
+from shared.domain.commands import EvaluateTrunkGroup, ReconcileNumbers
+from shared.domain.e164 import InvalidNumberError, to_e164
 from shared.events import EventMapping, MappedCommand
 
 _TRUNK_TOPIC = re.compile(r"^v2\.telephony\.providers\.edges\.trunks\.(?P<id>[^.]+)(?:\.metrics)?$")

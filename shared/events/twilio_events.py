@@ -20,10 +20,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from shared.commands import EvaluateTrunkGroup, ReconcileNumbers
-from shared.e164 import InvalidNumberError, to_e164
+from shared.domain.commands import EvaluateTrunkGroup, ReconcileNumbers
+from shared.domain.e164 import InvalidNumberError, to_e164
 from shared.events import EventMapping, MappedCommand
-from shared.webhooks import VerifiedTwilioRequest
+from shared.events.webhooks import VerifiedTwilioRequest
 
 SIP_TRUNKING_ERRORS = range(32000, 33000)
 _TRUNK_SID = re.compile(r"\bTK[0-9a-fA-F]{32}\b")

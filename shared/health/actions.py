@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from shared.model import OriginationUrl, OutboundRoute, TrunkBase, TwilioTrunk
-from shared.policy import TrunkGroup
+from shared.domain.model import OriginationUrl, OutboundRoute, TrunkBase, TwilioTrunk
+from shared.domain.policy import TrunkGroup
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.policy import Recovery, TrunkGroup, TrunkGroupMember
+from shared.domain.policy import Recovery, TrunkGroup, TrunkGroupMember
 
 STATE_VERSION = 1
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from shared.domain.model import GenesysTrunk, OutboundRoute, TrunkBase, TwilioTrunk
+from shared.domain.policy import TrunkGroup, TrunkGroupMember
 from shared.health.actions import (
     ActionProblemError,
     RouteWriter,
@@ -25,12 +27,10 @@ from shared.health.actions import (
 )
 from shared.health.actions import plan_actions as plan_group_actions
 from shared.health.decision import Decision, GroupHealth, Observation, decide
-from shared.model import GenesysTrunk, OutboundRoute, TrunkBase, TwilioTrunk
-from shared.policy import TrunkGroup, TrunkGroupMember
 
 if TYPE_CHECKING:
     from shared.adapters import GenesysAdapter, TwilioAdapter
-    from shared.health.sip_probe import ProbeResult
+    from shared.adapters.sip_probe import ProbeResult
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ class GroupOutcome:
 
 def probe_member(member: TrunkGroupMember, group: TrunkGroup) -> ProbeResult:
     """The production probe: SIP OPTIONS to the member's endpoint, with the group's limits."""
-    from shared.health.sip_probe import sip_options_probe
+    from shared.adapters.sip_probe import sip_options_probe
 
     return sip_options_probe(
         member.probe,
@@ -181,7 +181,7 @@ def evaluate_group(
     )
     outcome.decision = decision
     if not dry_run:
-        from shared.health.state_store import StateConflictError
+        from shared.adapters.table_store import StateConflictError
 
         try:
             etag = stored.etag if stored is not None else None

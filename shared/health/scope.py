@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from shared.commands import EvaluateTrunkGroup
-from shared.model import GenesysTrunk, TwilioTrunk
-from shared.policy import RoutingPolicy, TrunkGroup
+from shared.domain.commands import EvaluateTrunkGroup
+from shared.domain.model import GenesysTrunk, TwilioTrunk
+from shared.domain.policy import RoutingPolicy, TrunkGroup
 
 
 def groups_concerned(

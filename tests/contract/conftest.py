@@ -12,7 +12,7 @@ from collections import defaultdict
 
 import pytest
 
-from sandbox.core import Emulator
+from sandbox.emulators.core import Emulator
 
 ROUTES_EXERCISED: dict[str, set[str]] = defaultdict(set)
 FULL_RUN = pytest.StashKey[bool]()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.core import Emulator
-from sandbox.genesys import GenesysEmulator
-from sandbox.twilio import TwilioEmulator
+from sandbox.emulators.core import Emulator
+from sandbox.emulators.genesys import GenesysEmulator
+from sandbox.emulators.twilio import TwilioEmulator
 from tests.contract.conftest import FULL_RUN, ROUTES_EXERCISED
 
 

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 import requests
 
-from sandbox.localhost import LocalHost
+from sandbox.azure.functions_host import LocalHost
+from sandbox.azure.servicebus import Broker
 from sandbox.runner import COMMAND_QUEUE, HostOptions, Sandbox
 from sandbox.scenario import load_scenario
-from sandbox.servicebus import Broker
 from shared.adapters import GenesysAdapter, RetryPolicy, TwilioAdapter, build_adapters
 from shared.settings import Settings
 

@@ -18,10 +18,10 @@ import pytest
 import requests
 from typer.testing import CliRunner
 
-from sandbox.policies import FAST_THRESHOLDS, fast_health_policy
+from cli.main import app as cli
+from sandbox.fast_policies import FAST_THRESHOLDS, fast_health_policy
 from sandbox.runner import DEFAULT_POLICY, HostOptions, Sandbox
 from sandbox.scenario import load_scenario
-from shared.cli.main import app as cli
 from tests.e2e.conftest import Running
 
 GROUP = "TG-BYOC-Primary-Failover"

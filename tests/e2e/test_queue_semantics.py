@@ -10,8 +10,8 @@ import pytest
 from azure.servicebus import ServiceBusClient, ServiceBusMessage
 
 from sandbox.runner import COMMAND_QUEUE, DEFAULT_POLICY
-from shared.bus import ServiceBusPublisher
-from shared.commands import ReconcileNumbers, envelope
+from shared.adapters.service_bus import ServiceBusPublisher
+from shared.domain.commands import ReconcileNumbers, envelope
 from tests.e2e.conftest import MAX_DELIVERIES, Running
 
 

@@ -10,12 +10,12 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from sandbox.genesys import GenesysEmulator, GenesysScenario
+from sandbox.emulators.genesys import GenesysEmulator, GenesysScenario
+from sandbox.emulators.twilio import TwilioEmulator, TwilioScenario
 from sandbox.scenario import load_scenario
-from sandbox.twilio import TwilioEmulator, TwilioScenario
 from shared.adapters import GenesysAdapter, RequestBudget, RetryPolicy, TwilioAdapter
+from shared.adapters.vendor_clients import genesys_api_client, twilio_client
 from shared.settings import Settings
-from shared.vendor_clients import genesys_api_client, twilio_client
 
 MAX_ATTEMPTS = 4
 

@@ -20,10 +20,10 @@ import requests
 import yaml
 from typer.testing import CliRunner
 
+from cli.main import app
 from sandbox.runner import Sandbox
 from sandbox.scenario import Scenario, load_scenario
 from shared.adapters import GenesysAdapter, TwilioAdapter, build_adapters
-from shared.cli.main import app
 from shared.settings import Settings
 from tests.conftest import EXAMPLE_POLICY
 from tests.support.sip_tls import TlsSipServer

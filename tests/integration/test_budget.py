@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from sandbox.core.faults import SlidingWindowBudget
-from sandbox.genesys import GenesysEmulator
+from sandbox.emulators.core.faults import SlidingWindowBudget
+from sandbox.emulators.genesys import GenesysEmulator
 from shared.adapters import RequestBudget, RetriesExhausted, RetryPolicy
 from tests.integration.conftest import Sleeps, genesys_adapter
 

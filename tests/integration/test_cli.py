@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli.main import app
 from sandbox.runner import Sandbox
 from sandbox.scenario import load_scenario
-from shared.cli.main import app
-from shared.planning import Plan
+from shared.reconcile import Plan
 from tests.conftest import EXAMPLE_POLICY
 
 runner = CliRunner()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.core import FaultConfig
-from sandbox.genesys import GenesysEmulator, GenesysScenario
+from sandbox.emulators.core import FaultConfig
+from sandbox.emulators.genesys import GenesysEmulator, GenesysScenario
+from sandbox.emulators.twilio import TwilioEmulator
 from sandbox.scenario import load_scenario
-from sandbox.twilio import TwilioEmulator
 from shared.adapters import GenesysAdapter, RetryPolicy, TwilioAdapter
-from shared.model import OWNERSHIP_MARKER
-from shared.policy import RoutingPolicy, load_policy
-from shared.provisioning import (
+from shared.domain.model import OWNERSHIP_MARKER
+from shared.domain.policy import RoutingPolicy, load_policy
+from shared.numbers.provisioning import (
     NotOwnedError,
     NumberClaimedError,
     ProvisioningError,
@@ -19,7 +19,7 @@ from shared.provisioning import (
     purchase_number,
     release_number,
 )
-from shared.reconcile import plan_now
+from shared.reconcile.saved_plans import plan_now
 from tests.conftest import EXAMPLE_POLICY
 from tests.integration.conftest import genesys_adapter, twilio_adapter
 

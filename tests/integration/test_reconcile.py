@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.core import FaultConfig
-from sandbox.genesys import GenesysEmulator, GenesysScenario
+from sandbox.emulators.core import FaultConfig
+from sandbox.emulators.genesys import GenesysEmulator, GenesysScenario
+from sandbox.emulators.twilio import TwilioEmulator, TwilioScenario
 from sandbox.scenario import load_scenario
-from sandbox.twilio import TwilioEmulator, TwilioScenario
 from shared.adapters import (
     GenesysAdapter,
     RetryPolicy,
@@ -19,11 +19,17 @@ from shared.adapters import (
     TwilioAdapter,
     read_snapshot,
 )
-from shared.apply import PlanRefusedError, Status, apply_plan
-from shared.model import OWNERSHIP_MARKER
-from shared.planning import AddDnis, AttachNumberToTrunk, CreateDidPool, plan
-from shared.policy import RoutingPolicy, load_policy
-from shared.reconcile import StalePlanError, apply_saved_plan, load_plan, plan_now, save_plan
+from shared.domain.model import OWNERSHIP_MARKER
+from shared.domain.policy import RoutingPolicy, load_policy
+from shared.reconcile import AddDnis, AttachNumberToTrunk, CreateDidPool, plan
+from shared.reconcile.apply import PlanRefusedError, Status, apply_plan
+from shared.reconcile.saved_plans import (
+    StalePlanError,
+    apply_saved_plan,
+    load_plan,
+    plan_now,
+    save_plan,
+)
 from tests.conftest import EXAMPLE_POLICY
 from tests.integration.conftest import Sleeps, genesys_adapter, twilio_adapter
 

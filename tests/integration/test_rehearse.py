@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from typer.testing import CliRunner
 
-from shared.cli.main import app
+from cli.main import app
 from tests.conftest import EXAMPLE_POLICY
 
 runner = CliRunner()

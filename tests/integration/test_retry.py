@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from sandbox.core import FaultConfig
-from sandbox.core.request_log import LoggedRequest
-from sandbox.genesys import GenesysEmulator
-from sandbox.twilio import TwilioEmulator
+from sandbox.emulators.core import FaultConfig
+from sandbox.emulators.core.request_log import LoggedRequest
+from sandbox.emulators.genesys import GenesysEmulator
+from sandbox.emulators.twilio import TwilioEmulator
 from shared.adapters import (
     GenesysAdapter,
     RetriesExhausted,

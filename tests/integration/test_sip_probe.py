@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.sbc import options_reply
-from shared.health.sip_probe import T1_S, sip_options_probe
+from shared.adapters.sip_probe import T1_S, sip_options_probe
 from tests.support.sip_tls import TlsSipServer
 from tests.support.tls import issue, write_chain
 

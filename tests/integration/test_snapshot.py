@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 
-from sandbox.genesys import GenesysEmulator, GenesysScenario
-from sandbox.twilio import TwilioEmulator, TwilioScenario
+from sandbox.emulators.genesys import GenesysEmulator, GenesysScenario
+from sandbox.emulators.twilio import TwilioEmulator, TwilioScenario
 from shared.adapters import (
     GenesysAdapter,
     RetryPolicy,
@@ -14,7 +14,7 @@ from shared.adapters import (
     build_adapters,
     read_snapshot,
 )
-from shared.model import OriginationUrl
+from shared.domain.model import OriginationUrl
 from shared.settings import Settings
 from tests.integration.conftest import genesys_adapter, twilio_adapter
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from sandbox.azurite import Azurite
-from shared.health.state_store import (
+from sandbox.azure.azurite import Azurite
+from shared.adapters.table_store import (
     HostStorageConnection,
     StateConflictError,
     TableStateStore,
@@ -118,7 +118,7 @@ def test_no_storage_setting_names_what_is_missing(monkeypatch: pytest.MonkeyPatc
 
 
 def test_unreachable_storage_is_a_state_store_error() -> None:
-    from shared.health.state_store import StateStoreError, development_connection_string
+    from shared.adapters.table_store import StateStoreError, development_connection_string
 
     connection = HostStorageConnection(AzureWebJobsStorage=development_connection_string(1))
     with (

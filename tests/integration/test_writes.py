@@ -10,9 +10,9 @@ import PureCloudPlatformClientV2 as genesys_sdk
 import pytest
 import requests
 
-from sandbox.core import FaultConfig
-from sandbox.genesys import GenesysEmulator
-from sandbox.twilio import TwilioEmulator
+from sandbox.emulators.core import FaultConfig
+from sandbox.emulators.genesys import GenesysEmulator
+from sandbox.emulators.twilio import TwilioEmulator
 from shared.adapters import (
     GenesysAdapter,
     OwnershipError,
@@ -21,9 +21,9 @@ from shared.adapters import (
     TerminalVendorError,
     TwilioAdapter,
 )
-from shared.model import Ivr
+from shared.adapters.vendor_clients import genesys_api_client, genesys_token_refresher
+from shared.domain.model import Ivr
 from shared.settings import Settings
-from shared.vendor_clients import genesys_api_client, genesys_token_refresher
 from tests.integration.conftest import MAX_ATTEMPTS, genesys_adapter
 
 ARCHITECT = "/api/v2/architect/ivrs"
@@ -289,7 +289,7 @@ def test_update_origination_url_sets_priority_and_weight(twilio: TwilioAdapter) 
 def test_genesys_sdk_model_is_what_the_adapter_sends() -> None:
     """The pool body carries the ownership marker the delete check relies on."""
     from shared.adapters.genesys_models import new_did_pool_body
-    from shared.model import OWNERSHIP_MARKER
+    from shared.domain.model import OWNERSHIP_MARKER
 
     body = new_did_pool_body("+13125550101", "PURE_CLOUD")
     assert isinstance(body, genesys_sdk.DIDPool)

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from sandbox.runner import COMMAND_QUEUE, HostOptions, Sandbox
 from sandbox.scenario import load_scenario
-from shared.provisioning import PurchaseRequest
+from shared.numbers.provisioning import PurchaseRequest
 
 EXAMPLES = settings(
     max_examples=60,

@@ -25,14 +25,14 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from sandbox.core import FaultConfig
-from sandbox.policies import fast_health_policy
+from sandbox.emulators.core import FaultConfig
+from sandbox.fast_policies import fast_health_policy
 from sandbox.runner import COMMAND_QUEUE, DEFAULT_POLICY, HostOptions, Sandbox
 from sandbox.scenario import Scenario, load_scenario
 from shared.adapters import GenesysAdapter, TwilioAdapter, build_adapters
+from shared.domain.policy import load_policy
 from shared.health.actions import realised_order
-from shared.policy import load_policy
-from shared.reconcile import plan_now
+from shared.reconcile.saved_plans import plan_now
 from shared.settings import Settings
 from tests.e2e.conftest import Running
 

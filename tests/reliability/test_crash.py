@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from sandbox.azurite import Azurite
-from sandbox.core import FaultConfig
+from sandbox.azure.azurite import Azurite
+from sandbox.azure.servicebus import Broker
+from sandbox.emulators.core import FaultConfig
 from sandbox.runner import COMMAND_QUEUE, DEFAULT_POLICY, REPO_ROOT, Sandbox
 from sandbox.scenario import load_scenario
-from sandbox.servicebus import Broker
 from shared.adapters import build_adapters
 from shared.settings import Settings
 
@@ -44,7 +44,7 @@ class HostProcess:
             [
                 sys.executable,
                 "-m",
-                "sandbox.host_process",
+                "sandbox.azure.host_process",
                 "--settings",
                 str(settings),
                 "--journal",

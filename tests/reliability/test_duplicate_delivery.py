@@ -17,10 +17,10 @@ from typing import Any
 
 import requests
 
-from sandbox.policies import FAST_THRESHOLDS, fast_health_policy
+from sandbox.azure.servicebus import BrokerMessage
+from sandbox.fast_policies import FAST_THRESHOLDS, fast_health_policy
 from sandbox.runner import DEFAULT_POLICY, HostOptions, Sandbox
 from sandbox.scenario import load_scenario
-from sandbox.servicebus import BrokerMessage
 from tests.e2e.conftest import Running
 from tests.support.vendor_log import vendor_writes
 

@@ -11,7 +11,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from sandbox.genesys import GenesysEmulator, GenesysScenario
+from sandbox.emulators.genesys import GenesysEmulator, GenesysScenario
 from shared.adapters import GenesysAdapter, RetriesExhausted, RetryPolicy
 from tests.e2e.conftest import Running
 from tests.integration.conftest import genesys_adapter

@@ -13,10 +13,10 @@ from typing import Any
 import yaml
 from azure.servicebus import ServiceBusClient
 
-from sandbox.core.emulator import Emulator
+from sandbox.emulators.core.emulator import Emulator
 from sandbox.runner import COMMAND_QUEUE
-from shared.bus import ServiceBusPublisher
-from shared.commands import ReconcileNumbers, envelope
+from shared.adapters.service_bus import ServiceBusPublisher
+from shared.domain.commands import ReconcileNumbers, envelope
 from tests.e2e.conftest import MAX_DELIVERIES, Running
 from tests.support.vendor_log import vendor_writes
 

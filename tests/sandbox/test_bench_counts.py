@@ -18,7 +18,7 @@ from bench.provisioning import provisioning
 from bench.purchase import PER_RESOURCE as PURCHASE_PER_RESOURCE
 from bench.purchase import TARGET_ROUND_TRIPS, purchase
 from bench.steady_state import PER_RESOURCE, read_target, steady_state
-from shared.apply import DEFAULT_DNIS_BATCH
+from shared.reconcile.apply import DEFAULT_DNIS_BATCH
 
 N = 2000
 ACCOUNT = "/2010-04-01/Accounts/{AccountSid}"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from sandbox.core import (
+from sandbox.emulators.core import (
     ConcurrencyLimit,
     Emulator,
     FaultConfig,

@@ -13,9 +13,9 @@ import azure.functions as func
 import pytest
 import requests
 
-from sandbox.localhost import LocalHost
-from sandbox.localhost.index import IndexingError, index_app, route_pattern
-from sandbox.servicebus import Broker, OutgoingMessage
+from sandbox.azure.functions_host import LocalHost
+from sandbox.azure.functions_host.index import IndexingError, index_app, route_pattern
+from sandbox.azure.servicebus import Broker, OutgoingMessage
 
 SETTINGS = {"QUEUE": "work", "Bus": "Endpoint=sb://127.0.0.1:1;UseDevelopmentEmulator=true;"}
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import PureCloudPlatformClientV2 as genesys
 import pytest
 
+from shared.adapters.vendor_clients import genesys_api_client, twilio_client
 from shared.settings import Settings
-from shared.vendor_clients import genesys_api_client, twilio_client
 
 BYOC_SYNC = str(Path(sys.executable).parent / "byoc-sync")
 CLIENT_SETTINGS = {

@@ -11,7 +11,7 @@ import pytest
 from azure.servicebus import ServiceBusClient, ServiceBusMessage
 from azure.servicebus.exceptions import MessagingEntityNotFoundError
 
-from sandbox.servicebus import AmqpBrokerServer, Broker
+from sandbox.azure.servicebus import AmqpBrokerServer, Broker
 
 
 @pytest.fixture

@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.servicebus import MAX_DELIVERY_COUNT_EXCEEDED, Broker, BrokerError, OutgoingMessage
+from sandbox.azure.servicebus import (
+    MAX_DELIVERY_COUNT_EXCEEDED,
+    Broker,
+    BrokerError,
+    OutgoingMessage,
+)
 
 
 class Clock:

@@ -13,11 +13,11 @@ from PureCloudPlatformClientV2.rest import ApiException
 from pydantic import SecretStr
 from twilio.base.exceptions import TwilioRestException
 
-from sandbox.core import FaultConfig
-from sandbox.genesys import GenesysEmulator, GenesysScenario
-from sandbox.twilio import TwilioEmulator, TwilioScenario
+from sandbox.emulators.core import FaultConfig
+from sandbox.emulators.genesys import GenesysEmulator, GenesysScenario
+from sandbox.emulators.twilio import TwilioEmulator, TwilioScenario
+from shared.adapters.vendor_clients import genesys_api_client, twilio_client
 from shared.settings import Settings
-from shared.vendor_clients import genesys_api_client, twilio_client
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ import os
 import re
 import threading
 
-from sandbox.genesys.scenario import DEFAULT_CLIENT_SECRET
-from sandbox.twilio.scenario import DEFAULT_AUTH_TOKEN
-from shared.health.state_store import DEVELOPMENT_ACCOUNT_KEY
+from sandbox.emulators.genesys.scenario import DEFAULT_CLIENT_SECRET
+from sandbox.emulators.twilio.scenario import DEFAULT_AUTH_TOKEN
+from shared.adapters.table_store import DEVELOPMENT_ACCOUNT_KEY
 
 SECRET_SETTINGS = (
     "TWILIO_AUTH_TOKEN",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sandbox.core.emulator import Emulator
+from sandbox.emulators.core.emulator import Emulator
 
 LOGIN = "POST /oauth/token"  # the client-credentials login changes nothing in the estate
 

@@ -7,8 +7,8 @@ import pytest
 from shared.audit.report import AuditReport, Finding, RuleRun, Severity
 from shared.audit.rules import GENESYS_HOST, TWILIO_HOST, AuditInput, number_format
 from shared.audit.run import run_rules
-from shared.model import DidPool, Ivr, Snapshot, TwilioNumber
-from shared.policy import load_policy
+from shared.domain.model import DidPool, Ivr, Snapshot, TwilioNumber
+from shared.domain.policy import load_policy
 from tests.conftest import EXAMPLE_POLICY
 
 POLICY = load_policy(EXAMPLE_POLICY)

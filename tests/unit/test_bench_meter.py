@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench.harness import sequential_round_trips, split_at
-from sandbox.core.request_log import LoggedRequest
+from sandbox.emulators.core.request_log import LoggedRequest
 
 
 def call(seq: int, start: float, end: float, endpoint: str = "GET /x") -> LoggedRequest:

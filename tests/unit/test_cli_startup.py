@@ -9,7 +9,7 @@ import sys
 
 def test_importing_the_cli_loads_no_vendor_sdk() -> None:
     probe = (
-        "import sys, shared.cli.main; "
+        "import sys, cli.main; "
         "loaded = [m for m in ('PureCloudPlatformClientV2', 'twilio.rest') if m in sys.modules]; "
         "print(','.join(loaded))"
     )

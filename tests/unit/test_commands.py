@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from shared.commands import (
+from shared.domain.commands import (
     CommandEnvelope,
     EvaluateTrunkGroup,
     PurchaseNumber,
@@ -15,7 +15,7 @@ from shared.commands import (
     ReleaseNumber,
     envelope,
 )
-from shared.provisioning import PurchaseRequest
+from shared.numbers.provisioning import PurchaseRequest
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 

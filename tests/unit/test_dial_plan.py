@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared.audit.dial_plan import calling_code, classify, plan_matches, witnesses
-from shared.model import NumberPlan
+from shared.domain.model import NumberPlan
 
 US = calling_code("US")
 

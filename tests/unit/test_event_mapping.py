@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from shared.commands import EvaluateTrunkGroup, ReconcileNumbers, envelope
+from shared.domain.commands import EvaluateTrunkGroup, ReconcileNumbers, envelope
 from shared.events.genesys_events import GenesysEventError, map_genesys_event, parse_genesys_event
 from shared.events.twilio_events import TwilioEventError, map_twilio_request
-from shared.webhooks import VerifiedTwilioRequest
+from shared.events.webhooks import VerifiedTwilioRequest
 
 TRUNK_SID = "TK" + "a" * 32
 TRUNK_ID = "5ae3d6a0-0000-4000-8000-000000000001"

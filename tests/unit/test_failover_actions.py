@@ -7,6 +7,8 @@ from collections.abc import Mapping
 
 import pytest
 
+from shared.domain.model import OriginationUrl, OutboundRoute, TrunkBase, TwilioTrunk
+from shared.domain.policy import TrunkGroup
 from shared.health.actions import (
     Action,
     ActionProblemError,
@@ -15,8 +17,6 @@ from shared.health.actions import (
     plan_actions,
     realised_order,
 )
-from shared.model import OriginationUrl, OutboundRoute, TrunkBase, TwilioTrunk
-from shared.policy import TrunkGroup
 
 PRIMARY, BACKUP = "BYOC-Primary-Twilio", "BYOC-Failover-Twilio"
 P_URL, B_URL = "sip:byoc-primary.example.com;transport=tls", "sip:byoc-failover.example.com"

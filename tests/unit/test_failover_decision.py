@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from shared.domain.policy import Recovery, TrunkGroup
 from shared.health.decision import Decision, GroupHealth, Observation, decide, operator_move
-from shared.policy import Recovery, TrunkGroup
 
 PRIMARY, BACKUP = "BYOC-Primary-Twilio", "BYOC-Failover-Twilio"
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

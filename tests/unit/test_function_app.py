@@ -12,7 +12,7 @@ import azure.functions as func
 import pytest
 
 import function_app
-from sandbox.localhost.index import app_functions
+from sandbox.azure.functions_host.index import app_functions
 from tests.conftest import EXAMPLE_POLICY
 
 

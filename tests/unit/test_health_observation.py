@@ -8,8 +8,8 @@ import PureCloudPlatformClientV2 as genesys
 import pytest
 
 from shared.adapters.genesys_models import trunk as trunk_from_sdk
+from shared.domain.model import GenesysTrunk
 from shared.health.evaluate import genesys_verdict, observe
-from shared.model import GenesysTrunk
 
 
 def healthy(**changes: object) -> GenesysTrunk:

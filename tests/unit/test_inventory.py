@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from shared.inventory import NumberRow, number_rows
-from shared.model import Snapshot
-from tests.unit.estate import MAIN, converged, ivr, number, policy, pool
+from shared.domain.model import Snapshot
+from shared.reconcile.inventory import NumberRow, number_rows
+from tests.support.estate import MAIN, converged, ivr, number, policy, pool
 
 
 def rows_by_number(estate: Snapshot) -> dict[str, NumberRow]:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sandbox.localhost.ncrontab import Schedule, ScheduleError
+from sandbox.azure.functions_host.ncrontab import Schedule, ScheduleError
 
 AT = datetime(2026, 11, 21, 10, 7, 3, tzinfo=UTC)  # a Saturday
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.number_ranges import RangeIndex
+from shared.domain.number_ranges import RangeIndex
 
 
 @pytest.fixture

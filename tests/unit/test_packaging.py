@@ -17,4 +17,4 @@ def test_requirements_txt_matches_pyproject_dependencies() -> None:
 
 def test_console_script_points_at_the_cli() -> None:
     pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
-    assert pyproject["project"]["scripts"]["byoc-sync"] == "shared.cli.main:app"
+    assert pyproject["project"]["scripts"]["byoc-sync"] == "cli.main:app"

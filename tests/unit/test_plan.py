@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from shared.model import Snapshot
-from shared.planning import (
+from shared.domain.model import Snapshot
+from shared.domain.policy import SyncMode
+from shared.reconcile import (
     AddDnis,
     AttachNumberToTrunk,
     CreateDidPool,
@@ -14,8 +15,7 @@ from shared.planning import (
     RemoveDnis,
     plan,
 )
-from shared.policy import SyncMode
-from tests.unit.estate import MAIN, SUPPORT, converged, ivr, number, policy, pool, snapshot
+from tests.support.estate import MAIN, SUPPORT, converged, ivr, number, policy, pool, snapshot
 
 
 def kinds(result: Plan) -> list[str]:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from shared.cli.main import app
-from shared.policy import Recovery, SyncMode, load_policy, parse_policy, policy_json_schema
-from shared.yaml_source import SourceError
+from cli.main import app
+from shared.domain.policy import Recovery, SyncMode, load_policy, parse_policy, policy_json_schema
+from shared.domain.yaml_source import SourceError
 from tests.conftest import EXAMPLE_POLICY, REPO_ROOT
 
 EXAMPLE_TEXT = EXAMPLE_POLICY.read_text()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.health.sip_probe import (
+from shared.adapters.sip_probe import (
     OptionsRequest,
     SipParseError,
     build_options_request,
@@ -12,7 +12,7 @@ from shared.health.sip_probe import (
     parse_response,
     split_stream,
 )
-from shared.sip_uri import parse_sip_target
+from shared.domain.sip_uri import parse_sip_target
 
 SOFT_LIMIT_MS = 800
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.e164 import InvalidNumberError, to_e164
-from shared.sip_uri import SipEndpoint, parse_sip_target
+from shared.domain.e164 import InvalidNumberError, to_e164
+from shared.domain.sip_uri import SipEndpoint, parse_sip_target
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from shared.adapters.vendor_clients import BaseUrlTwilioHttpClient, twilio_client
 from shared.settings import MissingSettingError, Settings
-from shared.vendor_clients import BaseUrlTwilioHttpClient, twilio_client
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 from twilio.request_validator import RequestValidator
 
-from shared.webhooks import WebhookRejectedError, verify_api_key, verify_twilio_request
+from shared.events.webhooks import WebhookRejectedError, verify_api_key, verify_twilio_request
 
 TOKEN = SecretStr("twilio-auth-token-0123456789abcdef")
 URL = "https://byoc.example.com/api/twilio/events"

@@ -12,9 +12,9 @@ import pytest
 import requests
 import yaml
 
-from sandbox.genesys import GenesysEmulator, GenesysScenario
+from sandbox.emulators.genesys import GenesysEmulator, GenesysScenario
+from shared.adapters.vendor_clients import genesys_api_client
 from shared.settings import Settings
-from shared.vendor_clients import genesys_api_client
 from tests.contract.conftest import close_contract_emulator
 
 # The BYOC setup guide's shape: two Twilio trunks, a site whose outbound route tries the

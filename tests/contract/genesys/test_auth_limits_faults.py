@@ -12,8 +12,8 @@ import requests
 import urllib3
 from PureCloudPlatformClientV2.rest import ApiException
 
-from sandbox.core import FaultConfig
-from sandbox.genesys import GenesysEmulator, GenesysScenario
+from sandbox.emulators.core import FaultConfig
+from sandbox.emulators.genesys import GenesysEmulator, GenesysScenario
 
 from .conftest import assert_error_body, byoc_scenario
 

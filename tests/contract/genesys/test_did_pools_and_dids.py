@@ -8,7 +8,7 @@ import PureCloudPlatformClientV2 as genesys
 import pytest
 from PureCloudPlatformClientV2.rest import ApiException
 
-from sandbox.genesys import GenesysEmulator, GenesysScenario
+from sandbox.emulators.genesys import GenesysEmulator, GenesysScenario
 
 from .conftest import assert_error_body, byoc_scenario, model
 

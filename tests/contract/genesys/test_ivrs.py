@@ -10,7 +10,7 @@ import pytest
 import requests
 from PureCloudPlatformClientV2.rest import ApiException
 
-from sandbox.genesys import GenesysEmulator, GenesysScenario
+from sandbox.emulators.genesys import GenesysEmulator, GenesysScenario
 
 from .conftest import assert_error_body, byoc_scenario, model
 

@@ -8,7 +8,7 @@ import PureCloudPlatformClientV2 as genesys
 import pytest
 from PureCloudPlatformClientV2.rest import ApiException
 
-from sandbox.genesys import GenesysScenario
+from sandbox.emulators.genesys import GenesysScenario
 
 from .conftest import byoc_scenario, model
 

@@ -9,7 +9,7 @@ import pytest
 import requests
 from PureCloudPlatformClientV2.rest import ApiException
 
-from sandbox.genesys import GenesysEmulator
+from sandbox.emulators.genesys import GenesysEmulator
 
 from .conftest import model
 

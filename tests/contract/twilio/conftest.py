@@ -21,9 +21,9 @@ import pytest
 from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 
-from sandbox.twilio import TwilioEmulator, TwilioScenario
+from sandbox.emulators.twilio import TwilioEmulator, TwilioScenario
+from shared.adapters.vendor_clients import BaseUrlTwilioHttpClient, twilio_client
 from shared.settings import Settings
-from shared.vendor_clients import BaseUrlTwilioHttpClient, twilio_client
 from tests.contract.conftest import close_contract_emulator
 
 REPO_ROOT = Path(__file__).resolve().parents[3]

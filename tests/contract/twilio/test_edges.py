@@ -10,8 +10,8 @@ import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
-from sandbox.core import FaultConfig
-from sandbox.twilio import TwilioEmulator, TwilioScenario
+from sandbox.emulators.core import FaultConfig
+from sandbox.emulators.twilio import TwilioEmulator, TwilioScenario
 from tests.contract.twilio.conftest import SEED, make_client
 
 pytestmark = pytest.mark.contract

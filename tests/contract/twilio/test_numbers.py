@@ -8,7 +8,7 @@ import pytest
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
-from sandbox.twilio import TwilioEmulator
+from sandbox.emulators.twilio import TwilioEmulator
 from tests.contract.twilio.conftest import CapturingHttpClient
 
 pytestmark = pytest.mark.contract

@@ -6,7 +6,7 @@ import pytest
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
-from sandbox.twilio import TwilioEmulator
+from sandbox.emulators.twilio import TwilioEmulator
 
 pytestmark = pytest.mark.contract
 

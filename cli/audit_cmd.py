@@ -1,0 +1,88 @@
+"""`byoc-sync audit`: the guides' checklists and traps, checked now. Reading only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cli.runtime import JsonOption, PolicyOption, err, load_runtime, operator_errors
+from shared.audit.report import AuditReport, Severity
+from shared.audit.rules import RULES
+
+RULE_IDS = ", ".join(rule.id for rule in RULES)
+
+
+def print_report(report: AuditReport, console: Console) -> None:
+    if report.findings:
+        table = Table("severity", "rule", "finding", "remediation", show_lines=True)
+        for finding in sorted(
+            report.findings, key=lambda f: (f.severity != Severity.ERROR, f.rule)
+        ):
+            colour = "red" if finding.severity is Severity.ERROR else "yellow"
+            table.add_row(
+                f"[{colour}]{finding.severity.value}[/{colour}]",
+                finding.rule,
+                finding.message,
+                finding.remediation,
+            )
+        console.print(table)
+    for rule in report.could_not_run:
+        console.print(f"[red]rule {rule.rule} could not run:[/red] {rule.error}", soft_wrap=True)
+    console.print(
+        f"{len(report.rules)} rule(s): {report.count(Severity.ERROR)} error(s), "
+        f"{report.count(Severity.WARNING)} warning(s)" + ("" if report.findings else " — clean")
+    )
+
+
+def audit_command(
+    ca_bundle: Annotated[
+        Path | None,
+        typer.Option(
+            "--ca-bundle",
+            help="PEM trust bundle for the TLS checks (default: certifi's Mozilla root store).",
+        ),
+    ] = None,
+    expiry_days: Annotated[
+        int, typer.Option(min=0, help="A certificate expiring within this many days is a finding.")
+    ] = 30,
+    rule: Annotated[
+        list[str] | None,
+        typer.Option("--rule", help=f"Run only this rule (repeatable): {RULE_IDS}."),
+    ] = None,
+    policy: PolicyOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check the estate against the BYOC guides' checklists and traps, with remediation.
+
+    Rules: TLS chain of every SIP TLS endpoint in the policy; registrar / origination loops;
+    E.164 formats; duplicate DNIS; Twilio-Genesys coverage; carrier side (origination URLs,
+    TLS, termination auth); trunk health. Never changes anything. Exit code: 0 clean,
+    2 warnings or errors found, 1 the audit could not run.
+    """
+    from shared.audit.run import gather, run_rules
+
+    unknown = sorted(set(rule or ()) - {r.id for r in RULES})
+    if unknown:
+        err.print(f"[red]error:[/red] unknown rule(s) {', '.join(unknown)} (rules: {RULE_IDS})")
+        raise typer.Exit(1)
+    with operator_errors():
+        runtime = load_runtime(policy)
+        with err.status("auditing…") as status:
+            data = gather(
+                runtime.policy,
+                runtime.twilio,
+                runtime.genesys,
+                ca_bundle=str(ca_bundle) if ca_bundle else None,
+                expiry_days=expiry_days,
+                progress=lambda text: status.update(f"auditing: {text}"),
+            )
+        report = run_rules(data, set(rule) if rule else None)
+    if as_json:
+        typer.echo(report.model_dump_json(indent=2))
+    else:
+        print_report(report, Console())
+    raise typer.Exit(report.exit_code())

@@ -1,0 +1,126 @@
+"""`byoc-sync rehearse`: the guide's failover validation, played against the sandbox.
+
+It never touches real vendors: it starts its own emulators, SBC endpoints and Azurite, so it
+answers "what would my policy do?" before anyone blocks a port on a live trunk.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cli.runtime import JsonOption, err, operator_errors
+from shared.domain.policy import Recovery, load_policy
+
+
+def _policy_path(option: Path | None) -> Path:
+    if option is not None:
+        return option
+    from sandbox.runner import DEFAULT_POLICY
+
+    return Path(os.environ.get("BYOC_POLICY_PATH") or DEFAULT_POLICY)
+
+
+def rehearse_command(
+    policy: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy",
+            help="Routing policy to rehearse (default: BYOC_POLICY_PATH, else "
+            "examples/policy.yaml).",
+        ),
+    ] = None,
+    scenario: Annotated[
+        str,
+        typer.Option(help="Sandbox scenario holding the trunks the policy names (YAML or name)."),
+    ] = "default",
+    group: Annotated[
+        list[str] | None,
+        typer.Option("--group", help="Rehearse only this trunk group (repeatable)."),
+    ] = None,
+    recovery: Annotated[
+        Recovery | None,
+        typer.Option(help="Rehearse with this recovery mode instead of the policy's."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Play the BYOC guide's three validation states for each trunk group: primary up and
+    failover idle; primary down, failover active; primary back, traffic returned (on_success)
+    or kept on the failover (never).
+
+    Runs the real health engine (Genesys trunk state and SIP OPTIONS probes, state in
+    Azurite, the route and origination-URL actions through the SDKs) against the sandbox,
+    with time simulated one probe interval per health check, and checks what both vendors
+    hold after each state. Exit code: 0 every state passed, 2 a state failed, 1 the
+    rehearsal could not run.
+    """
+    from sandbox.azure.azurite import AzuriteNotInstalledError
+    from sandbox.rehearsal import Rehearsal
+    from sandbox.runner import Sandbox
+    from sandbox.scenario import load_scenario
+
+    with operator_errors():
+        path = _policy_path(policy)
+        loaded = load_policy(path)
+        wanted = [g for g in loaded.trunk_groups if not group or g.name in group]
+        unknown = sorted(set(group or ()) - {g.name for g in loaded.trunk_groups})
+        if unknown or not wanted:
+            err.print(
+                f"[red]error:[/red] no trunk group {', '.join(unknown) or 'at all'} in {path}"
+            )
+            raise typer.Exit(1)
+        sandbox = Sandbox(load_scenario(scenario))
+        try:
+            sandbox.start()
+            probing = load_policy(sandbox.start_health(path))
+        except AzuriteNotInstalledError as error:
+            sandbox.stop()
+            err.print(f"[red]error:[/red] {error}")
+            raise typer.Exit(1) from error
+        try:
+            rehearsal = Rehearsal(
+                sandbox, probing, progress=lambda line: err.print(f"  {line}", markup=False)
+            )
+            try:
+                results = [
+                    rehearsal.rehearse(
+                        next(g for g in probing.trunk_groups if g.name == w.name), recovery
+                    )
+                    for w in wanted
+                ]
+            finally:
+                rehearsal.close()
+        finally:
+            sandbox.stop()
+    if as_json:
+        typer.echo(json.dumps({"groups": [r.as_dict() for r in results]}, indent=2))
+    else:
+        console = Console()
+        for result in results:
+            table = Table(
+                "state",
+                "expected",
+                "observed",
+                "result",
+                title=f"{result.group} (recovery: {result.recovery})",
+            )
+            for check in result.checks:
+                table.add_row(
+                    check.state,
+                    check.expected,
+                    f"{check.observed} ({check.simulated_s} s simulated)",
+                    "[green]PASS[/green]" if check.passed else "[red]FAIL[/red]",
+                )
+            if result.problem:
+                table.add_row("—", "—", result.problem, "[red]NOT RUN[/red]")
+            console.print(table)
+    if any(result.problem for result in results):
+        raise typer.Exit(1)
+    if not all(result.passed for result in results):
+        raise typer.Exit(2)

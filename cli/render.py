@@ -1,0 +1,102 @@
+"""How plans and apply reports look to an operator: `terraform plan`-like tables."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from shared.reconcile.apply import ApplyReport, Status
+from shared.reconcile.changes import (
+    AddDnis,
+    AttachNumberToTrunk,
+    Change,
+    CreateDidPool,
+    DeleteDidPool,
+    Plan,
+    RemoveDnis,
+)
+
+_SIGN = {
+    "attach_number_to_trunk": ("~", "yellow"),
+    "create_did_pool": ("+", "green"),
+    "add_dnis": ("+", "green"),
+    "remove_dnis": ("-", "red"),
+    "delete_did_pool": ("-", "red"),
+}
+
+
+_LABEL = {
+    "attach_number_to_trunk": "attach to Twilio trunk",
+    "create_did_pool": "create DID pool",
+    "add_dnis": "add DNIS",
+    "remove_dnis": "remove DNIS",
+    "delete_did_pool": "delete DID pool",
+}
+
+
+def describe(change: Change) -> tuple[str, str]:
+    """(action, target) in words an engineer uses."""
+    label = _LABEL[change.kind]
+    if isinstance(change, AttachNumberToTrunk):
+        return label, f"{change.phone_number} → {change.trunk_name}"
+    if isinstance(change, CreateDidPool):
+        return label, f"{change.phone_number} ({change.provider})"
+    if isinstance(change, AddDnis | RemoveDnis):
+        return label, f"{change.ivr_name}: {_numbers(change.numbers)}"
+    assert isinstance(change, DeleteDidPool)
+    return label, f"{change.phone_number} ({change.pool_id})"
+
+
+def _numbers(numbers: tuple[str, ...], shown: int = 4) -> str:
+    head = ", ".join(numbers[:shown])
+    return head if len(numbers) <= shown else f"{head} … (+{len(numbers) - shown} more)"
+
+
+def plan_view(plan: Plan) -> RenderableType:
+    parts: list[RenderableType] = []
+    if plan.changes:
+        table = Table("", "action", "target", "reason", title=f"Plan ({plan.mode.value})")
+        for change in plan.changes:
+            sign, colour = _SIGN[change.kind]
+            action, target = describe(change)
+            table.add_row(Text(sign, style=colour), action, target, change.reason)
+        parts.append(table)
+    else:
+        parts.append(Text("No changes: Twilio and Genesys match the policy.", style="green"))
+    if plan.suppressed:
+        parts.append(
+            Text(
+                f"{len(plan.suppressed)} deletion(s) not planned because the mode is upsert-only.",
+                style="dim",
+            )
+        )
+    if plan.conflicts:
+        conflicts = Table("subject", "conflict (left alone)", title="Conflicts", style="yellow")
+        for conflict in plan.conflicts:
+            conflicts.add_row(conflict.subject, conflict.detail)
+        parts.append(conflicts)
+    if not plan.guard.allowed:
+        parts.append(
+            Text("Refused by the guards: " + "; ".join(plan.guard.reasons), style="bold red")
+        )
+    counts = {kind: sum(1 for c in plan.changes if c.kind == kind) for kind in _SIGN}
+    summary = ", ".join(f"{_LABEL[kind]}: {n}" for kind, n in counts.items() if n)
+    parts.append(Text(f"Summary: {summary or 'nothing to do'}; {plan.deletions} deletion(s)."))
+    return Group(*parts)
+
+
+def report_view(report: ApplyReport) -> RenderableType:
+    table = Table("status", "action", "target", "detail", title="Apply report")
+    style = {Status.DONE: "green", Status.SKIPPED: "yellow", Status.FAILED: "red"}
+    for outcome in report.outcomes:
+        action, target = describe(outcome.change)
+        if outcome.numbers and isinstance(outcome.change, AddDnis | RemoveDnis):
+            target = f"{outcome.change.ivr_name}: {_numbers(outcome.numbers)}"
+        table.add_row(
+            Text(outcome.status.value, style=style[outcome.status]), action, target, outcome.detail
+        )
+    totals = Text(
+        f"{len(report.done)} done, {len(report.skipped)} skipped, {len(report.failed)} failed"
+    )
+    return Group(table, totals)

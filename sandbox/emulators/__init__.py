@@ -1,0 +1,1 @@
+"""Stateful Twilio and Genesys Cloud API emulators that the official SDKs talk to over HTTP."""

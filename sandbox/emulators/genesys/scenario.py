@@ -1,0 +1,290 @@
+"""The seed of a Genesys Cloud emulator: OAuth clients, quirks and the BYOC configuration.
+
+Seeds refer to other objects by name (what a human writes in YAML); the emulator resolves
+names to deterministic UUIDs when it seeds its state, so tests are reproducible.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sandbox.emulators.core import FaultConfig
+
+E164_RE = re.compile(r"^\+[1-9]\d{7,14}$")
+DEFAULT_CLIENT_ID = "byoc-sync-sandbox-client"
+DEFAULT_CLIENT_SECRET = "byoc-sync-sandbox-secret"
+BYOC_CARRIER_METABASE_ID = "external_sip_pcv_byoc_carrier.json"
+
+Distribution = Literal["SEQUENTIAL", "RANDOM"]
+OptionsStatus = Literal["UP", "DOWN"]
+
+
+def check_e164(value: str) -> str:
+    """Genesys stores DID pool bounds and DNIS in E.164; anything else is a 400."""
+    if not E164_RE.match(value):
+        raise ValueError(f"{value!r} is not an E.164 phone number (+<country><number>)")
+    return value
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OAuthClient(_Model):
+    client_id: str = Field(min_length=1)
+    client_secret: str = Field(min_length=1)
+
+
+class DidPoolSeed(_Model):
+    start_phone_number: str
+    end_phone_number: str
+    name: str | None = Field(None, description="Defaults to '<start> - <end>'.")
+    description: str | None = None
+    comments: str | None = None
+    provider: Literal["PURE_CLOUD", "PURE_CLOUD_VOICE"] | None = Field(
+        None, description="Genesys-provided numbers only; BYOC carrier pools leave it unset."
+    )
+
+    _e164 = field_validator("start_phone_number", "end_phone_number")(check_e164)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DidPoolSeed:
+        if len(self.start_phone_number) != len(self.end_phone_number) or int(
+            self.start_phone_number[1:]
+        ) > int(self.end_phone_number[1:]):
+            raise ValueError("start_phone_number must not be after end_phone_number")
+        return self
+
+
+class IvrSeed(_Model):
+    name: str = Field(min_length=1)
+    description: str | None = None
+    dnis: list[str] = Field(default_factory=list)
+    open_hours_flow: str | None = Field(None, description="Inbound call flow name.")
+    closed_hours_flow: str | None = None
+    holiday_hours_flow: str | None = None
+    schedule_group: str | None = Field(None, description="Schedule group name.")
+
+    @field_validator("dnis")
+    @classmethod
+    def _dnis_e164(cls, value: list[str]) -> list[str]:
+        return [check_e164(v) for v in value]
+
+
+class TrunkBaseSeed(_Model):
+    name: str = Field(min_length=1)
+    description: str | None = None
+    trunk_type: Literal["EXTERNAL"] = "EXTERNAL"
+    trunk_metabase_id: str = BYOC_CARRIER_METABASE_ID
+    managed: bool = False
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+
+class TrunkSeed(_Model):
+    """Runtime status of the trunk Genesys created for an EXTERNAL trunk base setting."""
+
+    name: str | None = Field(None, description="Defaults to the trunk base's name.")
+    trunk_base: str = Field(description="Trunk base setting name.")
+    connected: bool = True
+    in_service: bool = True
+    enabled: bool = True
+    options_status: OptionsStatus = "UP"
+    registers_status: OptionsStatus | None = Field(
+        None,
+        description="SIP registration state for a trunk in registration mode (the BYOC guide's); "
+        "unset: the trunk does not register.",
+    )
+    proxy_address: str | None = None
+    inbound_call_count: int = Field(0, ge=0)
+    outbound_call_count: int = Field(0, ge=0)
+
+
+class OutboundRouteSeed(_Model):
+    name: str = Field(min_length=1)
+    description: str | None = None
+    classification_types: list[str] = Field(default_factory=lambda: ["National", "International"])
+    distribution: Distribution = "SEQUENTIAL"
+    external_trunk_bases: list[str] = Field(
+        default_factory=list, description="Trunk base setting names, in order."
+    )
+    enabled: bool = True
+
+
+NumberPlanMatchType = Literal[
+    "digitLength", "e164NumberList", "interCountryCode", "intraCountryCode", "numberList", "regex"
+]
+
+
+class NumberRange(_Model):
+    """A `numbers` entry of a number plan: one number, or a range of equal-length numbers."""
+
+    start: str = Field(min_length=1)
+    end: str | None = None
+
+
+class DigitLengthRange(_Model):
+    start: str = Field(pattern=r"^\d{1,2}$")
+    end: str = Field(pattern=r"^\d{1,2}$")
+
+
+def _check_ranges(match_type: str, numbers: list[NumberRange]) -> None:
+    if not numbers:
+        raise ValueError(f"a {match_type} number plan needs numbers")
+    for entry in numbers:
+        end = entry.end or entry.start
+        if match_type == "e164NumberList":
+            check_e164(entry.start)
+            check_e164(end)
+        elif not re.fullmatch(r"\d{2,9}", entry.start) or not re.fullmatch(r"\d{2,9}", end):
+            raise ValueError(f"numberList numbers must be 2-9 digits: {entry.start!r}")
+        if len(end) != len(entry.start) or end < entry.start:
+            raise ValueError(f"number range {entry.start}-{end} is not ordered")
+
+
+class NumberPlanSeed(_Model):
+    """A site number plan: how Genesys classifies a dialed number before choosing a route.
+
+    Genesys tries the plans in priority order and the first match classifies the number;
+    outbound routes then serve classifications, not patterns.
+    """
+
+    name: str = Field(min_length=1)
+    classification: str = Field(min_length=1)
+    match_type: NumberPlanMatchType
+    match: str | None = Field(None, description="The regular expression (regex plans).")
+    normalized_format: str | None = None
+    priority: int | None = Field(None, ge=0)
+    numbers: list[NumberRange] = Field(default_factory=list)
+    digit_length: DigitLengthRange | None = None
+    state: Literal["active", "inactive"] = "active"
+
+    @model_validator(mode="after")
+    def _fits_match_type(self) -> NumberPlanSeed:
+        kind = self.match_type
+        if kind in ("numberList", "e164NumberList"):
+            _check_ranges(kind, self.numbers)
+        elif kind == "digitLength":
+            lengths = self.digit_length
+            if lengths is None or int(lengths.start) > int(lengths.end):
+                raise ValueError("a digitLength number plan needs digitLength start <= end")
+        elif kind == "regex":
+            if not self.match:
+                raise ValueError("a regex number plan needs match")
+            try:
+                re.compile(self.match)
+            except re.error as error:
+                raise ValueError(f"match is not a regular expression: {error}") from None
+        return self
+
+
+def default_number_plans() -> list[NumberPlanSeed]:
+    """The plans Genesys creates with a site in the US (Admin > Telephony > Sites)."""
+    return [
+        NumberPlanSeed.model_validate(plan)
+        for plan in (
+            {
+                "name": "Emergency",
+                "classification": "Emergency",
+                "match_type": "numberList",
+                "numbers": [{"start": "911"}, {"start": "933"}],
+                "priority": 1,
+            },
+            {
+                "name": "Extension",
+                "classification": "Extension",
+                "match_type": "digitLength",
+                "digit_length": {"start": "4", "end": "6"},
+                "priority": 2,
+            },
+            {
+                "name": "Network",
+                "classification": "Network",
+                "match_type": "regex",
+                "match": r"^([^@\:]+@)([^@ ]+)?$",
+                "normalized_format": "sip:$1$2",
+                "priority": 3,
+            },
+            {
+                "name": "National",
+                "classification": "National",
+                "match_type": "intraCountryCode",
+                "priority": 4,
+            },
+            {
+                "name": "International",
+                "classification": "International",
+                "match_type": "interCountryCode",
+                "priority": 5,
+            },
+        )
+    ]
+
+
+def check_number_plans(plans: list[NumberPlanSeed]) -> list[NumberPlanSeed]:
+    """What Genesys refuses in a site's whole set of plans: repeated names."""
+    names = [plan.name.lower() for plan in plans]
+    if len(set(names)) != len(names):
+        raise ValueError("number plan names must be unique within a site")
+    return plans
+
+
+class SiteSeed(_Model):
+    name: str = Field(min_length=1)
+    description: str | None = None
+    country: str = Field(
+        "US", pattern=r"^[A-Z]{2}$", description="ISO 3166 country of the site's location."
+    )
+    number_plans: list[NumberPlanSeed] = Field(default_factory=default_number_plans)
+    outbound_routes: list[OutboundRouteSeed] = Field(default_factory=list)
+
+    _plans = field_validator("number_plans")(check_number_plans)
+
+
+class GenesysScenario(_Model):
+    """Everything a Genesys emulator starts from; `GenesysScenario()` is a valid empty org."""
+
+    oauth_clients: list[OAuthClient] = Field(
+        default_factory=lambda: [
+            OAuthClient(client_id=DEFAULT_CLIENT_ID, client_secret=DEFAULT_CLIENT_SECRET)
+        ],
+        min_length=1,
+    )
+    token_ttl_s: int = Field(86400, gt=0, description="Client-credentials token lifetime.")
+    requests_per_minute: int = Field(300, ge=0, description="Per-client budget; 0 = off.")
+    faults: FaultConfig = Field(default_factory=FaultConfig)
+    did_pool_propagation_delay_s: float = Field(
+        0.0, ge=0, description="A new DID pool accepts DNIS assignments only after this delay."
+    )
+    reject_duplicate_dnis: bool = Field(
+        True, description="A DNIS already on another IVR configuration is a 400."
+    )
+    max_page_size: int = Field(100, ge=1)
+    did_pools: list[DidPoolSeed] = Field(default_factory=list)
+    ivrs: list[IvrSeed] = Field(default_factory=list)
+    trunk_base_settings: list[TrunkBaseSeed] = Field(default_factory=list)
+    trunks: list[TrunkSeed] = Field(default_factory=list)
+    sites: list[SiteSeed] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> GenesysScenario:
+        bases = {b.name for b in self.trunk_base_settings}
+        if len(bases) != len(self.trunk_base_settings):
+            raise ValueError("trunk base setting names must be unique")
+        for trunk in self.trunks:
+            if trunk.trunk_base not in bases:
+                raise ValueError(f"trunk refers to unknown trunk base {trunk.trunk_base!r}")
+        if len({t.trunk_base for t in self.trunks}) != len(self.trunks):
+            raise ValueError("at most one trunk per trunk base setting")
+        for site in self.sites:
+            for route in site.outbound_routes:
+                for name in route.external_trunk_bases:
+                    if name not in bases:
+                        raise ValueError(
+                            f"outbound route {route.name!r} refers to unknown trunk base {name!r}"
+                        )
+        if len({i.name.lower() for i in self.ivrs}) != len(self.ivrs):
+            raise ValueError("IVR names must be unique")
+        return self

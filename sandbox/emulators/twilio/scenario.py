@@ -1,0 +1,163 @@
+"""The seed of a Twilio emulator: account, number inventory, owned numbers, trunks.
+
+Scenarios refer to trunks and SIP lists by friendly name (what a human writes in YAML);
+the emulator resolves names to deterministic SIDs when it seeds its state.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sandbox.emulators.core import FaultConfig
+
+E164_RE = re.compile(r"^\+[1-9]\d{7,14}$")
+AREA_CODE_RE = re.compile(r"^[2-9]\d{2}$")
+DEFAULT_ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
+DEFAULT_AUTH_TOKEN = "fedcba9876543210" * 2
+
+NumberType = Literal["local", "toll-free"]
+
+
+def _e164(value: str) -> str:
+    if not E164_RE.match(value):
+        raise ValueError(f"{value!r} is not an E.164 phone number (+<country><number>)")
+    return value
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Capabilities(_Model):
+    voice: bool = True
+    sms: bool = True
+    mms: bool = True
+    fax: bool = False
+
+
+class InventoryBlock(_Model):
+    """Numbers Twilio would offer for sale: generated in an area code, or listed."""
+
+    country: str = Field("US", pattern=r"^[A-Z]{2}$")
+    type: NumberType = "local"
+    area_code: str | None = Field(
+        None, description="Generates +1<area><exchange>01xx (NANP fictional 555-01xx range)."
+    )
+    exchange: str = Field("555", pattern=r"^[2-9]\d{2}$")
+    count: int = Field(10, ge=0, le=100)
+    numbers: list[str] = Field(default_factory=list, description="Explicit E.164 numbers.")
+    region: str | None = None
+    locality: str | None = None
+    rate_center: str | None = None
+    lata: str | None = None
+    postal_code: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    capabilities: Capabilities = Field(default_factory=Capabilities)
+    address_requirements: Literal["none", "any", "local", "foreign"] = "none"
+    beta: bool = False
+
+    @field_validator("numbers")
+    @classmethod
+    def _numbers_e164(cls, numbers: list[str]) -> list[str]:
+        return [_e164(n) for n in numbers]
+
+    @field_validator("area_code")
+    @classmethod
+    def _area_code(cls, area_code: str | None) -> str | None:
+        if area_code is not None and not AREA_CODE_RE.match(area_code):
+            raise ValueError(f"area_code {area_code!r} is not a NANP area code")
+        return area_code
+
+    def phone_numbers(self) -> list[str]:
+        """The block's numbers: the explicit ones, then `count` generated ones."""
+        generated: list[str] = []
+        if self.area_code is not None:
+            generated = [
+                f"+1{self.area_code}{self.exchange}{100 + i:04d}" for i in range(self.count)
+            ]
+        return [*self.numbers, *generated]
+
+
+class IncomingNumberSeed(_Model):
+    """A number the account already owns."""
+
+    phone_number: str
+    friendly_name: str | None = None
+    type: NumberType = "local"
+    trunk: str | None = Field(None, description="Friendly name of the trunk it sits on.")
+    voice_url: str | None = None
+    capabilities: Capabilities = Field(default_factory=Capabilities)
+
+    @field_validator("phone_number")
+    @classmethod
+    def _phone_e164(cls, value: str) -> str:
+        return _e164(value)
+
+
+class OriginationUrlSeed(_Model):
+    sip_url: str = Field(pattern=r"^sips?:\S+$")
+    priority: int = Field(10, ge=0, le=65535)
+    weight: int = Field(10, ge=1, le=65535)
+    enabled: bool = True
+    friendly_name: str | None = None
+
+
+class TrunkSeed(_Model):
+    friendly_name: str
+    domain_name: str | None = Field(None, pattern=r"^[A-Za-z0-9-]+\.pstn\.twilio\.com$")
+    origination_urls: list[OriginationUrlSeed] = Field(default_factory=list)
+    credential_lists: list[str] = Field(default_factory=list, description="By friendly name.")
+    ip_access_control_lists: list[str] = Field(default_factory=list, description="By name.")
+    secure: bool = False
+    cnam_lookup_enabled: bool = False
+
+
+class TwilioScenario(_Model):
+    """Everything the Twilio emulator starts with; `TwilioScenario()` is an empty account."""
+
+    account_sid: str = Field(DEFAULT_ACCOUNT_SID, pattern=r"^AC[0-9a-f]{32}$")
+    auth_token: str = Field(DEFAULT_AUTH_TOKEN, min_length=8)
+    faults: FaultConfig = Field(default_factory=FaultConfig)
+    max_concurrent_requests: int = Field(
+        0, ge=0, description="Requests in flight per account before 429/20429; 0 = no limit."
+    )
+    available_numbers: list[InventoryBlock] = Field(default_factory=list)
+    incoming_numbers: list[IncomingNumberSeed] = Field(default_factory=list)
+    trunks: list[TrunkSeed] = Field(default_factory=list)
+    credential_lists: list[str] = Field(default_factory=list)
+    ip_access_control_lists: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> TwilioScenario:
+        names = [t.friendly_name for t in self.trunks]
+        if len(set(names)) != len(names):
+            raise ValueError("trunk friendly names must be unique (scenarios refer to them)")
+        domains = [t.domain_name for t in self.trunks if t.domain_name]
+        if len(set(domains)) != len(domains):
+            raise ValueError("trunk domain names must be unique")
+        for kind, declared in (
+            ("credential list", self.credential_lists),
+            ("IP access control list", self.ip_access_control_lists),
+        ):
+            if len(set(declared)) != len(declared):
+                raise ValueError(f"{kind} names must be unique")
+        for trunk in self.trunks:
+            for name in trunk.credential_lists:
+                if name not in self.credential_lists:
+                    raise ValueError(
+                        f"trunk {trunk.friendly_name!r}: unknown credential list {name!r}"
+                    )
+            for name in trunk.ip_access_control_lists:
+                if name not in self.ip_access_control_lists:
+                    raise ValueError(f"trunk {trunk.friendly_name!r}: unknown IP ACL {name!r}")
+        owned = [n.phone_number for n in self.incoming_numbers]
+        if len(set(owned)) != len(owned):
+            raise ValueError("incoming numbers must be unique")
+        for number in self.incoming_numbers:
+            if number.trunk is not None and number.trunk not in names:
+                raise ValueError(f"number {number.phone_number}: unknown trunk {number.trunk!r}")
+        return self

@@ -1,0 +1,463 @@
+"""The Twilio account as plain data plus the operations the API performs on it (no HTTP).
+
+One fact is stored once: a number's trunk is `IncomingNumber.trunk_sid`, and the Trunking
+API's PhoneNumbers subresource is a view of it. That keeps the two APIs consistent by
+construction, which is exactly the property byoc-sync relies on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sandbox.emulators.twilio.errors import (
+    INVALID_AREA_CODE,
+    NO_NUMBERS_IN_AREA_CODE,
+    PHONE_NUMBER_INVALID,
+    PHONE_NUMBER_NOT_AVAILABLE,
+    TRUNK_DOMAIN_TAKEN,
+    TwilioError,
+    bad_request,
+    not_found,
+)
+from sandbox.emulators.twilio.ids import SidFactory
+from sandbox.emulators.twilio.scenario import (
+    AREA_CODE_RE,
+    E164_RE,
+    InventoryBlock,
+    NumberType,
+    TwilioScenario,
+)
+
+# Fixed creation time of seeded resources, so snapshots of a fresh seed are reproducible.
+SEED_TIME = datetime(2024, 1, 15, 12, 0, 0, tzinfo=UTC)
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def national_format(phone_number: str) -> str:
+    """`+12025550100` -> `(202) 555-0100`, Twilio's default friendly name for NANP numbers."""
+    if phone_number.startswith("+1") and len(phone_number) == 12:
+        d = phone_number[2:]
+        return f"({d[:3]}) {d[3:6]}-{d[6:]}"
+    return phone_number
+
+
+@dataclass
+class AvailableNumber:
+    phone_number: str
+    iso_country: str
+    type: NumberType
+    region: str | None
+    locality: str | None
+    rate_center: str | None
+    lata: str | None
+    postal_code: str | None
+    latitude: float | None
+    longitude: float | None
+    capabilities: dict[str, bool]
+    address_requirements: str
+    beta: bool
+
+
+@dataclass
+class IncomingNumber:
+    sid: str
+    seq: int
+    phone_number: str
+    friendly_name: str
+    type: NumberType
+    iso_country: str
+    capabilities: dict[str, bool]
+    date_created: datetime
+    date_updated: datetime
+    trunk_sid: str | None = None
+    # Webhook and misc settings, keyed by their response field name.
+    settings: dict[str, Any] = field(default_factory=dict)
+    origin: str = "twilio"
+    beta: bool = False
+    address_requirements: str = "none"
+
+
+@dataclass
+class SipList:
+    """An account-level credential list (CL) or IP access control list (AL)."""
+
+    sid: str
+    seq: int
+    friendly_name: str
+    date_created: datetime
+    date_updated: datetime
+
+
+@dataclass
+class OriginationUrl:
+    sid: str
+    seq: int
+    trunk_sid: str
+    sip_url: str
+    priority: int
+    weight: int
+    enabled: bool
+    friendly_name: str
+    date_created: datetime
+    date_updated: datetime
+
+
+@dataclass
+class Association:
+    """A trunk's link to an account-level SIP list."""
+
+    list_sid: str
+    seq: int
+    date_created: datetime
+
+
+@dataclass
+class Trunk:
+    sid: str
+    seq: int
+    friendly_name: str | None
+    domain_name: str | None
+    date_created: datetime
+    date_updated: datetime
+    disaster_recovery_url: str | None = None
+    disaster_recovery_method: str = "POST"
+    secure: bool = False
+    cnam_lookup_enabled: bool = False
+    symmetric_rtp_enabled: bool = False
+    transfer_mode: str = "disable-all"
+    transfer_caller_id: str = "from-transferee"
+    recording: dict[str, str] = field(
+        default_factory=lambda: {"mode": "do-not-record", "trim": "do-not-trim"}
+    )
+    origination_urls: dict[str, OriginationUrl] = field(default_factory=dict)
+    credential_lists: dict[str, Association] = field(default_factory=dict)
+    ip_access_control_lists: dict[str, Association] = field(default_factory=dict)
+
+    @property
+    def auth_type_set(self) -> list[str]:
+        """Twilio derives the trunk's termination auth from the lists attached to it."""
+        kinds = []
+        if self.credential_lists:
+            kinds.append("CREDENTIAL_LIST")
+        if self.ip_access_control_lists:
+            kinds.append("IP_ACL")
+        return kinds
+
+
+NUMBER_DEFAULTS: dict[str, Any] = {
+    "api_version": "2010-04-01",
+    "voice_url": None,
+    "voice_method": "POST",
+    "voice_fallback_url": None,
+    "voice_fallback_method": "POST",
+    "voice_caller_id_lookup": False,
+    "voice_application_sid": None,
+    "voice_receive_mode": "voice",
+    "status_callback": None,
+    "status_callback_method": "POST",
+    "sms_url": None,
+    "sms_method": "POST",
+    "sms_fallback_url": None,
+    "sms_fallback_method": "POST",
+    "sms_application_sid": None,
+    "emergency_status": "Inactive",
+    "emergency_address_sid": None,
+    "address_sid": None,
+    "identity_sid": None,
+    "bundle_sid": None,
+}
+
+
+class TwilioState:
+    """All resources of one Twilio account, seeded from a scenario."""
+
+    def __init__(self, scenario: TwilioScenario) -> None:
+        self.scenario = scenario
+        self.account_sid = scenario.account_sid
+        self.sids = SidFactory(scenario.account_sid)
+        self.inventory: dict[str, AvailableNumber] = {}
+        self.numbers: dict[str, IncomingNumber] = {}
+        self.trunks: dict[str, Trunk] = {}
+        self.credential_lists: dict[str, SipList] = {}
+        self.ip_access_control_lists: dict[str, SipList] = {}
+        self._seed()
+
+    # ------------------------------------------------------------------ seeding
+    def _seed(self) -> None:
+        s = self.scenario
+        for block in s.available_numbers:
+            self.add_inventory(block)
+        cl_by_name = {
+            name: self.create_sip_list(self.credential_lists, "CL", name, SEED_TIME)
+            for name in s.credential_lists
+        }
+        al_by_name = {
+            name: self.create_sip_list(self.ip_access_control_lists, "AL", name, SEED_TIME)
+            for name in s.ip_access_control_lists
+        }
+        trunk_by_name: dict[str, Trunk] = {}
+        for seed in s.trunks:
+            trunk = self.create_trunk(
+                {
+                    "friendly_name": seed.friendly_name,
+                    "domain_name": seed.domain_name,
+                    "secure": seed.secure,
+                    "cnam_lookup_enabled": seed.cnam_lookup_enabled,
+                },
+                at=SEED_TIME,
+            )
+            trunk_by_name[seed.friendly_name] = trunk
+            for ou in seed.origination_urls:
+                self.create_origination_url(
+                    trunk.sid,
+                    sip_url=ou.sip_url,
+                    priority=ou.priority,
+                    weight=ou.weight,
+                    enabled=ou.enabled,
+                    friendly_name=ou.friendly_name or ou.sip_url,
+                    at=SEED_TIME,
+                )
+            for name in seed.credential_lists:
+                self.associate_list(trunk.sid, "credential_lists", cl_by_name[name].sid, SEED_TIME)
+            for name in seed.ip_access_control_lists:
+                self.associate_list(
+                    trunk.sid, "ip_access_control_lists", al_by_name[name].sid, SEED_TIME
+                )
+        for n in s.incoming_numbers:
+            self.inventory.pop(n.phone_number, None)
+            number = self._new_number(
+                n.phone_number, n.type, n.capabilities.model_dump(), SEED_TIME, n.friendly_name
+            )
+            if n.voice_url is not None:
+                number.settings["voice_url"] = n.voice_url
+            if n.trunk is not None:
+                number.trunk_sid = trunk_by_name[n.trunk].sid
+
+    def add_inventory(self, block: InventoryBlock) -> list[str]:
+        """Put a block's numbers up for sale (skipping ones the account already owns)."""
+        owned = {n.phone_number for n in self.numbers.values()}
+        added = []
+        for phone_number in block.phone_numbers():
+            if phone_number in owned or phone_number in self.inventory:
+                continue
+            self.inventory[phone_number] = AvailableNumber(
+                phone_number=phone_number,
+                iso_country=block.country,
+                type=block.type,
+                region=block.region,
+                locality=block.locality,
+                rate_center=block.rate_center,
+                lata=block.lata,
+                postal_code=block.postal_code,
+                latitude=block.latitude,
+                longitude=block.longitude,
+                capabilities=block.capabilities.model_dump(),
+                address_requirements=block.address_requirements,
+                beta=block.beta,
+            )
+            added.append(phone_number)
+        return added
+
+    # ------------------------------------------------------------------ numbers
+    def _new_number(
+        self,
+        phone_number: str,
+        number_type: NumberType,
+        capabilities: dict[str, bool],
+        at: datetime,
+        friendly_name: str | None = None,
+        iso_country: str = "US",
+    ) -> IncomingNumber:
+        number = IncomingNumber(
+            sid=self.sids.next("PN"),
+            seq=self.sids.seq(),
+            phone_number=phone_number,
+            friendly_name=friendly_name or national_format(phone_number),
+            type=number_type,
+            iso_country=iso_country,
+            capabilities=dict(capabilities),
+            date_created=at,
+            date_updated=at,
+            settings=dict(NUMBER_DEFAULTS),
+        )
+        self.numbers[number.sid] = number
+        return number
+
+    def number(self, sid: str, path: str) -> IncomingNumber:
+        found = self.numbers.get(sid)
+        if found is None:
+            raise not_found(path)
+        return found
+
+    def purchase(self, phone_number: str | None, area_code: str | None) -> IncomingNumber:
+        """Buy a number from the inventory, by exact number or by area code."""
+        if phone_number:
+            if not E164_RE.match(phone_number):
+                raise bad_request(f"PhoneNumber {phone_number} is invalid", PHONE_NUMBER_INVALID)
+            offer = self.inventory.get(phone_number)
+            if offer is None:
+                raise bad_request(
+                    f"PhoneNumber {phone_number} is not available", PHONE_NUMBER_NOT_AVAILABLE
+                )
+        elif area_code:
+            if not AREA_CODE_RE.match(area_code):
+                raise bad_request(f"AreaCode {area_code} is invalid", INVALID_AREA_CODE)
+            prefix = f"+1{area_code}"
+            candidates = sorted(
+                p
+                for p, o in self.inventory.items()
+                if p.startswith(prefix) and o.type == "local" and o.iso_country in ("US", "CA")
+            )
+            if not candidates:
+                raise bad_request(
+                    f"No phone numbers found in area code {area_code}", NO_NUMBERS_IN_AREA_CODE
+                )
+            offer = self.inventory[candidates[0]]
+        else:
+            raise bad_request("Missing required parameter PhoneNumber or AreaCode in the post body")
+        del self.inventory[offer.phone_number]
+        return self._new_number(
+            offer.phone_number, offer.type, offer.capabilities, now(), iso_country=offer.iso_country
+        )
+
+    def update_number(self, number: IncomingNumber, changes: dict[str, Any]) -> IncomingNumber:
+        """Apply validated changes; `trunk_sid` and `voice_application_sid` exclude each other."""
+        for name, value in changes.items():
+            if name == "friendly_name":
+                number.friendly_name = value or national_format(number.phone_number)
+            elif name == "trunk_sid":
+                number.trunk_sid = self.trunk(value, f"/v1/Trunks/{value}").sid if value else None
+                if number.trunk_sid:
+                    number.settings["voice_application_sid"] = None
+            else:
+                number.settings[name] = value
+                if name == "voice_application_sid" and value:
+                    number.trunk_sid = None
+        number.date_updated = now()
+        return number
+
+    def release(self, number: IncomingNumber) -> None:
+        """Release a number. It leaves the trunk with it and does not return to inventory:
+        Twilio ages released numbers before reselling them."""
+        del self.numbers[number.sid]
+
+    def numbers_on(self, trunk_sid: str) -> list[IncomingNumber]:
+        return [n for n in self.ordered(self.numbers) if n.trunk_sid == trunk_sid]
+
+    # ------------------------------------------------------------------ SIP lists
+    def create_sip_list(
+        self, store: dict[str, SipList], prefix: str, friendly_name: str, at: datetime | None = None
+    ) -> SipList:
+        created = at or now()
+        item = SipList(self.sids.next(prefix), self.sids.seq(), friendly_name, created, created)
+        store[item.sid] = item
+        return item
+
+    def delete_sip_list(self, store: dict[str, SipList], sid: str) -> None:
+        """Delete an account list and detach it from every trunk that used it."""
+        del store[sid]
+        for trunk in self.trunks.values():
+            trunk.credential_lists.pop(sid, None)
+            trunk.ip_access_control_lists.pop(sid, None)
+
+    # ------------------------------------------------------------------ trunks
+    def trunk(self, sid: str, path: str) -> Trunk:
+        found = self.trunks.get(sid)
+        if found is None:
+            raise not_found(path)
+        return found
+
+    def _check_domain(self, domain_name: str | None, own_sid: str | None) -> None:
+        if not domain_name:
+            return
+        for other in self.trunks.values():
+            if other.sid != own_sid and other.domain_name == domain_name:
+                raise TwilioError(400, TRUNK_DOMAIN_TAKEN, "Trunk Domain already taken")
+
+    def create_trunk(self, fields: dict[str, Any], at: datetime | None = None) -> Trunk:
+        self._check_domain(fields.get("domain_name"), None)
+        created = at or now()
+        trunk = Trunk(
+            sid=self.sids.next("TK"),
+            seq=self.sids.seq(),
+            friendly_name=fields.pop("friendly_name", None),
+            domain_name=fields.pop("domain_name", None),
+            date_created=created,
+            date_updated=created,
+        )
+        for name, value in fields.items():
+            setattr(trunk, name, value)
+        self.trunks[trunk.sid] = trunk
+        return trunk
+
+    def update_trunk(self, trunk: Trunk, fields: dict[str, Any]) -> Trunk:
+        if "domain_name" in fields:
+            self._check_domain(fields["domain_name"], trunk.sid)
+        for name, value in fields.items():
+            setattr(trunk, name, value)
+        trunk.date_updated = now()
+        return trunk
+
+    def delete_trunk(self, trunk: Trunk) -> None:
+        """Delete a trunk; its numbers stay on the account, no longer associated."""
+        for number in self.numbers.values():
+            if number.trunk_sid == trunk.sid:
+                number.trunk_sid = None
+        del self.trunks[trunk.sid]
+
+    def create_origination_url(
+        self,
+        trunk_sid: str,
+        *,
+        sip_url: str,
+        priority: int,
+        weight: int,
+        enabled: bool,
+        friendly_name: str,
+        at: datetime | None = None,
+    ) -> OriginationUrl:
+        created = at or now()
+        url = OriginationUrl(
+            sid=self.sids.next("OU"),
+            seq=self.sids.seq(),
+            trunk_sid=trunk_sid,
+            sip_url=sip_url,
+            priority=priority,
+            weight=weight,
+            enabled=enabled,
+            friendly_name=friendly_name,
+            date_created=created,
+            date_updated=created,
+        )
+        self.trunks[trunk_sid].origination_urls[url.sid] = url
+        return url
+
+    def associate_list(
+        self, trunk_sid: str, kind: str, list_sid: str, at: datetime | None = None
+    ) -> Association:
+        """Attach an account list to a trunk; attaching twice is a 400 like Twilio's."""
+        links: dict[str, Association] = getattr(self.trunks[trunk_sid], kind)
+        if list_sid in links:
+            raise bad_request(f"{list_sid} is already associated with trunk {trunk_sid}")
+        link = Association(list_sid, self.sids.seq(), at or now())
+        links[list_sid] = link
+        return link
+
+    def associate_number(self, trunk: Trunk, number: IncomingNumber) -> IncomingNumber:
+        """Put a number on a trunk. A number has one trunk: this moves it from any other."""
+        if number.trunk_sid != trunk.sid:
+            number.trunk_sid = trunk.sid
+            number.settings["voice_application_sid"] = None
+            number.date_updated = now()
+        return number
+
+    # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def ordered(store: dict[str, Any]) -> list[Any]:
+        """Resources in creation order, which is the order lists and page tokens use."""
+        return sorted(store.values(), key=lambda item: item.seq)

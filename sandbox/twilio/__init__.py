@@ -1,6 +1,0 @@
-"""Twilio API emulator: Api v2010 numbers/SIP lists and Trunking v1, for the official SDK."""
-
-from sandbox.twilio.emulator import TwilioEmulator
-from sandbox.twilio.scenario import TwilioScenario
-
-__all__ = ["TwilioEmulator", "TwilioScenario"]

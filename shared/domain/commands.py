@@ -1,0 +1,121 @@
+"""Commands: the versioned messages HTTP functions and timers queue for the worker.
+
+Every command is idempotent and carries an id that becomes the Service Bus `message_id`,
+so a redelivered webhook or a retried send is dropped by duplicate detection instead of
+running twice. Commands about one thing (a number, a trunk group) share a `session_id`,
+so Service Bus hands them to one worker in order. The envelope is versioned: a worker
+refuses (dead-letters) a version it does not know rather than guessing its meaning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.domain.e164 import E164
+from shared.numbers.provisioning import PurchaseRequest
+
+SCHEMA_VERSION: Literal[1] = 1
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PurchaseNumber(_Command):
+    type: Literal["purchase_number"] = "purchase_number"
+    request: PurchaseRequest
+
+
+class ReleaseNumber(_Command):
+    type: Literal["release_number"] = "release_number"
+    phone_number: E164
+
+
+class ReconcileNumbers(_Command):
+    """Bring these numbers in line with the policy; none listed means every number."""
+
+    type: Literal["reconcile"] = "reconcile"
+    phone_numbers: tuple[E164, ...] = ()
+    reason: str = ""
+
+
+class EvaluateTrunkGroup(_Command):
+    """Re-assess a trunk group's health (a trunk event or an origination error arrived)."""
+
+    type: Literal["evaluate_trunk_group"] = "evaluate_trunk_group"
+    trunk_group: str | None = None
+    genesys_trunk_id: str | None = None
+    twilio_trunk_sid: str | None = None
+    reason: str = ""
+
+
+Command = Annotated[
+    PurchaseNumber | ReleaseNumber | ReconcileNumbers | EvaluateTrunkGroup,
+    Field(discriminator="type"),
+]
+
+
+class CommandEnvelope(BaseModel):
+    """What travels on the queue: one command plus what delivery and tracing need."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    command_id: str = Field(min_length=1, max_length=128)  # -> Service Bus message_id
+    correlation_id: str = Field(min_length=1, max_length=128)
+    issued_at: datetime
+    command: Command
+
+    @property
+    def session_id(self) -> str:
+        """Commands about the same thing run in order, one at a time."""
+        command = self.command
+        if isinstance(command, ReleaseNumber):
+            return command.phone_number
+        if isinstance(command, PurchaseNumber):
+            request = command.request
+            return request.phone_number or f"purchase:{request.route}"
+        if isinstance(command, ReconcileNumbers):
+            numbers = command.phone_numbers
+            return numbers[0] if len(numbers) == 1 else "reconcile"
+        return (
+            f"trunk-group:{command.trunk_group}"
+            if command.trunk_group
+            else f"trunk:{command.genesys_trunk_id or command.twilio_trunk_sid or 'unknown'}"
+        )
+
+    def to_message_body(self) -> str:
+        return self.model_dump_json()
+
+    @classmethod
+    def from_message_body(cls, body: str | bytes) -> CommandEnvelope:
+        """Parse a queued message; raises pydantic.ValidationError for anything unknown."""
+        return cls.model_validate_json(body)
+
+
+def envelope(
+    command: PurchaseNumber | ReleaseNumber | ReconcileNumbers | EvaluateTrunkGroup,
+    *,
+    correlation_id: str,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> CommandEnvelope:
+    """Wrap a command. `idempotency_key` (a webhook's own delivery id, say) makes the
+    command id deterministic, so the same event queued twice is one message; without it
+    every call is a new command (two API requests to buy a number buy two numbers)."""
+    if idempotency_key:
+        seed = f"{command.type}:{idempotency_key}".encode()
+        command_id = hashlib.sha256(seed).hexdigest()[:40]
+    else:
+        command_id = uuid.uuid4().hex
+    return CommandEnvelope(
+        command_id=command_id,
+        correlation_id=correlation_id,
+        issued_at=now or datetime.now(UTC),
+        command=command,
+    )

@@ -1,0 +1,151 @@
+"""The observed state: what Twilio and Genesys hold, as plain immutable values.
+
+Adapters build a `Snapshot` from paged SDK reads; the planner reads nothing else. Keeping
+vendor SDK objects out of here is what makes `plan()` a pure function unit tests can reach.
+A snapshot exists only when every read succeeded: a failed or partial read raises in the
+adapter, so an incomplete picture can never be mistaken for "those objects are gone".
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.domain.e164 import InvalidNumberError, to_e164
+
+# Written into the `comments` of every DID pool byoc-sync creates. Pools without it were
+# made by someone else: byoc-sync reads them but never changes or deletes them.
+OWNERSHIP_MARKER = "managed-by: byoc-sync"
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TwilioNumber(_Value):
+    sid: str
+    phone_number: str  # E.164, as Twilio returns it
+    friendly_name: str = ""
+    trunk_sid: str | None = None
+
+
+class OriginationUrl(_Value):
+    sid: str
+    sip_url: str
+    priority: int
+    weight: int
+    enabled: bool
+    friendly_name: str = ""
+
+
+class TwilioTrunk(_Value):
+    sid: str
+    friendly_name: str
+    origination_urls: tuple[OriginationUrl, ...] = ()
+
+
+class DidPool(_Value):
+    id: str
+    start: str
+    end: str
+    provider: str | None = None
+    description: str | None = None
+    comments: str | None = None
+    version: int | None = None
+
+    @property
+    def owned(self) -> bool:
+        return OWNERSHIP_MARKER in (self.comments or "")
+
+    def contains(self, number: str) -> bool:
+        if not (len(number) == len(self.start) == len(self.end)):
+            return False
+        return int(self.start[1:]) <= int(number[1:]) <= int(self.end[1:])
+
+
+class Ivr(_Value):
+    """An Architect IVR configuration (a *route* in the Admin UI: Call Routing)."""
+
+    id: str
+    name: str
+    dnis: tuple[str, ...] = ()  # as Genesys holds them; may be in non-E.164 formats
+    version: int
+
+
+class TrunkBase(_Value):
+    id: str
+    name: str
+
+
+class GenesysTrunk(_Value):
+    id: str
+    name: str
+    trunk_base_id: str | None = None
+    connected: bool | None = None
+    in_service: bool | None = None
+    enabled: bool | None = None
+    options_up: bool | None = None  # Genesys's own SIP OPTIONS ping (None: not pinging)
+    registered: bool | None = None  # SIP registration to the carrier (None: not registering)
+    proxies: tuple[str, ...] = ()  # the addresses Genesys pings / registers with for this trunk
+
+
+class OutboundRoute(_Value):
+    id: str
+    site_id: str
+    site_name: str
+    name: str
+    external_trunk_base_ids: tuple[str, ...] = ()
+    distribution: str | None = None
+    classification_types: tuple[str, ...] = ()  # which number-plan classifications it carries
+    enabled: bool = True
+    version: int
+
+
+class NumberPlan(_Value):
+    """A site number plan: Genesys classifies a dialed number by the first plan (in priority
+    order) that matches it, and outbound routes then serve classifications."""
+
+    name: str
+    classification: str
+    match_type: str  # digitLength, e164NumberList, interCountryCode, intraCountryCode, ...
+    match: str | None = None  # the regular expression of a regex plan
+    numbers: tuple[tuple[str, str], ...] = ()  # (start, end) of numberList / e164NumberList
+    digit_lengths: tuple[int, int] | None = None  # digitLength plans
+    priority: int = 0  # lower is tried first
+    active: bool = True
+
+
+class SiteDialPlan(_Value):
+    site_id: str
+    site_name: str
+    country: str | None = None  # ISO 3166 code of the site's location (intra/inter country)
+    number_plans: tuple[NumberPlan, ...] = ()
+
+
+class Snapshot(_Value):
+    """Everything observed in one run, read completely."""
+
+    twilio_numbers: tuple[TwilioNumber, ...] = ()
+    twilio_trunks: tuple[TwilioTrunk, ...] = ()
+    did_pools: tuple[DidPool, ...] = ()
+    ivrs: tuple[Ivr, ...] = ()
+    trunk_bases: tuple[TrunkBase, ...] = ()
+    trunks: tuple[GenesysTrunk, ...] = ()
+    outbound_routes: tuple[OutboundRoute, ...] = ()
+
+    def checksum(self) -> str:
+        """Identifies exactly this observed state (plan files carry it: see `apply FILE`)."""
+        return hashlib.sha256(self.model_dump_json().encode("utf-8")).hexdigest()
+
+
+def normalise_dnis(entry: str) -> str | None:
+    """A Genesys DNIS entry in E.164, or None when it is not a phone number at all.
+
+    Genesys stores what it was given; the seed guide's trap is `2025550199` on one side and
+    `+12025550199` on the other. North-American national formats are read as +1.
+    """
+    try:
+        return to_e164(entry, "US")
+    except InvalidNumberError:
+        return None

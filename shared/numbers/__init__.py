@@ -1,0 +1,1 @@
+"""Buying and releasing one number: checks before queuing, the steps after, reservations."""

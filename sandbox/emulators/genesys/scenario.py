@@ -1,17 +1,18 @@
-"""The seed of a Genesys Cloud emulator: OAuth clients, quirks and the BYOC configuration.
-
-Seeds refer to other objects by name (what a human writes in YAML); the emulator resolves
-names to deterministic UUIDs when it seeds its state, so tests are reproducible.
-"""
+"""What a Genesys emulator starts from (OAuth clients, quirks, the BYOC configuration), and
+`seed`, which builds its state, resolving the names seeds use to deterministic UUIDs."""
 
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sandbox.emulators.core import FaultConfig
+from sandbox.emulators.genesys.ids import entity_id
+
+if TYPE_CHECKING:
+    from sandbox.emulators.genesys.state import GenesysState
 
 E164_RE = re.compile(r"^\+[1-9]\d{7,14}$")
 DEFAULT_CLIENT_ID = "byoc-sync-sandbox-client"
@@ -288,3 +289,136 @@ class GenesysScenario(_Model):
         if len({i.name.lower() for i in self.ivrs}) != len(self.ivrs):
             raise ValueError("IVR names must be unique")
         return self
+
+
+def seed(state: GenesysState, scenario: GenesysScenario) -> None:
+    """Fill a new, empty state with the scenario's objects, names resolved to their ids."""
+    # Imported here, not at the top: state.py imports this module (the seed models and this
+    # function), so a module-level import of state.py would be circular.
+    from sandbox.emulators.genesys.state import (  # noqa: PLC0415
+        SEED_TIME,
+        DidPool,
+        Ivr,
+        NumberPlan,
+        OutboundRoute,
+        Site,
+        TrunkBase,
+        by_priority,
+        with_priority,
+    )
+
+    for p in scenario.did_pools:
+        pool = DidPool(
+            id=entity_id("didpool", p.start_phone_number),
+            name=p.name or f"{p.start_phone_number} - {p.end_phone_number}",
+            description=p.description,
+            created=SEED_TIME,
+            modified=SEED_TIME,
+            start=p.start_phone_number,
+            end=p.end_phone_number,
+            provider=p.provider,
+            comments=p.comments,
+        )
+        overlap = state._pool_ranges.overlapping(pool.start, pool.end)
+        if overlap is not None:
+            raise ValueError(
+                f"seeded DID pool {pool.name!r} overlaps {state.pools[overlap].name!r}"
+            )
+        state._store_pool(pool)
+    for i in scenario.ivrs:
+        ivr = Ivr(
+            id=entity_id("ivr", i.name),
+            name=i.name,
+            description=i.description,
+            created=SEED_TIME,
+            modified=SEED_TIME,
+            open_hours_flow=_flow_by_name(state, i.open_hours_flow),
+            closed_hours_flow=_flow_by_name(state, i.closed_hours_flow),
+            holiday_hours_flow=_flow_by_name(state, i.holiday_hours_flow),
+            schedule_group=_schedule_group_by_name(state, i.schedule_group),
+        )
+        state.ivrs[ivr.id] = ivr
+        state._set_dnis(ivr, i.dnis)  # seeds may hold drift (duplicates, out-of-pool numbers)
+    trunk_seeds = {t.trunk_base: t for t in scenario.trunks}
+    for b in scenario.trunk_base_settings:
+        base = TrunkBase(
+            id=entity_id("trunkbase", b.name),
+            name=b.name,
+            description=b.description,
+            created=SEED_TIME,
+            modified=SEED_TIME,
+            trunk_type=b.trunk_type,
+            trunk_metabase_id=b.trunk_metabase_id,
+            managed=b.managed,
+            properties=dict(b.properties),
+        )
+        state.trunk_bases[base.id] = base
+        trunk = state._trunk_for(base, entity_id("trunk", b.name), SEED_TIME)
+        trunk_seed = trunk_seeds.get(b.name)
+        if trunk_seed is not None:
+            trunk.name = trunk_seed.name or b.name
+            trunk.connected = trunk_seed.connected
+            trunk.in_service = trunk_seed.in_service
+            trunk.enabled = trunk_seed.enabled
+            trunk.options_up = trunk_seed.options_status == "UP"
+            if trunk_seed.registers_status is not None:
+                trunk.registered = trunk_seed.registers_status == "UP"
+            trunk.proxy_address = trunk_seed.proxy_address or trunk.proxy_address
+            trunk.inbound_calls = trunk_seed.inbound_call_count
+            trunk.outbound_calls = trunk_seed.outbound_call_count
+        state.trunks[trunk.id] = trunk
+    for site_seed in scenario.sites:
+        site = Site(
+            id=entity_id("site", site_seed.name),
+            name=site_seed.name,
+            description=site_seed.description,
+            created=SEED_TIME,
+            modified=SEED_TIME,
+            country=site_seed.country,
+        )
+        site.number_plans = by_priority(
+            [
+                NumberPlan(
+                    id=entity_id("numberplan", f"{site.name}/{spec.name}"),
+                    name=spec.name,
+                    description=None,
+                    created=SEED_TIME,
+                    modified=SEED_TIME,
+                    spec=with_priority(spec, position),
+                )
+                for position, spec in enumerate(site_seed.number_plans, start=1)
+            ]
+        )
+        for r in site_seed.outbound_routes:
+            route = OutboundRoute(
+                id=entity_id("outboundroute", f"{site_seed.name}/{r.name}"),
+                name=r.name,
+                description=r.description,
+                created=SEED_TIME,
+                modified=SEED_TIME,
+                site_id=site.id,
+                classification_types=list(r.classification_types),
+                enabled=r.enabled,
+                distribution=r.distribution,
+                external_trunk_base_ids=[
+                    entity_id("trunkbase", name) for name in r.external_trunk_bases
+                ],
+            )
+            site.outbound_routes[route.id] = route
+        state.sites[site.id] = site
+
+
+def _flow_by_name(state: GenesysState, name: str | None) -> str | None:
+    if name is None:
+        return None
+    flow_id = entity_id("flow", name)
+    state.flows[flow_id] = name
+    return flow_id
+
+
+def _schedule_group_by_name(state: GenesysState, name: str | None) -> str | None:
+    if name is None:
+        return None
+    group_id = entity_id("schedulegroup", name)
+    state.schedule_groups[group_id] = name
+    return group_id

@@ -27,6 +27,7 @@ from sandbox.emulators.genesys.scenario import (
     GenesysScenario,
     NumberPlanSeed,
     check_number_plans,
+    seed,
 )
 from shared.domain.number_ranges import RangeIndex
 
@@ -167,129 +168,12 @@ class GenesysState:
         self.flows: dict[str, str] = {}  # flow id -> name (flows are referenced, not managed)
         self.schedule_groups: dict[str, str] = {}
         self._creates = 0
-        # Indexes over pools and DNIS (see number_index): every change to a pool's range or
-        # an IVR's DNIS goes through _store_pool/_drop_pool/_set_dnis/_drop_ivr.
+        # Indexes over pools and DNIS: every change to a pool's range or an IVR's DNIS goes
+        # through _store_pool/_drop_pool/_set_dnis.
         self._pool_ranges = RangeIndex()
         self._dnis_owners: dict[str, set[str]] = {}  # number -> IVR ids (seeds may repeat)
         self._dids: dict[str, Did] | None = None  # derived; None = rebuild on next read
-        self._seed()
-
-    # ------------------------------------------------------------------ seeding
-    def _seed(self) -> None:
-        s = self.scenario
-        for p in s.did_pools:
-            pool = DidPool(
-                id=entity_id("didpool", p.start_phone_number),
-                name=p.name or f"{p.start_phone_number} - {p.end_phone_number}",
-                description=p.description,
-                created=SEED_TIME,
-                modified=SEED_TIME,
-                start=p.start_phone_number,
-                end=p.end_phone_number,
-                provider=p.provider,
-                comments=p.comments,
-            )
-            overlap = self._pool_ranges.overlapping(pool.start, pool.end)
-            if overlap is not None:
-                raise ValueError(
-                    f"seeded DID pool {pool.name!r} overlaps {self.pools[overlap].name!r}"
-                )
-            self._store_pool(pool)
-        for i in s.ivrs:
-            ivr = Ivr(
-                id=entity_id("ivr", i.name),
-                name=i.name,
-                description=i.description,
-                created=SEED_TIME,
-                modified=SEED_TIME,
-                open_hours_flow=self._flow_by_name(i.open_hours_flow),
-                closed_hours_flow=self._flow_by_name(i.closed_hours_flow),
-                holiday_hours_flow=self._flow_by_name(i.holiday_hours_flow),
-                schedule_group=self._schedule_group_by_name(i.schedule_group),
-            )
-            self.ivrs[ivr.id] = ivr
-            self._set_dnis(ivr, i.dnis)  # seeds may hold drift (duplicates, out-of-pool numbers)
-        trunk_seeds = {t.trunk_base: t for t in s.trunks}
-        for b in s.trunk_base_settings:
-            base = TrunkBase(
-                id=entity_id("trunkbase", b.name),
-                name=b.name,
-                description=b.description,
-                created=SEED_TIME,
-                modified=SEED_TIME,
-                trunk_type=b.trunk_type,
-                trunk_metabase_id=b.trunk_metabase_id,
-                managed=b.managed,
-                properties=dict(b.properties),
-            )
-            self.trunk_bases[base.id] = base
-            trunk = self._trunk_for(base, entity_id("trunk", b.name), SEED_TIME)
-            seed = trunk_seeds.get(b.name)
-            if seed is not None:
-                trunk.name = seed.name or b.name
-                trunk.connected = seed.connected
-                trunk.in_service = seed.in_service
-                trunk.enabled = seed.enabled
-                trunk.options_up = seed.options_status == "UP"
-                if seed.registers_status is not None:
-                    trunk.registered = seed.registers_status == "UP"
-                trunk.proxy_address = seed.proxy_address or trunk.proxy_address
-                trunk.inbound_calls = seed.inbound_call_count
-                trunk.outbound_calls = seed.outbound_call_count
-            self.trunks[trunk.id] = trunk
-        for site_seed in s.sites:
-            site = Site(
-                id=entity_id("site", site_seed.name),
-                name=site_seed.name,
-                description=site_seed.description,
-                created=SEED_TIME,
-                modified=SEED_TIME,
-                country=site_seed.country,
-            )
-            site.number_plans = _by_priority(
-                [
-                    NumberPlan(
-                        id=entity_id("numberplan", f"{site.name}/{spec.name}"),
-                        name=spec.name,
-                        description=None,
-                        created=SEED_TIME,
-                        modified=SEED_TIME,
-                        spec=_with_priority(spec, position),
-                    )
-                    for position, spec in enumerate(site_seed.number_plans, start=1)
-                ]
-            )
-            for r in site_seed.outbound_routes:
-                route = OutboundRoute(
-                    id=entity_id("outboundroute", f"{site_seed.name}/{r.name}"),
-                    name=r.name,
-                    description=r.description,
-                    created=SEED_TIME,
-                    modified=SEED_TIME,
-                    site_id=site.id,
-                    classification_types=list(r.classification_types),
-                    enabled=r.enabled,
-                    distribution=r.distribution,
-                    external_trunk_base_ids=[
-                        entity_id("trunkbase", name) for name in r.external_trunk_bases
-                    ],
-                )
-                site.outbound_routes[route.id] = route
-            self.sites[site.id] = site
-
-    def _flow_by_name(self, name: str | None) -> str | None:
-        if name is None:
-            return None
-        flow_id = entity_id("flow", name)
-        self.flows[flow_id] = name
-        return flow_id
-
-    def _schedule_group_by_name(self, name: str | None) -> str | None:
-        if name is None:
-            return None
-        group_id = entity_id("schedulegroup", name)
-        self.schedule_groups[group_id] = name
-        return group_id
+        seed(self, scenario)
 
     def _new_id(self, kind: str, name: str) -> str:
         """Created ids depend only on the sequence of creates, so runs are reproducible."""
@@ -652,7 +536,7 @@ class GenesysState:
         by_name = {plan.name.lower(): plan for plan in site.number_plans}
         plans = []
         for position, (given_id, spec) in enumerate(specs, start=1):
-            spec = _with_priority(spec, position)
+            spec = with_priority(spec, position)
             plan = by_id.get(given_id or "") or by_name.get(spec.name.lower())
             if plan is None:
                 plan = NumberPlan(
@@ -666,7 +550,7 @@ class GenesysState:
                 plan.touch(now)
             plan.name, plan.spec = spec.name, spec
             plans.append(plan)
-        site.number_plans = _by_priority(plans)
+        site.number_plans = by_priority(plans)
         site.touch(now)
         return site.number_plans
 
@@ -721,10 +605,10 @@ class GenesysState:
         del self.sites[site_id].outbound_routes[route_id]
 
 
-def _with_priority(spec: NumberPlanSeed, position: int) -> NumberPlanSeed:
+def with_priority(spec: NumberPlanSeed, position: int) -> NumberPlanSeed:
     """Genesys numbers plans written without a priority by their place in the list."""
     return spec if spec.priority is not None else spec.model_copy(update={"priority": position})
 
 
-def _by_priority(plans: list[NumberPlan]) -> list[NumberPlan]:
+def by_priority(plans: list[NumberPlan]) -> list[NumberPlan]:
     return sorted(plans, key=lambda plan: plan.spec.priority or 0 if plan.spec else 0)

@@ -15,10 +15,15 @@ The policy is the example one with health thresholds in seconds (`sandbox/fast_p
 failover takes about ten seconds instead of minutes. It ends with a one-screen summary and
 exit 0. Every port is ephemeral and all state lives in the served process (and its own
 Azurite), so it can run again at once.
+
+`--summary PATH` also writes what each step observed as JSON (the numbers, the vendors'
+order after each switch, the group's last switch as `byoc-sync health --json` reports it),
+for tests: the narration is for people, and the health timer rewrites some of what it shows.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import queue
@@ -30,7 +35,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -41,9 +46,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from sandbox.fast_policies import fast_health_policy
-from shared.adapters import GenesysAdapter, TwilioAdapter, build_adapters
+from shared.bootstrap import build_adapters
 from shared.domain.policy import load_policy
 from shared.health.actions import RealisedOrder, realised_order
+from shared.ports import GenesysPort, TwilioPort
 from shared.settings import Settings
 
 BIN = Path(sys.executable).parent
@@ -60,6 +66,7 @@ class Step:
     outcome: str
     seconds: float
     ok: bool
+    observed: dict[str, Any] = field(default_factory=dict)  # JSON: what the step saw
 
 
 _LOG_LINE = re.compile(r"^\S+ \S+ (?P<level>[A-Z]+) (?P<logger>[\w.]+): +(?P<message>.*)$")
@@ -135,7 +142,7 @@ class Demo:
             self.log.wait_for(lambda _: False, 0.5)
         return None
 
-    def adapters(self) -> tuple[TwilioAdapter, GenesysAdapter]:
+    def adapters(self) -> tuple[TwilioPort, GenesysPort]:
         client = {k.lower(): v for k, v in self.settings.items() if not k.startswith("BYOC_")}
         return build_adapters(Settings.model_validate(client))
 
@@ -154,9 +161,16 @@ class Demo:
             timeout=10,
         ).raise_for_status()
 
-    def record(self, title: str, started: float, ok: bool, outcome: str) -> None:
+    def record(
+        self,
+        title: str,
+        started: float,
+        ok: bool,
+        outcome: str,
+        observed: dict[str, Any] | None = None,
+    ) -> None:
         seconds = time.monotonic() - started
-        self.steps.append(Step(title, outcome, seconds, ok))
+        self.steps.append(Step(title, outcome, seconds, ok, observed or {}))
         mark = "[green]✓[/green]" if ok else "[red]✗[/red]"
         console.print(f"{mark} {outcome} [dim]({seconds:.1f} s)[/dim]")
 
@@ -172,7 +186,13 @@ class Demo:
         body = answer.json()
         console.print(f"POST /api/numbers → {answer.status_code} {json.dumps(body)[:200]}")
         if answer.status_code != 202:
-            self.record("buy over the API", started, False, body.get("error", "refused"))
+            self.record(
+                "buy over the API",
+                started,
+                False,
+                body.get("error", "refused"),
+                {"status_code": answer.status_code, "body": body},
+            )
             return
         number = body["phone_number"]
         row = self.wait_in_sync(number, 60)
@@ -183,6 +203,7 @@ class Demo:
             f"{number} bought, on its trunk, in a DID pool and on {', '.join(row['ivrs'])}"
             if row
             else f"{number} did not become routable",
+            {"status_code": answer.status_code, "number": number, "in_sync": row},
         )
 
     def buy_by_hand(self) -> None:
@@ -204,6 +225,7 @@ class Demo:
             f"{', '.join(row['ivrs'])}"
             if row
             else f"{bought.phone_number} was not provisioned",
+            {"number": bought.phone_number, "in_sync": row},
         )
 
     def failover(self) -> None:
@@ -237,7 +259,13 @@ class Demo:
             timeout=30,
         )
         console.print(f"POST /api/genesys/events (EventBridge envelope) → {answer.status_code}")
-        self.await_switch("failover", f"{GROUP}: prefer {BACKUP}: failover", BACKUP, started)
+        self.await_switch(
+            "failover",
+            f"{GROUP}: prefer {BACKUP}: failover",
+            BACKUP,
+            started,
+            {"event_status_code": answer.status_code},
+        )
 
     def recovery(self) -> None:
         console.rule("4 · The primary comes back: recovery (policy: on_success)")
@@ -246,7 +274,14 @@ class Demo:
         console.print(f"Genesys trunk {PRIMARY} is connected again and its SBC answers")
         self.await_switch("recovery", f"{GROUP}: prefer {PRIMARY}: recovery", PRIMARY, started)
 
-    def await_switch(self, title: str, decision: str, first: str, started: float) -> None:
+    def await_switch(
+        self,
+        title: str,
+        decision: str,
+        first: str,
+        started: float,
+        observed: dict[str, Any] | None = None,
+    ) -> None:
         """Wait for the worker's decision, then check both vendors put `first` first."""
         line = self.log.wait_for(lambda text: decision in text, 60)
         order = self.group_order()
@@ -259,12 +294,20 @@ class Demo:
             f"{first} first in the Genesys outbound route and the Twilio origination URLs"
             if ok
             else f"no {title} seen: {order.describe()}",
+            {
+                **(observed or {}),
+                "decision": line,
+                "genesys_first": order.genesys_first,
+                "twilio_first": order.twilio_first,
+                "order": order.describe(),
+            },
         )
 
     def operator_view(self) -> None:
         console.rule("5 · byoc-sync health, byoc-sync numbers list")
-        started = time.monotonic()
         env = {**os.environ, **self.settings}
+        report = self.health_report(env)
+        started = time.monotonic()
         health = subprocess.run([str(BIN / "byoc-sync"), "health"], env=env)
         numbers = subprocess.run([str(BIN / "byoc-sync"), "numbers", "list"], env=env)
         self.record(
@@ -272,7 +315,18 @@ class Demo:
             started,
             health.returncode == numbers.returncode == 0,
             "trunk-group health and every number shown above",
+            {"health": report},
         )
+
+    def health_report(self, env: dict[str, str]) -> dict[str, Any] | None:
+        """`byoc-sync health --json`, for `--summary` (the table shown next says the same)."""
+        shown = subprocess.run(
+            [str(BIN / "byoc-sync"), "health", "--json"], env=env, capture_output=True, text=True
+        )
+        if shown.returncode != 0:
+            return None
+        report: dict[str, Any] = json.loads(shown.stdout)
+        return report
 
     def summary(self) -> bool:
         table = Table(title="byoc-sync demo — summary")
@@ -285,8 +339,19 @@ class Demo:
         console.print(table)
         return all(step.ok for step in self.steps)
 
+    def write_summary(self, path: Path) -> None:
+        """Every step and what it observed, as JSON."""
+        steps = [asdict(step) for step in self.steps]
+        summary = {"ok": all(step.ok for step in self.steps), "steps": steps}
+        path.write_text(json.dumps(summary, indent=2) + "\n")
 
-def main() -> int:
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sandbox.demo", description="make demo")
+    parser.add_argument(
+        "--summary", type=Path, help="also write what each step observed to this JSON file"
+    )
+    args = parser.parse_args(argv)
     work = tempfile.TemporaryDirectory(prefix="byoc-demo-")
     policy = fast_health_policy(EXAMPLE_POLICY, Path(work.name) / "policy.yaml")
     server = subprocess.Popen(
@@ -325,7 +390,10 @@ def main() -> int:
         demo.failover()
         demo.recovery()
         demo.operator_view()
-        return 0 if demo.summary() else 1
+        ok = demo.summary()
+        if args.summary is not None:
+            demo.write_summary(args.summary)
+        return 0 if ok else 1
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)

@@ -44,8 +44,25 @@ class MemberHealth(BaseModel):
     last_probed_at: datetime | None = None
 
 
+class Switch(BaseModel):
+    """One change of a group's active member: failover, recovery or an operator's move."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+    from_member: str
+    to_member: str
+    reason: str
+
+
 class GroupHealth(BaseModel):
-    """A trunk group's health between runs (stored as JSON, one row per group)."""
+    """A trunk group's health between runs (stored as JSON, one row per group).
+
+    `last_decision` is the latest evaluation's verdict and every evaluation rewrites it
+    (mostly to "… is active and up"); `last_switch` is the latest change of the active
+    member and only such a change rewrites it (None: no switch since the group was first
+    seen, or a state stored before the field existed).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -55,6 +72,7 @@ class GroupHealth(BaseModel):
     active_since: datetime
     members: dict[str, MemberHealth] = Field(default_factory=dict)
     last_decision: str = ""
+    last_switch: Switch | None = None
 
 
 class Observation(BaseModel):
@@ -214,6 +232,9 @@ def decide(
         active_since=now if changed else state.active_since,
         members=members,
         last_decision=reason,
+        last_switch=Switch(at=now, from_member=state.active, to_member=preferred, reason=reason)
+        if changed
+        else state.last_switch,
     )
     return Decision(
         group=group.name, preferred=preferred, changed=changed, reason=reason, state=new_state
@@ -225,10 +246,17 @@ def operator_move(state: GroupHealth, group: TrunkGroup, member: str, now: datet
     names = [m.genesys_trunk for m in group.members]
     if member not in names:
         raise ValueError(f"{member!r} is not a member of {group.name} ({', '.join(names)})")
+    reason = f"operator moved traffic to {member}"
+    switch = (
+        Switch(at=now, from_member=state.active, to_member=member, reason=reason)
+        if member != state.active
+        else state.last_switch
+    )
     return state.model_copy(
         update={
             "active": member,
             "active_since": now,
-            "last_decision": f"operator moved traffic to {member}",
+            "last_decision": reason,
+            "last_switch": switch,
         }
     )

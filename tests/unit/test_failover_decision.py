@@ -8,7 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.domain.policy import Recovery, TrunkGroup
-from shared.health.decision import Decision, GroupHealth, Observation, decide, operator_move
+from shared.health.decision import (
+    Decision,
+    GroupHealth,
+    Observation,
+    Switch,
+    decide,
+    operator_move,
+)
 
 PRIMARY, BACKUP = "BYOC-Primary-Twilio", "BYOC-Failover-Twilio"
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -209,3 +216,68 @@ def test_evaluations_closer_than_half_an_interval_do_not_count_as_probes() -> No
         decision = run.step(BAD, every_s=5)
     assert decision.preferred == PRIMARY
     assert run.state is not None and run.state.members[PRIMARY].consecutive_failures == 1
+
+
+def test_a_failover_records_the_switch_and_steady_evaluations_keep_it() -> None:
+    run = Run(group())
+    run.steps(2, BAD)
+    assert run.state is not None and run.state.last_switch is None
+    failover = run.step(BAD)
+    switch = failover.state.last_switch
+    assert switch == Switch(
+        at=T0 + timedelta(seconds=120),
+        from_member=PRIMARY,
+        to_member=BACKUP,
+        reason=failover.reason,
+    )
+    assert switch.reason.startswith(f"failover: {PRIMARY} is down")
+    steady = run.steps(3, BAD)  # the primary still down, the backup active and up
+    assert not steady.changed and steady.reason != failover.reason
+    assert steady.state.last_decision == steady.reason
+    assert steady.state.last_switch == switch
+
+
+def test_recovery_replaces_the_last_switch() -> None:
+    run = Run(group(min_dwell_s=0))
+    run.steps(3, BAD)
+    failover_switch = run.decisions[-1].state.last_switch
+    recovered = run.steps(5, OK)
+    assert recovered.changed and recovered.preferred == PRIMARY
+    switch = recovered.state.last_switch
+    assert switch is not None and switch != failover_switch
+    assert (switch.from_member, switch.to_member) == (BACKUP, PRIMARY)
+    assert switch.reason.startswith(f"recovery: {PRIMARY} is up again")
+    assert switch.at == run.now - timedelta(seconds=60)  # the run that recovered
+    later = run.steps(3, OK)
+    assert later.reason.startswith(f"{PRIMARY} is active and up")
+    assert later.state.last_switch == switch
+
+
+def test_an_operator_move_records_the_switch_and_a_move_to_the_active_one_does_not() -> None:
+    run = Run(group(recovery="never", min_dwell_s=0))
+    run.steps(3, BAD)
+    run.steps(5, OK)
+    assert run.state is not None and run.state.active == BACKUP
+    failover_switch = run.state.last_switch
+    moved = operator_move(run.state, run.tg, PRIMARY, run.now)
+    assert moved.last_switch == Switch(
+        at=run.now,
+        from_member=BACKUP,
+        to_member=PRIMARY,
+        reason=f"operator moved traffic to {PRIMARY}",
+    )
+    assert operator_move(run.state, run.tg, BACKUP, run.now).last_switch == failover_switch
+
+
+def test_a_state_stored_without_the_last_switch_still_loads() -> None:
+    run = Run(group())
+    run.steps(3, BAD)
+    assert run.state is not None and run.state.last_switch is not None
+    stored = run.state.model_dump(mode="json")
+    restored = GroupHealth.model_validate(stored)
+    assert restored == run.state  # with the switch, through JSON and back
+    del stored["last_switch"]  # as saved before the field existed
+    old = GroupHealth.model_validate(stored)
+    assert old.last_switch is None and old.active == BACKUP
+    run.state = old
+    assert run.step(BAD).state.last_switch is None  # carried over until the next switch

@@ -7,7 +7,10 @@ crashing mid-command looks like, and what the crash-safety tests do to it.
 `settings.json` holds the app settings (as `local.settings.json`'s `Values`) except the
 Service Bus connection, which is this process's own broker. When ready, one JSON line on
 stdout: `{"url": ..., "function_key": ..., "ServiceBusConnection": ...}`. It runs until
-it is killed.
+it is killed (SIGKILL: a crash) or told to stop (SIGTERM or SIGINT: a shutdown, as when
+Azure scales in or deploys): then, like the Functions host, it receives no more messages,
+lets the invocations running finish and settle their messages (up to `--drain-timeout`),
+and exits; messages still waiting stay on the journal for the next host.
 """
 
 from __future__ import annotations
@@ -19,6 +22,10 @@ import sys
 import threading
 from pathlib import Path
 
+import function_app
+from sandbox.azure.functions_host import LocalHost
+from sandbox.azure.servicebus import AmqpBrokerServer, Broker
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -26,11 +33,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--journal", type=Path, required=True, help="the broker's journal file")
     parser.add_argument("--lock-duration", type=float, default=60.0, help="message lock, s")
     parser.add_argument("--max-delivery-count", type=int, default=10)
+    parser.add_argument(
+        "--drain-timeout",
+        type=float,
+        default=60.0,
+        help="on SIGTERM, how long running invocations may take to finish, s",
+    )
     args = parser.parse_args(argv)
-
-    import function_app
-    from sandbox.azure.functions_host import LocalHost
-    from sandbox.azure.servicebus import AmqpBrokerServer, Broker
 
     broker = Broker(lock_duration_s=args.lock_duration, journal=args.journal)
     amqp = AmqpBrokerServer(broker).start()
@@ -56,8 +65,16 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopped.set())
     stopped.wait()
+    if not host.finish_in_flight(args.drain_timeout):
+        print(
+            f"host_process: invocations still running after {args.drain_timeout:g} s; "
+            "their messages are delivered again once their locks expire",
+            file=sys.stderr,
+            flush=True,
+        )
     host.stop()
     amqp.stop()
     broker.close()

@@ -3,24 +3,19 @@ a terminal error is raised after one request, persistent failures after max-atte
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from sandbox.emulators.core import FaultConfig
 from sandbox.emulators.core.request_log import LoggedRequest
 from sandbox.emulators.genesys import GenesysEmulator
 from sandbox.emulators.twilio import TwilioEmulator
-from shared.adapters import (
-    GenesysAdapter,
-    RetriesExhausted,
-    RetryPolicy,
-    SnapshotReadError,
-    TerminalVendorError,
-    TwilioAdapter,
-    read_snapshot,
-)
+from shared.adapters.genesys import GenesysAdapter
+from shared.adapters.retry import RetryPolicy
+from shared.adapters.twilio import TwilioAdapter
+from shared.ports import RetriesExhausted, SnapshotReadError, TerminalVendorError
+from shared.reconcile.snapshot import read_snapshot
 from tests.integration.conftest import MAX_ATTEMPTS, Sleeps, genesys_adapter
+from tests.support.wait import wait_until
 
 IVRS = "GET /api/v2/architect/ivrs"
 NUMBERS = "GET /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json"
@@ -29,9 +24,12 @@ NUMBERS = "GET /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json"
 def settled_log(emu: GenesysEmulator, expected: int) -> list[LoggedRequest]:
     """The log once `expected` entries are in: a held ("timeout") request is logged only
     when the emulator lets go of it, after the client already gave up on it."""
-    deadline = time.monotonic() + 3.0
-    while len(emu.log.entries()) < expected and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until(
+        lambda: len(emu.log.entries()) >= expected,
+        timeout=3.0,
+        what=f"{expected} requests in the Genesys emulator's log",
+        interval=0.02,
+    )
     return sorted(emu.log.entries(), key=lambda e: e.timestamp - e.duration_ms / 1000)
 
 

@@ -23,6 +23,7 @@ from sandbox.sbc import options_reply
 from shared.adapters.sip_probe import T1_S, sip_options_probe
 from tests.support.sip_tls import TlsSipServer
 from tests.support.tls import issue, write_chain
+from tests.support.wait import wait_until
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "sipp"
 SOFT_LIMIT_MS = 800
@@ -74,15 +75,17 @@ def sipp_uas(scenario: str, port: int, transport: str, workdir: Path) -> Iterato
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+
+    def listening() -> bool:
+        if _listening(port, transport):
+            return True
+        if process.poll() is not None:
+            assert process.stderr is not None
+            pytest.fail(f"sipp exited: {process.stderr.read().decode()[-2000:]}")
+        return False
+
     try:
-        deadline = time.monotonic() + 10
-        while not _listening(port, transport):
-            if process.poll() is not None:
-                assert process.stderr is not None
-                pytest.fail(f"sipp exited: {process.stderr.read().decode()[-2000:]}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"sipp did not listen on {transport}/{port} within 10 s")
-            time.sleep(0.05)
+        wait_until(listening, timeout=10, what=f"sipp to listen on {transport}/{port}")
         yield
     finally:
         process.terminate()

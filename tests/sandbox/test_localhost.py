@@ -16,6 +16,7 @@ import requests
 from sandbox.azure.functions_host import LocalHost
 from sandbox.azure.functions_host.index import IndexingError, index_app, route_pattern
 from sandbox.azure.servicebus import Broker, OutgoingMessage
+from tests.support.wait import wait_until
 
 SETTINGS = {"QUEUE": "work", "Bus": "Endpoint=sb://127.0.0.1:1;UseDevelopmentEmulator=true;"}
 
@@ -24,6 +25,8 @@ class Recorder:
     def __init__(self) -> None:
         self.seen: list[tuple[str, int]] = []
         self.lock = threading.Lock()
+        self.holding = threading.Event()  # a message "hold" is running...
+        self.release = threading.Event()  # ...until this is set
 
     def add(self, body: str, delivery: int) -> None:
         with self.lock:
@@ -42,6 +45,9 @@ def build_app(recorder: Recorder) -> func.FunctionApp:
     )
     def work(msg: func.ServiceBusMessage) -> None:
         body = msg.get_body().decode()
+        if body == "hold":
+            recorder.holding.set()
+            recorder.release.wait(10)
         recorder.add(body, msg.delivery_count or 0)
         if body.startswith("fail"):
             raise RuntimeError(f"cannot do {body}")
@@ -104,12 +110,30 @@ def test_a_failing_message_is_retried_then_dead_lettered(
     assert "RuntimeError: cannot do fail-1" in (dead.dead_letter_error_description or "")
 
 
+def test_shutdown_finishes_the_running_message_and_starts_no_new_one(
+    host: LocalHost, recorder: Recorder
+) -> None:
+    send(host, "hold", "H")
+    wait_until(recorder.holding.is_set, timeout=10, what="the held message to start")
+    send(host, "after-hold", "H")  # same session: deliverable once "hold" is settled
+    assert not host.finish_in_flight(0.2)  # "hold" still running
+    recorder.release.set()
+    assert host.finish_in_flight(10)
+    assert recorder.seen == [("hold", 1)]
+    (waiting,) = host.broker.active_messages("work")  # left for the next host
+    assert (waiting.message_id, waiting.delivery_count, waiting.lock_token) == (
+        "after-hold",
+        0,
+        None,
+    )
+
+
 def test_a_scheduled_message_runs_at_its_time(host: LocalHost, recorder: Recorder) -> None:
     due = datetime.now(UTC) + timedelta(seconds=2)
     send(host, "later", "S", due)
     assert host.drain(5)
     assert recorder.seen == []  # not yet visible, so the host is idle
-    time.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()) + 0.2)
+    wait_until(lambda: recorder.seen, timeout=10, what="the scheduled message to run")
     assert host.drain(10)
     assert recorder.seen == [("later", 1)]
 

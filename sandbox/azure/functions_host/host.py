@@ -93,6 +93,7 @@ class LocalHost:
         self._bind = (host, port)
         self._server: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
+        self._workers: list[threading.Thread] = []  # the queue and timer threads
         self._stop = threading.Event()
         self._saved_env: dict[str, str | None] = {}
         self._lock = threading.Lock()
@@ -123,16 +124,33 @@ class LocalHost:
         for queue in self.index.queues:
             workers = self.max_concurrent_sessions if queue.sessions else 1
             for n in range(workers):
-                self._spawn(f"sb-{queue.name}-{n}", partial(self._deliver_loop, queue))
+                self._workers.append(
+                    self._spawn(f"sb-{queue.name}-{n}", partial(self._deliver_loop, queue))
+                )
         if self.run_timers:
             for timer in self.index.timers:
-                self._spawn(f"timer-{timer.name}", partial(self._timer_loop, timer))
+                self._workers.append(
+                    self._spawn(f"timer-{timer.name}", partial(self._timer_loop, timer))
+                )
         log.info("local host on %s: %d function(s)", self.base_url, self.function_count)
         return self
 
     @property
     def function_count(self) -> int:
         return len(self.index.http) + len(self.index.timers) + len(self.index.queues)
+
+    def finish_in_flight(self, timeout_s: float = 60.0) -> bool:
+        """Shut down as the Functions host does: start no new invocation (no message is
+        received, no timer fires) and wait up to `timeout_s` for the queue and timer
+        invocations running now to finish and settle their messages. True if they all did;
+        a message still running is redelivered once its lock expires. `stop` closes the rest.
+
+        Unlike `drain`, messages still waiting in the queue stay there for the next host."""
+        self._stop.set()
+        deadline = time.monotonic() + timeout_s
+        for thread in self._workers:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        return not any(thread.is_alive() for thread in self._workers)
 
     def stop(self) -> None:
         self._stop.set()
@@ -142,6 +160,7 @@ class LocalHost:
         for thread in self._threads:
             thread.join(timeout=30)
         self._threads.clear()
+        self._workers.clear()
         for name, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -160,10 +179,11 @@ class LocalHost:
     ) -> None:
         self.stop()
 
-    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+    def _spawn(self, name: str, target: Callable[[], None]) -> threading.Thread:
         thread = threading.Thread(target=target, name=f"localhost-{name}", daemon=True)
         thread.start()
         self._threads.append(thread)
+        return thread
 
     # --- observation (tests, demo) ---------------------------------------------------------
 
@@ -180,7 +200,8 @@ class LocalHost:
         )
 
     def drain(self, timeout_s: float = 60.0) -> bool:
-        """Wait until every queued command has been handled (or dead-lettered)."""
+        """Wait until every queued command has been handled (or dead-lettered), taking new
+        messages meanwhile (tests, demo); `finish_in_flight` is the shutdown."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.idle():

@@ -15,7 +15,7 @@ from typing import Any
 from bench.harness import Sandbox, sandbox
 from sandbox.emulators.genesys import GenesysScenario
 from sandbox.emulators.twilio import TwilioScenario
-from shared.domain.model import OWNERSHIP_MARKER
+from shared.domain.ownership import OWNERSHIP_MARKER
 from shared.domain.policy import RoutingPolicy
 
 IVRS = 20

@@ -22,7 +22,9 @@ from sandbox.emulators.core import FaultConfig
 from sandbox.emulators.core.request_log import LoggedRequest
 from sandbox.emulators.genesys import GenesysEmulator, GenesysScenario
 from sandbox.emulators.twilio import TwilioEmulator, TwilioScenario
-from shared.adapters import GenesysAdapter, TwilioAdapter, build_adapters
+from shared.adapters.genesys import GenesysAdapter
+from shared.adapters.twilio import TwilioAdapter
+from shared.bootstrap import build_adapters
 from shared.settings import Settings
 
 T = TypeVar("T")

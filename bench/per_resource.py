@@ -18,8 +18,8 @@ from typing import Any
 
 import PureCloudPlatformClientV2 as genesys
 
-from shared.adapters import RequestBudget
 from shared.adapters import genesys_models as convert
+from shared.adapters.budget import RequestBudget
 from shared.adapters.vendor_clients import genesys_api_client, twilio_client
 from shared.domain.model import Snapshot
 from shared.reconcile.changes import AddDnis, AttachNumberToTrunk, CreateDidPool, Plan

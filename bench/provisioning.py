@@ -21,10 +21,11 @@ from rich.table import Table
 from bench.estate import IVRS, TRUNK_GROUPS, estate_sandbox, policy
 from bench.harness import Meter, Sandbox, bench_parser, measure
 from bench.per_resource import PerResourceTool, ResourceIds
-from shared.adapters import RequestBudget, read_snapshot
+from shared.adapters.budget import RequestBudget
 from shared.reconcile import plan
 from shared.reconcile.apply import DEFAULT_DNIS_BATCH, ApplyReport, apply_plan
 from shared.reconcile.saved_plans import plan_now
+from shared.reconcile.snapshot import read_snapshot
 
 LATENCY_MS = 20.0  # default emulated latency per call
 OURS = "byoc-sync"

@@ -1,7 +1,7 @@
 """Purchase → routable: how many round trips a buyer waits for after Twilio sold the number.
 
 One number is bought by area code for a route and provisioned exactly as the purchase
-command does (`purchase_number`), with every vendor call answering after --latency-ms.
+command does (`purchase`), with every vendor call answering after --latency-ms.
 The critical path is read from the emulators' logs: the longest chain of requests each sent
 after the previous one was answered, counted from the purchase's answer until the number
 is on the trunk, in a DID pool and on its IVR. The comparison provisions the same number
@@ -24,11 +24,14 @@ from bench.harness import TOKEN_ENDPOINT, Sandbox, bench_parser, measure, split_
 from bench.harness import sequential_round_trips as round_trips
 from bench.per_resource import PerResourceTool, ResourceIds
 from sandbox.emulators.core.request_log import LoggedRequest
-from shared.adapters import RequestBudget, read_snapshot
+from shared.adapters.budget import RequestBudget
+from shared.domain.commands import PurchaseRequest
 from shared.domain.model import Snapshot, TwilioNumber
 from shared.domain.policy import SyncMode
-from shared.numbers.provisioning import PurchaseRequest, purchase_number, steps_after_purchase
+from shared.numbers import provisioning
+from shared.numbers.provisioning import steps_after_purchase
 from shared.reconcile.changes import Plan
+from shared.reconcile.snapshot import read_snapshot
 
 LATENCY_MS = 100.0  # default emulated latency per call
 OURS = "byoc-sync"
@@ -90,7 +93,7 @@ def purchase(
     runs = []
     with provisioned() as box:
         result, _ = measure(
-            box, lambda: purchase_number(policy(), box.twilio, box.genesys, request)
+            box, lambda: provisioning.purchase(policy(), box.twilio, box.genesys, request)
         )
         runs.append(_run(OURS, box, estate, result.phone_number))
     if per_resource:

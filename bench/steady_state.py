@@ -28,7 +28,7 @@ from bench.harness import (
     short_endpoint,
 )
 from bench.per_resource import PerResourceTool, ResourceIds
-from shared.adapters import RequestBudget
+from shared.adapters.budget import RequestBudget
 from shared.adapters.genesys import MAX_PAGE_SIZE as GENESYS_PAGE
 from shared.adapters.twilio import MAX_PAGE_SIZE as TWILIO_PAGE
 from shared.domain.model import Snapshot

@@ -9,9 +9,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.runtime import JsonOption, PolicyOption, err, load_runtime, operator_errors
+from cli.runtime import JsonOption, PolicyOption, err, operator_errors
+from shared import bootstrap
 from shared.audit.report import AuditReport, Severity
 from shared.audit.rules import RULES
+from shared.audit.run import gather, run_rules
 
 RULE_IDS = ", ".join(rule.id for rule in RULES)
 
@@ -63,19 +65,18 @@ def audit_command(
     TLS, termination auth); trunk health. Never changes anything. Exit code: 0 clean,
     2 warnings or errors found, 1 the audit could not run.
     """
-    from shared.audit.run import gather, run_rules
-
     unknown = sorted(set(rule or ()) - {r.id for r in RULES})
     if unknown:
         err.print(f"[red]error:[/red] unknown rule(s) {', '.join(unknown)} (rules: {RULE_IDS})")
         raise typer.Exit(1)
     with operator_errors():
-        runtime = load_runtime(policy)
+        app = bootstrap.app()
+        routing = app.policy(policy)
         with err.status("auditing…") as status:
             data = gather(
-                runtime.policy,
-                runtime.twilio,
-                runtime.genesys,
+                routing,
+                app.twilio,
+                app.genesys,
                 ca_bundle=str(ca_bundle) if ca_bundle else None,
                 expiry_days=expiry_days,
                 progress=lambda text: status.update(f"auditing: {text}"),

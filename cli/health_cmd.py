@@ -4,6 +4,7 @@ hand on them (the only way back under `recovery: never`)."""
 from __future__ import annotations
 
 import json
+import textwrap
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -11,11 +12,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.runtime import JsonOption, PolicyOption, err, load_runtime, operator_errors
-from shared.adapters.table_store import StateConflictError, state_store_from_settings
+from cli.runtime import JsonOption, PolicyOption, err, operator_errors
+from shared import bootstrap
 from shared.domain.policy import TrunkGroup
-from shared.health.decision import GroupHealth, operator_move
-from shared.health.evaluate import GroupOutcome, evaluate_groups, read_estate
+from shared.health.decision import GroupHealth, Switch, operator_move
+from shared.health.evaluate import HEALTH_PARTITION, GroupOutcome, evaluate_groups, read_estate
+from shared.ports import StateConflictError
 
 app = typer.Typer(
     help="Trunk-group health: member states, probes, the preferred member.",
@@ -49,6 +51,24 @@ def _rows(
     return rows
 
 
+def _ago(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)} {unit} ago"
+    return f"{max(0, int(seconds))} s ago"
+
+
+def _switch_line(switch: Switch | None, now: datetime) -> str:
+    """The last change of the active member, for the table output."""
+    if switch is None:
+        return "last switch: none recorded"
+    at = switch.at.astimezone(UTC)
+    return (
+        f"last switch {at:%Y-%m-%d %H:%M:%S} UTC ({_ago((now - at).total_seconds())}) "
+        f"to {switch.to_member}: {switch.reason}"
+    )
+
+
 @app.callback()
 def show(
     ctx: typer.Context,
@@ -63,40 +83,50 @@ def show(
     policy: PolicyOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Each trunk group: members, their states and last probes, and the preferred member."""
+    """Each trunk group: members, their states and last probes, the preferred member and
+    the last switch of the active member (when, to which member, why)."""
     if ctx.invoked_subcommand is not None:
         return
     with operator_errors():
-        runtime = load_runtime(policy)
-        with state_store_from_settings() as store:
-            outcomes: dict[str, GroupOutcome] = {}
-            if probe:
-                with err.status("probing trunk-group members…"):
-                    estate = read_estate(runtime.twilio, runtime.genesys)
-                    found = evaluate_groups(
-                        runtime.policy.trunk_groups,
-                        estate,
-                        store=store,
-                        now=datetime.now(UTC),
-                        genesys=runtime.genesys,
-                        twilio=runtime.twilio,
-                        dry_run=True,
-                    )
-                    outcomes = {outcome.group: outcome for outcome in found}
-            rows: list[dict[str, Any]] = []
-            summaries: dict[str, str] = {}
-            for group in runtime.policy.trunk_groups:
-                outcome = outcomes.get(group.name)
-                if outcome is not None and outcome.decision is not None:
-                    state: GroupHealth | None = outcome.decision.state
-                    summaries[group.name] = outcome.summary()
-                else:
-                    stored = store.load(group.name)
-                    state = GroupHealth.model_validate(stored.data) if stored else None
-                    summaries[group.name] = state.last_decision if state else "not evaluated yet"
-                rows += _rows(group, state, outcome.probes if outcome else {})
+        app = bootstrap.app()
+        routing = app.policy(policy)
+        store = app.state_store(HEALTH_PARTITION)
+        outcomes: dict[str, GroupOutcome] = {}
+        if probe:
+            with err.status("probing trunk-group members…"):
+                estate = read_estate(app.twilio, app.genesys)
+                found = evaluate_groups(
+                    routing.trunk_groups,
+                    estate,
+                    store=store,
+                    probe=app.probe,
+                    now=datetime.now(UTC),
+                    genesys=app.genesys,
+                    twilio=app.twilio,
+                    dry_run=True,
+                )
+                outcomes = {outcome.group: outcome for outcome in found}
+        rows: list[dict[str, Any]] = []
+        summaries: dict[str, str] = {}
+        states: dict[str, GroupHealth | None] = {}
+        for group in routing.trunk_groups:
+            outcome = outcomes.get(group.name)
+            if outcome is not None and outcome.decision is not None:
+                state: GroupHealth | None = outcome.decision.state
+                summaries[group.name] = outcome.summary()
+            else:
+                stored = store.load(group.name)
+                state = GroupHealth.model_validate(stored.data) if stored else None
+                summaries[group.name] = state.last_decision if state else "not evaluated yet"
+            states[group.name] = state
+            rows += _rows(group, state, outcome.probes if outcome else {})
     if as_json:
-        typer.echo(json.dumps({"members": rows, "groups": summaries}, indent=2))
+        switches = {
+            name: state.last_switch.model_dump(mode="json") if state and state.last_switch else None
+            for name, state in states.items()
+        }
+        report = {"members": rows, "groups": summaries, "last_switch": switches}
+        typer.echo(json.dumps(report, indent=2))
         return
     table = Table("group", "member", "prio", "state", "fail/ok", "last probe", "active")
     for row in rows:
@@ -112,8 +142,21 @@ def show(
         )
     console = Console()
     console.print(table)
+    now = datetime.now(UTC)
     for name, summary in summaries.items():
         console.print(f"{name}: {summary}", markup=False, soft_wrap=True)
+        state = states[name]
+        if state is not None:
+            line = _switch_line(state.last_switch, now)
+            wrapped = textwrap.fill(
+                line,
+                width=console.width,
+                initial_indent="  ",
+                subsequent_indent="    ",
+                break_long_words=False,
+                break_on_hyphens=False,  # trunk names stay whole
+            )
+            console.print(wrapped, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command("move")
@@ -127,26 +170,27 @@ def move(
     The next health evaluation reorders Genesys and Twilio accordingly, unless MEMBER is down.
     """
     with operator_errors():
-        runtime = load_runtime(policy)
-        group = next((g for g in runtime.policy.trunk_groups if g.name == group_name), None)
+        app = bootstrap.app()
+        routing = app.policy(policy)
+        group = next((g for g in routing.trunk_groups if g.name == group_name), None)
         if group is None:
             err.print(f"[red]error:[/red] no trunk group {group_name!r} in the policy")
             raise typer.Exit(1)
-        with state_store_from_settings() as store:
-            stored = store.load(group.name)
-            if stored is None:
-                err.print(f"[red]error:[/red] {group.name} has not been evaluated yet")
-                raise typer.Exit(1)
-            try:
-                moved = operator_move(
-                    GroupHealth.model_validate(stored.data), group, member, datetime.now(UTC)
-                )
-            except ValueError as error:
-                err.print(f"[red]error:[/red] {error}")
-                raise typer.Exit(1) from error
-            try:
-                store.save(group.name, moved.model_dump(mode="json"), stored.etag)
-            except StateConflictError as error:
-                err.print(f"[red]error:[/red] {error}; try again")
-                raise typer.Exit(1) from error
+        store = app.state_store(HEALTH_PARTITION)
+        stored = store.load(group.name)
+        if stored is None:
+            err.print(f"[red]error:[/red] {group.name} has not been evaluated yet")
+            raise typer.Exit(1)
+        try:
+            moved = operator_move(
+                GroupHealth.model_validate(stored.data), group, member, datetime.now(UTC)
+            )
+        except ValueError as error:
+            err.print(f"[red]error:[/red] {error}")
+            raise typer.Exit(1) from error
+        try:
+            store.save(group.name, moved.model_dump(mode="json"), stored.etag)
+        except StateConflictError as error:
+            err.print(f"[red]error:[/red] {error}; try again")
+            raise typer.Exit(1) from error
     typer.echo(f"{group.name}: {member} is active; the next health check applies it")

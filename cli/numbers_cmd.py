@@ -11,10 +11,18 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from cli.runtime import JsonOption, PolicyOption, err, load_runtime, operator_errors
+from cli.runtime import JsonOption, PolicyOption, err, operator_errors
+from shared import bootstrap
+from shared.domain.commands import PurchaseRequest
 from shared.domain.e164 import InvalidNumberError, to_e164
-from shared.numbers.provisioning import FlowResult, PurchaseRequest, purchase_number, release_number
+from shared.numbers.provisioning import (
+    ProvisioningResult,
+    check_purchase,
+    purchase,
+    release_number,
+)
 from shared.reconcile.inventory import number_rows
+from shared.reconcile.snapshot import read_snapshot
 
 app = typer.Typer(help="List, buy and release numbers.", no_args_is_help=True)
 
@@ -22,12 +30,11 @@ app = typer.Typer(help="List, buy and release numbers.", no_args_is_help=True)
 @app.command("list")
 def list_numbers(policy: PolicyOption = None, as_json: JsonOption = False) -> None:
     """Every number: Twilio, trunk, DID pool, IVR, route, and whether it drifted."""
-    from shared.adapters import read_snapshot
-
     with operator_errors():
-        runtime = load_runtime(policy)
+        app = bootstrap.app()
+        routing = app.policy(policy)
         with err.status("reading Twilio and Genesys…"):
-            rows = number_rows(runtime.policy, read_snapshot(runtime.twilio, runtime.genesys))
+            rows = number_rows(routing, read_snapshot(app.twilio, app.genesys))
     if as_json:
         typer.echo(json.dumps([row.model_dump() for row in rows], indent=2))
         return
@@ -75,10 +82,10 @@ def buy(
         err.print(f"[red]error:[/red] {reasons}", soft_wrap=True)
         raise typer.Exit(1) from error
     with operator_errors():
-        runtime = load_runtime(policy)
-        result = purchase_number(
-            runtime.policy, runtime.twilio, runtime.genesys, request, dry_run=dry_run
-        )
+        app = bootstrap.app()
+        routing = app.policy(policy)
+        flow = check_purchase if dry_run else purchase
+        result = flow(routing, app.twilio, app.genesys, request)
     _show(result, as_json)
 
 
@@ -105,12 +112,13 @@ def release(
             raise typer.Exit(1)
         typer.confirm(f"Release {e164} back to the carrier? This cannot be undone.", abort=True)
     with operator_errors():
-        runtime = load_runtime(policy)
-        result = release_number(runtime.policy, runtime.twilio, runtime.genesys, e164)
+        app = bootstrap.app()
+        routing = app.policy(policy)
+        result = release_number(routing, app.twilio, app.genesys, e164)
     _show(result, as_json)
 
 
-def _show(result: FlowResult, as_json: bool) -> None:
+def _show(result: ProvisioningResult, as_json: bool) -> None:
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
     else:

@@ -21,9 +21,9 @@ from cli.runtime import (
     PolicyOption,
     apply_progress,
     err,
-    load_runtime,
     operator_errors,
 )
+from shared import bootstrap
 from shared.reconcile.apply import ApplyReport, apply_plan
 from shared.reconcile.changes import Change, numbers_in
 from shared.reconcile.saved_plans import apply_saved_plan, load_plan, plan_now, save_plan
@@ -40,9 +40,10 @@ def plan_command(
 ) -> None:
     """Show what reconcile would change. Exit 0 = in sync, 2 = changes pending, 1 = error."""
     with operator_errors():
-        runtime = load_runtime(policy)
+        app = bootstrap.app()
+        routing = app.policy(policy)
         with err.status("reading Twilio and Genesys…"):
-            result, _ = plan_now(runtime.policy, runtime.twilio, runtime.genesys)
+            result, _ = plan_now(routing, app.twilio, app.genesys)
         if out is not None:
             save_plan(result, out)
     if as_json:
@@ -69,16 +70,17 @@ def apply_command(
 ) -> None:
     """Apply the plan: now computed, or exactly the saved one. Exit 1 if anything failed."""
     with operator_errors():
-        runtime = load_runtime(policy)
+        app = bootstrap.app()
+        routing = app.policy(policy)
         if plan_file is not None:
             saved = load_plan(plan_file)
             with apply_progress(_size(saved.changes), enabled=not as_json) as progress:
                 report = apply_saved_plan(
-                    saved, runtime.twilio, runtime.genesys, force=force, progress=progress
+                    saved, app.twilio, app.genesys, force=force, progress=progress
                 )
         else:
             with err.status("reading Twilio and Genesys…"):
-                result, _ = plan_now(runtime.policy, runtime.twilio, runtime.genesys)
+                result, _ = plan_now(routing, app.twilio, app.genesys)
             if not as_json:
                 Console().print(plan_view(result))
             if result.is_empty:
@@ -90,9 +92,7 @@ def apply_command(
                     raise typer.Exit(1)
                 typer.confirm("Apply these changes?", abort=True)
             with apply_progress(_size(result.changes), enabled=not as_json) as progress:
-                report = apply_plan(
-                    result, runtime.twilio, runtime.genesys, force=force, progress=progress
-                )
+                report = apply_plan(result, app.twilio, app.genesys, force=force, progress=progress)
     _finish(report, as_json)
 
 

@@ -7,7 +7,6 @@ answers "what would my policy do?" before anyone blocks a port on a live trunk.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -16,15 +15,20 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.runtime import JsonOption, err, operator_errors
+from sandbox.azure.azurite import AzuriteNotInstalledError
+from sandbox.rehearsal import Rehearsal
+from sandbox.runner import DEFAULT_POLICY, Sandbox
+from sandbox.scenario import load_scenario
+from shared import bootstrap
 from shared.domain.policy import Recovery, load_policy
 
 
 def _policy_path(option: Path | None) -> Path:
     if option is not None:
         return option
-    from sandbox.runner import DEFAULT_POLICY
-
-    return Path(os.environ.get("BYOC_POLICY_PATH") or DEFAULT_POLICY)
+    settings = bootstrap.app().settings
+    explicit = "byoc_policy_path" in settings.model_fields_set
+    return settings.byoc_policy_path if explicit else DEFAULT_POLICY
 
 
 def rehearse_command(
@@ -60,11 +64,6 @@ def rehearse_command(
     hold after each state. Exit code: 0 every state passed, 2 a state failed, 1 the
     rehearsal could not run.
     """
-    from sandbox.azure.azurite import AzuriteNotInstalledError
-    from sandbox.rehearsal import Rehearsal
-    from sandbox.runner import Sandbox
-    from sandbox.scenario import load_scenario
-
     with operator_errors():
         path = _policy_path(policy)
         loaded = load_policy(path)

@@ -1,4 +1,4 @@
-"""What every operator command needs: settings, the policy, the adapters, clean errors.
+"""What every operator command shares: options, the error console, clean errors, progress.
 
 Commands fail with one line that names the problem (a missing setting, a policy error with
 its line, a vendor refusal with its reason) and exit 1 — never a traceback.
@@ -9,20 +9,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from shared.adapters import AdapterError, build_adapters
-from shared.domain.policy import RoutingPolicy, load_policy
 from shared.domain.yaml_source import SourceError
 from shared.numbers.provisioning import ProvisioningError
+from shared.ports import AdapterError
 from shared.reconcile.apply import Outcome, PlanRefusedError
-from shared.settings import MissingSettingError, Settings
+from shared.settings import MissingSettingError
 
 PolicyOption = Annotated[
     Path | None,
@@ -31,25 +30,8 @@ PolicyOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 
 err = Console(stderr=True, highlight=False)
-
-
-if TYPE_CHECKING:
-    from shared.adapters import GenesysAdapter, TwilioAdapter
-
-
-@dataclass
-class Runtime:
-    settings: Settings
-    policy: RoutingPolicy
-    twilio: TwilioAdapter
-    genesys: GenesysAdapter
-
-
-def load_runtime(policy_path: Path | None) -> Runtime:
-    settings = Settings()
-    policy = load_policy(policy_path or settings.byoc_policy_path)
-    twilio, genesys = build_adapters(settings)
-    return Runtime(settings, policy, twilio, genesys)
+# What a bad value in the environment fails to parse as.
+SETTINGS_MODELS = {"Settings", "ServiceBusConnection", "HostStorageConnection"}
 
 
 @contextmanager
@@ -57,6 +39,13 @@ def operator_errors() -> Iterator[None]:
     """Turn the failures an operator can act on into one clear line and exit code 1."""
     try:
         yield
+    except ValidationError as error:
+        if error.title not in SETTINGS_MODELS:
+            raise
+        for detail in error.errors():
+            name = ".".join(map(str, detail["loc"])).upper()
+            err.print(f"[red]error:[/red] setting {name}: {detail['msg']}", soft_wrap=True)
+        raise typer.Exit(1) from error
     except SourceError as error:
         err.print(f"[red]error:[/red] {error.source}: {len(error.problems)} problem(s)")
         for problem in error.problems:

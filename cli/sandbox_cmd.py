@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import sys
 import threading
@@ -10,6 +11,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from sandbox.runner import DEFAULT_POLICY, HostOptions, Sandbox
+from sandbox.scenario import load_scenario
+from shared import bootstrap
+from shared.domain.yaml_source import SourceError
 
 app = typer.Typer(
     help="Run the local Twilio and Genesys Cloud emulators (no accounts needed).",
@@ -50,10 +56,6 @@ def serve(
     (Azurite) and BYOC_POLICY_PATH (the policy with probes on the sandbox SBCs)); export them
     to attach any tool. Function logs go to stderr.
     """
-    from sandbox.runner import DEFAULT_POLICY, HostOptions, Sandbox
-    from sandbox.scenario import load_scenario
-    from shared.domain.yaml_source import SourceError
-
     try:
         loaded = load_scenario(scenario)
     except (SourceError, FileNotFoundError) as error:
@@ -102,8 +104,6 @@ def serve(
 
 
 def _log_functions_to_stderr() -> None:
-    import logging
-
     logging.basicConfig(
         level=logging.INFO,
         stream=sys.stderr,
@@ -129,10 +129,10 @@ def tour(
     Refuses to run without TWILIO_API_BASE_URL, because against real Twilio it would buy
     a number.
     """
-    from sandbox.tour import run_tour
-    from shared.settings import Settings
+    # The tour drives both SDKs directly: loaded here, so other commands start at once.
+    from sandbox.tour import run_tour  # noqa: PLC0415
 
-    settings = Settings()
+    settings = bootstrap.app().settings
     if not settings.twilio_api_base_url or not settings.genesyscloud_api_host:
         typer.echo(
             "error: TWILIO_API_BASE_URL and GENESYSCLOUD_API_HOST must point at a sandbox "

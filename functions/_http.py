@@ -16,7 +16,6 @@ from typing import TypeVar
 import azure.functions as func
 from pydantic import BaseModel, ValidationError
 
-from shared.adapters import AdapterError
 from shared.events.webhooks import WebhookRejectedError
 from shared.observability import (
     CORRELATION_HEADER,
@@ -24,6 +23,7 @@ from shared.observability import (
     correlation_id_from,
     install_correlation_logging,
 )
+from shared.ports import AdapterError
 from shared.settings import MissingSettingError
 
 log = logging.getLogger("byoc_sync.http")

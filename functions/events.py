@@ -16,13 +16,13 @@ import logging
 import azure.functions as func
 
 from functions._http import HttpProblemError, body_bytes, json_response, run_http
-from shared.adapters.service_bus import command_publisher
+from shared import bootstrap
 from shared.domain.commands import envelope
 from shared.events import EventMapping
 from shared.events.genesys_events import GenesysEventError, map_genesys_event, parse_genesys_event
 from shared.events.twilio_events import TwilioEventError, map_twilio_request
 from shared.events.webhooks import verify_api_key, verify_twilio_request
-from shared.settings import Settings
+from shared.ports import ServiceContext
 
 bp = func.Blueprint()
 log = logging.getLogger(__name__)
@@ -31,12 +31,12 @@ GENESYS_KEY_HEADER = "X-API-Key"
 TWILIO_IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
 
 
-def _queue(mapping: EventMapping, settings: Settings, cid: str) -> func.HttpResponse:
+def _queue(mapping: EventMapping, ctx: ServiceContext, cid: str) -> func.HttpResponse:
     queued = [
         envelope(m.command, correlation_id=cid, idempotency_key=m.idempotency_key)
         for m in mapping.commands
     ]
-    command_publisher(settings.byoc_command_queue).publish(queued)
+    ctx.publish(queued)
     for reason in mapping.ignored:
         log.info("event ignored: %s", reason)
     return json_response(
@@ -52,7 +52,8 @@ def _queue(mapping: EventMapping, settings: Settings, cid: str) -> func.HttpResp
 @bp.route(route="twilio/events", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
 def twilio_events(req: func.HttpRequest) -> func.HttpResponse:
     def handle(cid: str) -> func.HttpResponse:
-        settings = Settings()
+        app = bootstrap.app()
+        settings = app.settings
         if settings.twilio_auth_token is None:
             raise HttpProblemError(
                 503, "TWILIO_AUTH_TOKEN is not set: cannot verify Twilio requests"
@@ -64,7 +65,7 @@ def twilio_events(req: func.HttpRequest) -> func.HttpResponse:
             mapping = map_twilio_request(verified, req.headers.get(TWILIO_IDEMPOTENCY_HEADER))
         except TwilioEventError as error:
             raise HttpProblemError(400, str(error)) from error
-        return _queue(mapping, settings, cid)
+        return _queue(mapping, app, cid)
 
     return run_http(req, handle)
 
@@ -72,15 +73,15 @@ def twilio_events(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route="genesys/events", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
 def genesys_events(req: func.HttpRequest) -> func.HttpResponse:
     def handle(cid: str) -> func.HttpResponse:
-        settings = Settings()
+        app = bootstrap.app()
         verify_api_key(
-            dict(req.headers.items()), GENESYS_KEY_HEADER, settings.genesys_event_api_keys()
+            dict(req.headers.items()), GENESYS_KEY_HEADER, app.settings.genesys_event_api_keys()
         )
         body = body_bytes(req, MAX_EVENT_BYTES)
         try:
             notification, event_id = parse_genesys_event(body)
         except GenesysEventError as error:
             raise HttpProblemError(400, str(error)) from error
-        return _queue(map_genesys_event(notification, event_id), settings, cid)
+        return _queue(map_genesys_event(notification, event_id), app, cid)
 
     return run_http(req, handle)

@@ -12,9 +12,8 @@ from importlib.metadata import PackageNotFoundError, version
 import azure.functions as func
 from pydantic import ValidationError
 
-from shared.domain.policy import load_policy
+from shared import bootstrap
 from shared.domain.yaml_source import SourceError
-from shared.settings import Settings
 
 bp = func.Blueprint()
 
@@ -32,14 +31,14 @@ def healthz(req: func.HttpRequest) -> func.HttpResponse:
     problems: list[str] = []
     body: dict[str, object] = {"version": _version()}
     try:
-        settings = Settings()
+        app = bootstrap.app()
     except ValidationError as error:
         problems.extend(
             f"setting {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()
         )
     else:
         try:
-            policy = load_policy(settings.byoc_policy_path)
+            policy = app.policy()
         except SourceError as error:
             problems.extend(str(p) for p in error.problems)
         else:

@@ -16,13 +16,11 @@ from datetime import UTC, datetime
 
 import azure.functions as func
 
-from shared.adapters.service_bus import command_publisher
+from shared import bootstrap
 from shared.audit.report import Severity
-from shared.bootstrap import app_context
+from shared.audit.run import gather, run_rules
 from shared.domain.commands import EvaluateTrunkGroup, ReconcileNumbers, envelope
-from shared.domain.policy import load_policy
 from shared.observability import correlation, install_correlation_logging, new_correlation_id
-from shared.settings import Settings
 
 bp = func.Blueprint()
 log = logging.getLogger(__name__)
@@ -39,8 +37,8 @@ def _slot() -> str:
 def health_check_timer(timer: func.TimerRequest) -> None:
     install_correlation_logging()
     with correlation(new_correlation_id()) as cid:
-        settings = Settings()
-        policy = load_policy(settings.byoc_policy_path)
+        app = bootstrap.app()
+        policy = app.policy()
         if not policy.timers.health_check:
             log.info("health check skipped: the policy's timers.health_check is false")
             return
@@ -53,7 +51,7 @@ def health_check_timer(timer: func.TimerRequest) -> None:
             )
             for group in policy.trunk_groups
         ]
-        command_publisher(settings.byoc_command_queue).publish(queued)
+        app.publish(queued)
         log.info(
             "health check: %d trunk group(s) queued (past due: %s)", len(queued), timer.past_due
         )
@@ -63,8 +61,8 @@ def health_check_timer(timer: func.TimerRequest) -> None:
 def reconcile_timer(timer: func.TimerRequest) -> None:
     install_correlation_logging()
     with correlation(new_correlation_id()) as cid:
-        context = app_context()
-        policy = context.policy()
+        app = bootstrap.app()
+        policy = app.policy()
         if not policy.timers.reconcile:
             log.info("reconcile skipped: the policy's timers.reconcile is false")
             return
@@ -73,23 +71,21 @@ def reconcile_timer(timer: func.TimerRequest) -> None:
             correlation_id=cid,
             idempotency_key=f"reconcile:{_slot()}",
         )
-        command_publisher(context.settings.byoc_command_queue).publish([queued])
+        app.publish([queued])
         log.info("reconcile queued as %s (past due: %s)", queued.command_id, timer.past_due)
 
 
 @bp.timer_trigger(arg_name="timer", schedule="%BYOC_AUDIT_SCHEDULE%", run_on_startup=False)
 def audit_timer(timer: func.TimerRequest) -> None:
     """The same report as `byoc-sync audit`, one log line per finding (errors at ERROR)."""
-    from shared.audit.run import gather, run_rules
-
     install_correlation_logging()
     with correlation(new_correlation_id()):
-        context = app_context()
-        policy = context.policy()
+        app = bootstrap.app()
+        policy = app.policy()
         if not policy.timers.audit:
             log.info("audit skipped: the policy's timers.audit is false")
             return
-        report = run_rules(gather(policy, context.twilio, context.genesys))
+        report = run_rules(gather(policy, app.twilio, app.genesys))
         for finding in report.findings:
             level = logging.ERROR if finding.severity is Severity.ERROR else logging.WARNING
             log.log(

@@ -15,11 +15,11 @@ import logging
 import azure.functions as func
 from pydantic import ValidationError
 
-from shared.adapters.service_bus import CONNECTION_NAME
-from shared.bootstrap import app_context
+from shared import bootstrap
 from shared.domain.commands import CommandEnvelope
 from shared.handlers import execute
 from shared.observability import correlation, install_correlation_logging
+from shared.settings import SERVICE_BUS_CONNECTION
 
 bp = func.Blueprint()
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ class PoisonMessageError(ValueError):
 @bp.service_bus_queue_trigger(
     arg_name="message",
     queue_name="%BYOC_COMMAND_QUEUE%",
-    connection=CONNECTION_NAME,
+    connection=SERVICE_BUS_CONNECTION,
     is_sessions_enabled=True,
 )
 def command_worker(message: func.ServiceBusMessage) -> None:
@@ -53,7 +53,7 @@ def command_worker(message: func.ServiceBusMessage) -> None:
             message.session_id,
         )
         try:
-            result = execute(command, app_context(), delivery_count=delivery)
+            result = execute(command, bootstrap.app(), delivery_count=delivery)
         except Exception as error:
             log.warning(
                 "%s %s failed (delivery %d): %s",

@@ -24,12 +24,14 @@ import requests
 from pydantic import SecretStr
 
 from sandbox.runner import Sandbox
-from shared.adapters import GenesysAdapter, TwilioAdapter, build_adapters
-from shared.adapters.table_store import HostStorageConnection, TableStateStore, table_client
+from shared.adapters.sip_probe import probe_member
+from shared.adapters.table_store import TableStateStore, table_client
+from shared.bootstrap import build_adapters
 from shared.domain.policy import Recovery, RoutingPolicy, SyncMode, TrunkGroup
 from shared.health.actions import RealisedOrder, realised_order
 from shared.health.evaluate import GroupOutcome, evaluate_groups, read_estate
-from shared.settings import Settings
+from shared.ports import GenesysPort, TwilioPort
+from shared.settings import HostStorageConnection, Settings
 
 REHEARSAL_TABLE = "byocrehearsal"
 HEADROOM = 2  # health checks beyond the expected count before a transition counts as missing
@@ -94,8 +96,8 @@ class Rehearsal:
         self.policy = policy
         self.progress = progress
         client = {k.lower(): v for k, v in sandbox.client_settings().items()}
-        self.twilio: TwilioAdapter
-        self.genesys: GenesysAdapter
+        self.twilio: TwilioPort
+        self.genesys: GenesysPort
         self.twilio, self.genesys = build_adapters(Settings.model_validate(client))
         connection = HostStorageConnection(
             connection_string=SecretStr(sandbox.azurite.connection_string)
@@ -115,6 +117,7 @@ class Rehearsal:
             [group],
             read_estate(self.twilio, self.genesys),
             store=self.store,
+            probe=probe_member,
             now=self.now,
             genesys=self.genesys,
             twilio=self.twilio,

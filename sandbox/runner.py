@@ -9,19 +9,17 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 import yaml
 
+import function_app
 from sandbox.azure.azurite import Azurite
+from sandbox.azure.functions_host import LocalHost
+from sandbox.azure.servicebus import AmqpBrokerServer, Broker
 from sandbox.emulators.genesys import GenesysEmulator
 from sandbox.emulators.twilio import TwilioEmulator
 from sandbox.sbc import SbcEndpoint
 from sandbox.scenario import Scenario
-
-if TYPE_CHECKING:
-    from sandbox.azure.functions_host import LocalHost
-    from sandbox.azure.servicebus import AmqpBrokerServer, Broker
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_POLICY = REPO_ROOT / "examples" / "policy.yaml"
@@ -100,9 +98,6 @@ class Sandbox:
         return self.functions
 
     def _new_local_host(self) -> LocalHost:
-        import function_app
-        from sandbox.azure.functions_host import LocalHost
-
         assert self.host is not None and self.broker is not None
         return LocalHost(
             function_app.app,
@@ -138,8 +133,6 @@ class Sandbox:
         return self.policy_path
 
     def _start_host(self, options: HostOptions) -> None:
-        from sandbox.azure.servicebus import AmqpBrokerServer, Broker
-
         self.start_health(options.policy_path, options.state_dir)
         self.broker = Broker()
         self.amqp = AmqpBrokerServer(self.broker).start()

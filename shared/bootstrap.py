@@ -1,67 +1,181 @@
-"""What a function invocation needs — settings, adapters, the policy — built once per process.
+"""The composition root: the one module that reads settings and builds what talks outside.
 
-Functions hosts keep the worker process alive between invocations, so adapters (HTTP
-pools, the Genesys token) are reused. They are keyed on the settings that shape them, so a
-host whose settings change (tests run several sandboxes in one process) never reuses a
-client pointed at the wrong place. The policy is re-read per invocation: it is small, and
-a redeployed policy file must take effect without a restart.
+Functions triggers and the operator CLI both start here. Everything is built once per
+process and reused between invocations (HTTP pools, the Genesys token, the Service Bus
+link, table clients), keyed on the configuration that shapes it, so a process whose
+settings change (tests run several sandboxes in one process) never reuses a client pointed
+at the wrong place. The policy is re-read on every call: it is small, and a redeployed
+policy file must take effect without a restart.
+
+The vendor SDKs take seconds to import (Genesys's ships thousands of model classes), so the
+concrete adapters are imported when first used, here and nowhere else: a command that never
+calls a vendor starts at once, and no service module loads an SDK.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from shared.domain.commands import CommandEnvelope
 from shared.domain.policy import RoutingPolicy, load_policy
-from shared.settings import Settings
+from shared.ports import GenesysPort, SipProbe, StateStore, TwilioPort
+from shared.settings import HostStorageConnection, ServiceBusConnection, Settings
 
 if TYPE_CHECKING:
-    from shared.adapters import GenesysAdapter, TwilioAdapter
+    from shared.adapters.genesys import GenesysAdapter
+    from shared.adapters.service_bus import ServiceBusPublisher
+    from shared.adapters.table_store import TableStateStore
+    from shared.adapters.twilio import TwilioAdapter
 
 
 @dataclass(frozen=True)
-class AppContext:
+class Configuration:
+    """Everything byoc-sync reads from the environment, parsed in one go."""
+
     settings: Settings
-    twilio: TwilioAdapter
-    genesys: GenesysAdapter
+    service_bus: ServiceBusConnection
+    storage: HostStorageConnection
 
-    def policy(self) -> RoutingPolicy:
-        return load_policy(self.settings.byoc_policy_path)
+    @classmethod
+    def from_environment(cls) -> Configuration:
+        """Raises pydantic's ValidationError naming each bad setting."""
+        return cls(Settings(), ServiceBusConnection(), HostStorageConnection())
+
+    def key(self) -> str:
+        """Equal for configurations that build the same clients (secrets only as a hash)."""
+        parts = [
+            model.model_dump_json(exclude={"byoc_policy_path"})
+            for model in (self.settings, self.service_bus, self.storage)
+        ]
+        secrets = [
+            self.settings.twilio_auth_token,
+            self.settings.genesyscloud_oauthclient_secret,
+            self.service_bus.connection_string,
+            self.storage.connection_string,
+        ]
+        revealed = "\0".join(s.get_secret_value() if s else "" for s in secrets)
+        return "\n".join(parts) + hashlib.sha256(revealed.encode()).hexdigest()
 
 
-_contexts: dict[str, AppContext] = {}
-_lock = threading.Lock()
-
-
-def app_context(settings: Settings | None = None) -> AppContext:
-    from shared.adapters import build_adapters
-
-    settings = settings or Settings()
-    key = settings.model_dump_json(
-        include={
-            "twilio_account_sid",
-            "twilio_api_base_url",
-            "genesyscloud_oauthclient_id",
-            "genesyscloud_region",
-            "genesyscloud_api_host",
-            "byoc_http_timeout_s",
-            "byoc_retry_max_attempts",
-            "byoc_retry_max_wait_s",
-            "byoc_genesys_requests_per_minute",
-        }
+def build_adapters(settings: Settings) -> tuple[TwilioAdapter, GenesysAdapter]:
+    """Both vendor adapters: SDK clients, one retry policy, the Genesys request budget."""
+    # Function-level: the SDKs load only when a vendor is first called (see the docstring).
+    from shared.adapters.budget import RequestBudget
+    from shared.adapters.genesys import GenesysAdapter
+    from shared.adapters.retry import RetryPolicy
+    from shared.adapters.twilio import TwilioAdapter
+    from shared.adapters.vendor_clients import (
+        genesys_api_client,
+        genesys_token_refresher,
+        twilio_client,
     )
-    secrets = [settings.twilio_auth_token, settings.genesyscloud_oauthclient_secret]
-    key += hashlib.sha256(
-        "\0".join(s.get_secret_value() if s else "" for s in secrets).encode()
-    ).hexdigest()
-    with _lock:
-        context = _contexts.get(key)
-        if context is None:
-            twilio, genesys = build_adapters(settings)
-            context = AppContext(settings, twilio, genesys)
-            _contexts[key] = context
-        elif context.settings != settings:
-            context = AppContext(settings, context.twilio, context.genesys)
-        return context
+
+    retry = RetryPolicy.from_settings(settings)
+    twilio = TwilioAdapter(twilio_client(settings), retry)
+    api_client = genesys_api_client(settings)
+    genesys = GenesysAdapter(
+        api_client,
+        retry,
+        RequestBudget.from_settings(settings),
+        reauthenticate=genesys_token_refresher(settings, api_client),
+    )
+    return twilio, genesys
+
+
+@dataclass
+class _Clients:
+    """The long-lived clients of one configuration, shared by every App built on it."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    vendors: tuple[TwilioAdapter, GenesysAdapter] | None = None
+    publisher: ServiceBusPublisher | None = None
+    stores: dict[str, TableStateStore] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class App:
+    """What a trigger or a command needs; clients are built on first use, once per process."""
+
+    configuration: Configuration
+    _clients: _Clients = field(default_factory=_Clients, repr=False, compare=False)
+
+    @property
+    def settings(self) -> Settings:
+        return self.configuration.settings
+
+    def policy(self, path: Path | None = None) -> RoutingPolicy:
+        return load_policy(path or self.settings.byoc_policy_path)
+
+    def _adapters(self) -> tuple[TwilioAdapter, GenesysAdapter]:
+        clients = self._clients
+        with clients.lock:
+            if clients.vendors is None:
+                clients.vendors = build_adapters(self.settings)
+            return clients.vendors
+
+    @property
+    def twilio(self) -> TwilioPort:
+        return self._adapters()[0]
+
+    @property
+    def genesys(self) -> GenesysPort:
+        return self._adapters()[1]
+
+    def publish(self, envelopes: Sequence[CommandEnvelope]) -> None:
+        """Queue commands on the command queue (one AMQP link per process, reused)."""
+        from shared.adapters.service_bus import ServiceBusPublisher
+
+        clients = self._clients
+        with clients.lock:
+            if clients.publisher is None:
+                clients.publisher = ServiceBusPublisher(
+                    self.configuration.service_bus, self.settings.byoc_command_queue
+                )
+            publisher = clients.publisher
+        publisher.publish(envelopes)
+
+    def state_store(self, partition: str) -> StateStore:
+        """The ETag-guarded record store for one partition of the state table."""
+        from shared.adapters.table_store import (
+            TableStateStore,
+            table_client,
+        )
+
+        clients = self._clients
+        with clients.lock:
+            store = clients.stores.get(partition)
+            if store is None:
+                client = table_client(self.configuration.storage, self.settings.byoc_health_table)
+                store = clients.stores[partition] = TableStateStore(client, partition)
+            return store
+
+    @property
+    def probe(self) -> SipProbe:
+        """The production SIP OPTIONS probe."""
+        from shared.adapters.sip_probe import probe_member
+
+        return probe_member
+
+
+_clients: dict[str, _Clients] = {}
+_clients_lock = threading.Lock()
+
+
+def app(configuration: Configuration | None = None) -> App:
+    """The App for this configuration (the environment's when None), sharing the clients
+    every earlier App of the same configuration built."""
+    configuration = configuration or Configuration.from_environment()
+    key = configuration.key()
+    with _clients_lock:
+        clients = _clients.setdefault(key, _Clients())
+    return App(configuration, clients)
+
+
+def app_for(settings: Settings) -> App:
+    """An App for explicit settings (tools and tests that hold a sandbox's settings)."""
+    return app(Configuration(settings, ServiceBusConnection(), HostStorageConnection()))

@@ -12,12 +12,13 @@ queue's maximum delivery count Service Bus dead-letters it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
-from shared.adapters.table_store import state_store_from_settings
-from shared.bootstrap import AppContext
 from shared.domain.commands import (
+    AnyCommand,
     CommandEnvelope,
     EvaluateTrunkGroup,
     PurchaseNumber,
@@ -25,11 +26,13 @@ from shared.domain.commands import (
     ReleaseNumber,
 )
 from shared.domain.policy import RoutingPolicy, SyncMode
-from shared.health.evaluate import GroupOutcome, evaluate_groups, read_estate
+from shared.health.evaluate import HEALTH_PARTITION, GroupOutcome, evaluate_groups, read_estate
 from shared.health.scope import groups_concerned
-from shared.numbers.provisioning import ProvisioningError, purchase_number, release_number
-from shared.reconcile.apply import ApplyReport
-from shared.reconcile.changes import Plan, numbers_in
+from shared.numbers.provisioning import ProvisioningError, purchase, release_number
+from shared.ports import ServiceContext
+from shared.reconcile.apply import apply_plan
+from shared.reconcile.changes import restricted_to
+from shared.reconcile.saved_plans import plan_now
 
 log = logging.getLogger(__name__)
 
@@ -46,105 +49,101 @@ class CommandResult:
     groups: list[GroupOutcome] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """One delivery of a command: what it runs against, and which attempt this is."""
+
+    context: ServiceContext
+    policy: RoutingPolicy
+    count: int = 1
+
+    @property
+    def redelivered(self) -> bool:
+        return self.count > 1
+
+
+def _purchase(command: PurchaseNumber, delivery: Delivery, result: CommandResult) -> None:
+    ctx = delivery.context
+    bought = purchase(
+        delivery.policy, ctx.twilio, ctx.genesys, command.request, resume=delivery.redelivered
+    )
+    result.lines = bought.report
+    if not bought.ok:
+        raise CommandFailedError(f"purchase of {bought.phone_number} incomplete: {bought.report}")
+
+
+def _release(command: ReleaseNumber, delivery: Delivery, result: CommandResult) -> None:
+    ctx = delivery.context
+    if ctx.twilio.find_number(command.phone_number) is None:
+        # Release removes the Twilio number last, so a number that is gone is fully released
+        # (by an earlier delivery of this command, or by hand).
+        result.lines = [f"{command.phone_number} is not on the account: already released"]
+        return
+    released = release_number(delivery.policy, ctx.twilio, ctx.genesys, command.phone_number)
+    if not released.ok:
+        raise CommandFailedError(f"release of {command.phone_number} incomplete: {released.report}")
+    result.lines = released.report
+
+
+def _reconcile(command: ReconcileNumbers, delivery: Delivery, result: CommandResult) -> None:
+    ctx, policy = delivery.context, delivery.policy
+    full, _ = plan_now(policy, ctx.twilio, ctx.genesys)
+    plan = restricted_to(full, command.phone_numbers)
+    scope = ", ".join(command.phone_numbers) or "every number"
+    if plan.is_empty:
+        result.lines = [f"reconcile ({scope}): in sync"]
+        return
+    if policy.mode is SyncMode.DRY_RUN:
+        result.lines = [f"reconcile ({scope}): dry-run, {len(plan.changes)} change(s) not applied"]
+        return
+    try:
+        report = apply_plan(plan, ctx.twilio, ctx.genesys)
+    except ProvisioningError as error:
+        raise CommandFailedError(str(error)) from error
+    lines = [str(outcome) for outcome in report.outcomes]
+    if report.failed or report.skipped:
+        raise CommandFailedError(f"reconcile ({scope}) incomplete: {lines}")
+    result.lines = [f"reconcile ({scope}): {len(lines)} change(s) applied", *lines]
+
+
+def _evaluate(command: EvaluateTrunkGroup, delivery: Delivery, result: CommandResult) -> None:
+    """Probe, decide and (unless the policy is in dry-run) act for each group concerned."""
+    ctx, policy = delivery.context, delivery.policy
+    genesys_trunks = ctx.genesys.list_trunks()
+    twilio_trunks = ctx.twilio.list_trunks()
+    groups = groups_concerned(policy, command, genesys_trunks, twilio_trunks)
+    if groups:
+        estate = read_estate(
+            ctx.twilio, ctx.genesys, genesys_trunks=genesys_trunks, twilio_trunks=twilio_trunks
+        )
+        result.groups = evaluate_groups(
+            groups,
+            estate,
+            store=ctx.state_store(HEALTH_PARTITION),
+            probe=ctx.probe,
+            now=datetime.now(UTC),
+            genesys=ctx.genesys,
+            twilio=ctx.twilio,
+            dry_run=policy.mode is SyncMode.DRY_RUN,
+        )
+    result.lines = [f"{g.group}: {g.summary()}" for g in result.groups]
+
+
+# One handler per command type: adding a command means adding a row here.
+HANDLERS: dict[type[AnyCommand], Callable[[Any, Delivery, CommandResult], None]] = {
+    PurchaseNumber: _purchase,
+    ReleaseNumber: _release,
+    ReconcileNumbers: _reconcile,
+    EvaluateTrunkGroup: _evaluate,
+}
+
+
 def execute(
-    envelope: CommandEnvelope, context: AppContext, *, delivery_count: int = 1
+    envelope: CommandEnvelope, context: ServiceContext, *, delivery_count: int = 1
 ) -> CommandResult:
     command = envelope.command
     result = CommandResult(envelope.command_id, command.type)
-    policy = context.policy()
-    if isinstance(command, PurchaseNumber):
-        flow = purchase_number(
-            policy, context.twilio, context.genesys, command.request, resume=delivery_count > 1
-        )
-        result.lines = flow.report
-        if not flow.ok:
-            raise CommandFailedError(f"purchase of {flow.phone_number} incomplete: {flow.report}")
-    elif isinstance(command, ReleaseNumber):
-        result.lines = _release(policy, context, command, delivery_count)
-    elif isinstance(command, ReconcileNumbers):
-        result.lines = _reconcile(policy, context, command)
-    elif isinstance(command, EvaluateTrunkGroup):
-        result.groups = _evaluate(policy, context, command)
-        result.lines = [f"{g.group}: {g.summary()}" for g in result.groups]
+    HANDLERS[type(command)](command, Delivery(context, context.policy(), delivery_count), result)
     for line in result.lines:
         log.info("%s %s: %s", command.type, envelope.command_id[:12], line)
     return result
-
-
-def _release(
-    policy: RoutingPolicy, context: AppContext, command: ReleaseNumber, delivery_count: int
-) -> list[str]:
-    if context.twilio.find_number(command.phone_number) is None:
-        # Release removes the Twilio number last, so a number that is gone is fully released
-        # (by an earlier delivery of this command, or by hand).
-        return [f"{command.phone_number} is not on the account: already released"]
-    flow = release_number(policy, context.twilio, context.genesys, command.phone_number)
-    if not flow.ok:
-        raise CommandFailedError(f"release of {command.phone_number} incomplete: {flow.report}")
-    return flow.report
-
-
-def targeted(plan: Plan, numbers: tuple[str, ...]) -> Plan:
-    """The part of `plan` about these numbers (a targeted reconcile); all of it for none."""
-    if not numbers:
-        return plan
-    wanted = set(numbers)
-    from shared.domain.model import normalise_dnis
-
-    changes = tuple(c for c in plan.changes if {normalise_dnis(n) for n in numbers_in(c)} & wanted)
-    return plan.model_copy(update={"changes": changes})
-
-
-def _reconcile(policy: RoutingPolicy, context: AppContext, command: ReconcileNumbers) -> list[str]:
-    from shared.reconcile.apply import apply_plan
-    from shared.reconcile.saved_plans import plan_now
-
-    full, _ = plan_now(policy, context.twilio, context.genesys)
-    plan = targeted(full, command.phone_numbers)
-    scope = ", ".join(command.phone_numbers) or "every number"
-    if plan.is_empty:
-        return [f"reconcile ({scope}): in sync"]
-    if policy.mode is SyncMode.DRY_RUN:
-        return [f"reconcile ({scope}): dry-run, {len(plan.changes)} change(s) not applied"]
-    try:
-        report = apply_plan(plan, context.twilio, context.genesys)
-    except ProvisioningError as error:
-        raise CommandFailedError(str(error)) from error
-    return _applied(scope, report)
-
-
-def _applied(scope: str, report: ApplyReport) -> list[str]:
-    lines = [
-        f"{o.change.kind}: {o.status.value}{f' ({o.detail})' if o.detail else ''}"
-        for o in report.outcomes
-    ]
-    if report.failed or report.skipped:
-        raise CommandFailedError(f"reconcile ({scope}) incomplete: {lines}")
-    return [f"reconcile ({scope}): {len(lines)} change(s) applied", *lines]
-
-
-def _evaluate(
-    policy: RoutingPolicy, context: AppContext, command: EvaluateTrunkGroup
-) -> list[GroupOutcome]:
-    """Probe, decide and (unless the policy is in dry-run) act for each group concerned."""
-    genesys_trunks = context.genesys.list_trunks()
-    twilio_trunks = context.twilio.list_trunks()
-    groups = groups_concerned(policy, command, genesys_trunks, twilio_trunks)
-    if not groups:
-        return []
-    estate = read_estate(
-        context.twilio,
-        context.genesys,
-        genesys_trunks=genesys_trunks,
-        twilio_trunks=twilio_trunks,
-    )
-    with state_store_from_settings() as store:
-        return evaluate_groups(
-            groups,
-            estate,
-            store=store,
-            now=datetime.now(UTC),
-            genesys=context.genesys,
-            twilio=context.twilio,
-            dry_run=policy.mode is SyncMode.DRY_RUN,
-        )

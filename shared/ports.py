@@ -1,13 +1,197 @@
-"""The errors adapters raise, each carrying a human reason.
+"""What the services need from the outside world, and the errors that cross those lines.
 
-Callers never see an SDK exception: a vendor call ends in a value, a `TerminalVendorError`
-(retrying cannot help: dead-letter it), `RetriesExhausted` (the vendor kept failing) or an
-`OwnershipError` (byoc-sync refused to touch something it does not own). `reason` is the
-text that lands in dead-letter records and operator reports, so it names the vendor, the
-operation and what went wrong, and never a secret.
+Services are typed against these Protocols, never against the SDK-backed adapters, so
+importing a service loads no vendor SDK and a test can hand a service anything that
+answers the same calls. The concrete adapters in `shared.adapters` satisfy them
+structurally; `shared.bootstrap` is the one place that builds them.
+
+Adapter errors carry a human `reason`: it is the text that lands in dead-letter records
+and operator reports, so it names the vendor, the operation and what went wrong, and never
+a secret. Callers never see an SDK exception: a vendor call ends in a value, a
+`TerminalVendorError` (retrying cannot help), `RetriesExhausted` (the vendor kept failing)
+or an `OwnershipError` (byoc-sync refused to touch something it does not own).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from shared.domain.commands import CommandEnvelope
+from shared.domain.model import (
+    AvailableNumber,
+    DidPool,
+    GenesysTrunk,
+    Ivr,
+    NumberKind,
+    OriginationUrl,
+    OutboundRoute,
+    SiteDialPlan,
+    TrunkBase,
+    TwilioNumber,
+    TwilioTrunk,
+)
+from shared.domain.policy import RoutingPolicy, TrunkGroup, TrunkGroupMember
+
+# ---------------------------------------------------------------------- vendors
+
+
+class TwilioNumberWrites(Protocol):
+    def attach_number(self, number_sid: str, trunk_sid: str) -> TwilioNumber: ...
+
+
+class OriginationUrlWriter(Protocol):
+    def update_origination_url(
+        self,
+        trunk_sid: str,
+        url_sid: str,
+        priority: int | None = None,
+        weight: int | None = None,
+        enabled: bool | None = None,
+    ) -> OriginationUrl: ...
+
+
+class TwilioPort(TwilioNumberWrites, OriginationUrlWriter, Protocol):
+    """The Twilio calls byoc-sync makes (numbers, Elastic SIP trunks, origination URLs)."""
+
+    def list_numbers(self) -> list[TwilioNumber]: ...
+
+    def list_trunks(self) -> list[TwilioTrunk]: ...
+
+    def list_origination_urls(self, trunk_sid: str) -> list[OriginationUrl]: ...
+
+    def termination_auth(self, trunk_sid: str) -> tuple[list[str], list[str]]: ...
+
+    def fetch_number(self, number_sid: str) -> TwilioNumber: ...
+
+    def find_number(self, phone_number: str) -> TwilioNumber | None: ...
+
+    def search_available(
+        self,
+        country: str = "US",
+        kind: NumberKind = "local",
+        area_code: str | None = None,
+        contains: str | None = None,
+        limit: int = 20,
+    ) -> list[AvailableNumber]: ...
+
+    def detach_number(self, number_sid: str, trunk_sid: str) -> TwilioNumber: ...
+
+    def purchase(self, phone_number: str, friendly_name: str = "") -> TwilioNumber: ...
+
+    def release(self, number_sid: str) -> bool: ...
+
+
+class GenesysNumberWrites(Protocol):
+    def create_did_pool(self, number: str, provider: str | None = None) -> DidPool: ...
+
+    def update_ivr_dnis(
+        self, ivr_id: str, add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> Ivr: ...
+
+    def delete_did_pool(self, pool_id: str) -> bool: ...
+
+
+class OutboundRouteWriter(Protocol):
+    def update_outbound_route_trunks(
+        self, route: OutboundRoute, trunk_base_ids: Sequence[str]
+    ) -> OutboundRoute: ...
+
+
+class GenesysPort(GenesysNumberWrites, OutboundRouteWriter, Protocol):
+    """The Genesys Cloud calls byoc-sync makes (DID pools, IVRs, BYOC trunks, routes)."""
+
+    def list_did_pools(self) -> list[DidPool]: ...
+
+    def list_ivrs(self) -> list[Ivr]: ...
+
+    def list_trunk_bases(self) -> list[TrunkBase]: ...
+
+    def list_trunks(self) -> list[GenesysTrunk]: ...
+
+    def list_outbound_routes(self) -> list[OutboundRoute]: ...
+
+    def read_dial_plan(self, site_id: str) -> SiteDialPlan: ...
+
+    def get_did_pool(self, pool_id: str) -> DidPool | None: ...
+
+    def get_ivr(self, ivr_id: str) -> Ivr: ...
+
+
+# ---------------------------------------------------------------------- state
+
+
+class StateConflictError(RuntimeError):
+    """Someone saved this key's state after we read it; our decision is stale."""
+
+
+class StateStoreError(RuntimeError):
+    """The state table could not be read or written (the message says why)."""
+
+
+@dataclass(frozen=True)
+class StoredState:
+    data: dict[str, Any]
+    etag: str
+
+
+class StateStore(Protocol):
+    """Small JSON records by key, saved only if unchanged since read (ETag)."""
+
+    def load(self, key: str) -> StoredState | None: ...
+
+    def save(self, key: str, data: Mapping[str, Any], etag: str | None) -> str: ...
+
+
+# ---------------------------------------------------------------------- queue
+
+
+class CommandPublisher(Protocol):
+    def publish(self, envelopes: Sequence[CommandEnvelope]) -> None: ...
+
+
+# ---------------------------------------------------------------------- SIP
+
+
+class ProbeOutcome(Protocol):
+    """What a SIP OPTIONS probe reports."""
+
+    @property
+    def alive(self) -> bool: ...
+
+    @property
+    def detail(self) -> str: ...
+
+
+# Probes one member's endpoint with its group's limits; None when the member has no probe.
+SipProbe = Callable[[TrunkGroupMember, TrunkGroup], ProbeOutcome | None]
+
+
+# ---------------------------------------------------------------------- all of it
+
+
+class ServiceContext(Protocol):
+    """What a command handler or a request service is handed by the composition root."""
+
+    @property
+    def twilio(self) -> TwilioPort: ...
+
+    @property
+    def genesys(self) -> GenesysPort: ...
+
+    @property
+    def probe(self) -> SipProbe: ...
+
+    def policy(self, path: Path | None = None) -> RoutingPolicy: ...
+
+    def state_store(self, partition: str) -> StateStore: ...
+
+    def publish(self, envelopes: Sequence[CommandEnvelope]) -> None: ...
+
+
+# ---------------------------------------------------------------------- errors
 
 
 class AdapterError(Exception):

@@ -1,4 +1,4 @@
-"""Settings, read once from the environment.
+"""Settings: what byoc-sync reads from the environment (only `shared.bootstrap` reads it).
 
 Names follow each ecosystem's own conventions (Twilio's `TWILIO_*`, CX as Code's
 `GENESYSCLOUD_*`) so an operator's existing environment works unchanged. In Azure the same
@@ -8,10 +8,9 @@ from `local.settings.json` or the shell.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # CX as Code region names -> API hosts. Kept here rather than derived from the SDK's enum
@@ -141,7 +140,50 @@ class Settings(BaseSettings):
             raise MissingSettingError("missing setting(s): " + ", ".join(missing))
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process-wide settings, parsed once (Functions hosts reuse the process)."""
-    return Settings()
+SERVICE_BUS_CONNECTION = "ServiceBusConnection"
+STORAGE_CONNECTION = "AzureWebJobsStorage"
+
+
+class ServiceBusConnection(BaseSettings):
+    """The `ServiceBusConnection` app settings, in the Functions host's own formats.
+
+    The worker's trigger reads the same connection, so one setting serves both ends: in
+    Azure `__fullyQualifiedNamespace` with the app's managed identity, locally a connection
+    string (the sandbox broker's).
+    """
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    connection_string: SecretStr | None = Field(
+        None, validation_alias=AliasChoices(SERVICE_BUS_CONNECTION)
+    )
+    fully_qualified_namespace: str | None = Field(
+        None, validation_alias=AliasChoices(f"{SERVICE_BUS_CONNECTION}__fullyQualifiedNamespace")
+    )
+    client_id: str | None = Field(
+        None, validation_alias=AliasChoices(f"{SERVICE_BUS_CONNECTION}__clientId")
+    )
+
+
+class HostStorageConnection(BaseSettings):
+    """The `AzureWebJobsStorage` settings, in the Functions host's own formats.
+
+    A connection string (locally; `UseDevelopmentStorage=true` means Azurite), or in Azure
+    the identity-based form: `__accountName` (or `__tableServiceUri`) and `__clientId` of
+    the user-assigned identity.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    connection_string: SecretStr | None = Field(
+        None, validation_alias=AliasChoices(STORAGE_CONNECTION)
+    )
+    account_name: str | None = Field(
+        None, validation_alias=AliasChoices(f"{STORAGE_CONNECTION}__accountName")
+    )
+    table_service_uri: str | None = Field(
+        None, validation_alias=AliasChoices(f"{STORAGE_CONNECTION}__tableServiceUri")
+    )
+    client_id: str | None = Field(
+        None, validation_alias=AliasChoices(f"{STORAGE_CONNECTION}__clientId")
+    )

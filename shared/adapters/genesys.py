@@ -27,6 +27,7 @@ from shared.adapters.retry import RetryPolicy
 from shared.domain.e164 import to_e164
 from shared.domain.model import DidPool, GenesysTrunk, Ivr, OutboundRoute, SiteDialPlan, TrunkBase
 from shared.domain.number_ranges import RangeIndex
+from shared.domain.ownership import owns_pool
 from shared.ports import (
     IncompleteListingError,
     OwnershipError,
@@ -244,7 +245,7 @@ class GenesysAdapter:
         current = self.get_did_pool(pool_id)
         if current is None:
             return False
-        if not current.owned:
+        if not owns_pool(current):
             raise OwnershipError(
                 f"DID pool {pool_id} ({current.start}-{current.end}) does not carry the "
                 "byoc-sync ownership marker; refusing to delete it"

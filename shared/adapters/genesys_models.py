@@ -11,7 +11,6 @@ from typing import Any
 import PureCloudPlatformClientV2 as genesys
 
 from shared.domain.model import (
-    OWNERSHIP_MARKER,
     DidPool,
     GenesysTrunk,
     Ivr,
@@ -20,6 +19,7 @@ from shared.domain.model import (
     SiteDialPlan,
     TrunkBase,
 )
+from shared.domain.ownership import OWNERSHIP_MARKER
 
 
 def did_pool(item: Any) -> DidPool:

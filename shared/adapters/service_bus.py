@@ -1,11 +1,7 @@
 """Sending commands to the Service Bus queue with the official `azure-servicebus` SDK.
 
-The connection is the Functions connection named `ServiceBusConnection`, read the way the
-Functions host reads it for the worker's trigger, so one setting serves both ends: in Azure
-`ServiceBusConnection__fullyQualifiedNamespace` with the app's managed identity
-(`DefaultAzureCredential`), locally a connection string in `ServiceBusConnection` (the
-sandbox broker's). Each command becomes one message: `message_id` = the command id (the
-broker drops duplicates), `session_id` = the thing it is about (one worker, in order),
+Each command becomes one message: `message_id` = the command id (the broker drops
+duplicates), `session_id` = the thing it is about (one worker, in order),
 `correlation_id` = the request that caused it.
 """
 
@@ -13,43 +9,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from azure.identity import DefaultAzureCredential
+from azure.servicebus import ServiceBusClient, ServiceBusMessage, ServiceBusSender
 
 from shared.domain.commands import CommandEnvelope
-from shared.settings import MissingSettingError
-
-if TYPE_CHECKING:
-    from azure.servicebus import ServiceBusClient, ServiceBusMessage, ServiceBusSender
-
-CONNECTION_NAME = "ServiceBusConnection"
-
-
-class ServiceBusConnection(BaseSettings):
-    """The `ServiceBusConnection` app settings (the host's identity-based connection format)."""
-
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
-
-    connection_string: SecretStr | None = Field(
-        None, validation_alias=AliasChoices(CONNECTION_NAME)
-    )
-    fully_qualified_namespace: str | None = Field(
-        None, validation_alias=AliasChoices(f"{CONNECTION_NAME}__fullyQualifiedNamespace")
-    )
-    client_id: str | None = Field(
-        None, validation_alias=AliasChoices(f"{CONNECTION_NAME}__clientId")
-    )
-
-
-class CommandPublisher(Protocol):
-    def publish(self, envelopes: Sequence[CommandEnvelope]) -> None: ...
+from shared.settings import SERVICE_BUS_CONNECTION as CONNECTION_NAME
+from shared.settings import MissingSettingError, ServiceBusConnection
 
 
 def to_service_bus_message(envelope: CommandEnvelope) -> ServiceBusMessage:
-    from azure.servicebus import ServiceBusMessage
-
     return ServiceBusMessage(
         envelope.to_message_body(),
         message_id=envelope.command_id,
@@ -62,15 +31,11 @@ def to_service_bus_message(envelope: CommandEnvelope) -> ServiceBusMessage:
 
 
 def service_bus_client(connection: ServiceBusConnection) -> ServiceBusClient:
-    from azure.servicebus import ServiceBusClient
-
     if connection.connection_string is not None:
         return ServiceBusClient.from_connection_string(
             connection.connection_string.get_secret_value()
         )
     if connection.fully_qualified_namespace:
-        from azure.identity import DefaultAzureCredential
-
         credential = DefaultAzureCredential(managed_identity_client_id=connection.client_id)
         return ServiceBusClient(connection.fully_qualified_namespace, credential)
     raise MissingSettingError(
@@ -83,13 +48,15 @@ class ServiceBusPublisher:
     """One sender per process, reused (opening an AMQP link per request costs round trips).
 
     The SDK's sender is not safe for concurrent use; the Functions worker runs sync functions
-    on a thread pool, so sends are serialised here.
+    on a thread pool, so sends are serialised here. The client is opened on the first
+    publish, so a process that never publishes needs no Service Bus setting.
     """
 
-    def __init__(self, client: ServiceBusClient, queue: str) -> None:
-        self._client = client
+    def __init__(self, connection: ServiceBusConnection, queue: str) -> None:
+        self._connection = connection
         self._queue = queue
         self._lock = threading.Lock()
+        self._client: ServiceBusClient | None = None
         self._sender: ServiceBusSender | None = None
 
     def publish(self, envelopes: Sequence[CommandEnvelope]) -> None:
@@ -97,6 +64,8 @@ class ServiceBusPublisher:
             return
         messages = [to_service_bus_message(e) for e in envelopes]
         with self._lock:
+            if self._client is None:
+                self._client = service_bus_client(self._connection)
             if self._sender is None:
                 self._sender = self._client.get_queue_sender(self._queue)
             try:
@@ -112,28 +81,6 @@ class ServiceBusPublisher:
             if self._sender is not None:
                 self._sender.close()
                 self._sender = None
-            self._client.close()
-
-
-_publisher: ServiceBusPublisher | None = None
-_publisher_key: tuple[str | None, str | None, str] | None = None
-_publisher_lock = threading.Lock()
-
-
-def command_publisher(queue: str) -> ServiceBusPublisher:
-    """The process-wide publisher for the current connection settings."""
-    global _publisher, _publisher_key
-    connection = ServiceBusConnection()
-    secret = connection.connection_string
-    key = (
-        secret.get_secret_value() if secret else None,
-        connection.fully_qualified_namespace,
-        queue,
-    )
-    with _publisher_lock:
-        if _publisher is None or _publisher_key != key:
-            if _publisher is not None:
-                _publisher.close()
-            _publisher = ServiceBusPublisher(service_bus_client(connection), queue)
-            _publisher_key = key
-        return _publisher
+            if self._client is not None:
+                self._client.close()
+                self._client = None

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from shared.domain.policy import TrunkGroup, TrunkGroupMember
 from shared.domain.sip_uri import SipEndpoint, Transport, parse_sip_target
 
 USER_AGENT = "byoc-sync"
@@ -318,3 +319,12 @@ def sip_options_probe(
     except OSError as error:
         status, reason, rtt = None, f"network error: {error.strerror or error}", None
     return _result(endpoint, status, reason, rtt, soft_limit_ms)
+
+
+def probe_member(member: TrunkGroupMember, group: TrunkGroup) -> ProbeResult:
+    """The production probe: SIP OPTIONS to the member's endpoint, with the group's limits."""
+    return sip_options_probe(
+        member.probe,
+        timeout_s=group.thresholds.probe_timeout_s,
+        soft_limit_ms=group.thresholds.rtt_soft_limit_ms,
+    )

@@ -1,29 +1,34 @@
-"""Trunk-group health state between runs, in Azure Table Storage with ETag concurrency.
+"""Small records that must outlive one invocation, in Azure Table Storage with ETags.
 
-Each health run is a fresh function invocation, possibly on another instance, so the
-counters behind the hysteresis live outside the process: one entity per trunk group in a
-table of the Function App's own storage account (`AzureWebJobsStorage`, identity-based in
-Azure, Azurite locally). Saves are conditional on the ETag the state was read with, so of
-two runs that read the same state exactly one saves, and `evaluate` lets only that one act.
+Each run is a fresh function invocation, possibly on another instance, so what it must
+remember lives outside the process: trunk-group health state and purchase reservations,
+one partition each, in a table of the Function App's own storage account
+(`AzureWebJobsStorage`, identity-based in Azure, Azurite locally). Saves are conditional on
+the ETag the record was read with, so of two runs that read the same record exactly one
+saves.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from azure.core import MatchConditions
+from azure.core.exceptions import (
+    AzureError,
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceNotFoundError,
+)
+from azure.data.tables import TableClient, UpdateMode
+from azure.identity import DefaultAzureCredential
 
-from shared.settings import MissingSettingError, get_settings
+from shared.ports import StateConflictError, StateStoreError, StoredState
+from shared.settings import STORAGE_CONNECTION as CONNECTION_NAME
+from shared.settings import HostStorageConnection, MissingSettingError
 
-if TYPE_CHECKING:
-    from azure.data.tables import TableClient
-
-CONNECTION_NAME = "AzureWebJobsStorage"
 PARTITION = "trunk-group"
 STATE_PROPERTY = "state"
 # Azurite's well-known development account (public, documented by Microsoft);
@@ -33,44 +38,6 @@ DEVELOPMENT_TABLE_PORT = 10002
 DEVELOPMENT_ACCOUNT_KEY = (
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 )
-
-
-class StateConflictError(RuntimeError):
-    """Someone saved this group's state after we read it; our decision is stale."""
-
-
-class StateStoreError(RuntimeError):
-    """The state table could not be read or written (the message says why)."""
-
-
-@dataclass(frozen=True)
-class StoredState:
-    data: dict[str, Any]
-    etag: str
-
-
-class HostStorageConnection(BaseSettings):
-    """The `AzureWebJobsStorage` settings, in the Functions host's own formats.
-
-    A connection string (locally; `UseDevelopmentStorage=true` means Azurite), or in Azure
-    the identity-based form: `__accountName` (or `__tableServiceUri`) and `__clientId` of
-    the user-assigned identity.
-    """
-
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
-
-    connection_string: SecretStr | None = Field(
-        None, validation_alias=AliasChoices(CONNECTION_NAME)
-    )
-    account_name: str | None = Field(
-        None, validation_alias=AliasChoices(f"{CONNECTION_NAME}__accountName")
-    )
-    table_service_uri: str | None = Field(
-        None, validation_alias=AliasChoices(f"{CONNECTION_NAME}__tableServiceUri")
-    )
-    client_id: str | None = Field(
-        None, validation_alias=AliasChoices(f"{CONNECTION_NAME}__clientId")
-    )
 
 
 def row_key(group: str) -> str:
@@ -88,7 +55,6 @@ def development_connection_string(port: int = DEVELOPMENT_TABLE_PORT) -> str:
 
 
 def table_client(connection: HostStorageConnection, table: str) -> TableClient:
-    from azure.data.tables import TableClient
 
     if connection.connection_string is not None:
         value = connection.connection_string.get_secret_value()
@@ -105,7 +71,6 @@ def table_client(connection: HostStorageConnection, table: str) -> TableClient:
             f"missing setting(s): {CONNECTION_NAME} (a connection string) or "
             f"{CONNECTION_NAME}__accountName / {CONNECTION_NAME}__tableServiceUri"
         )
-    from azure.identity import DefaultAzureCredential
 
     credential = DefaultAzureCredential(managed_identity_client_id=connection.client_id)
     return TableClient(endpoint, table_name=table, credential=credential)
@@ -138,8 +103,6 @@ class TableStateStore:
         """Created on first use, so a new storage account needs no deployment step."""
         if self._table_ready:
             return
-        from azure.core.exceptions import AzureError, ResourceExistsError
-
         try:
             self._client.create_table()
         except ResourceExistsError:
@@ -149,8 +112,6 @@ class TableStateStore:
         self._table_ready = True
 
     def load(self, group: str) -> StoredState | None:
-        from azure.core.exceptions import AzureError, ResourceNotFoundError
-
         self._ensure_table()
         try:
             entity = self._client.get_entity(self._partition, row_key(group))
@@ -167,10 +128,6 @@ class TableStateStore:
     def save(self, group: str, data: Mapping[str, Any], etag: str | None) -> str:
         """Write `data` only if the stored state is still the one read with `etag`
         (None: only if there is none yet). Returns the new ETag."""
-        from azure.core import MatchConditions
-        from azure.core.exceptions import AzureError, HttpResponseError, ResourceExistsError
-        from azure.data.tables import UpdateMode
-
         self._ensure_table()
         entity = {
             "PartitionKey": self._partition,
@@ -197,9 +154,3 @@ class TableStateStore:
         except AzureError as error:
             raise StateStoreError(f"cannot save {group} state: {error.message}") from error
         return str(metadata["etag"])
-
-
-def state_store_from_settings(partition: str = PARTITION) -> TableStateStore:
-    """The store on the host's own storage account and the `BYOC_HEALTH_TABLE` table."""
-    client = table_client(HostStorageConnection(), get_settings().byoc_health_table)
-    return TableStateStore(client, partition)

@@ -10,33 +10,25 @@ command for the same change) finds the work done and sends nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict
 from twilio.base import values
 from twilio.rest import Client
 
 from shared.adapters.classify import classify
 from shared.adapters.retry import RetryPolicy
-from shared.domain.model import OriginationUrl, TwilioNumber, TwilioTrunk
+from shared.domain.model import (
+    AvailableNumber,
+    NumberKind,
+    OriginationUrl,
+    TwilioNumber,
+    TwilioTrunk,
+)
 
 T = TypeVar("T")
 
 VENDOR = "twilio"
 MAX_PAGE_SIZE = 1000  # IncomingPhoneNumbers and Trunking lists alike
-
-NumberKind = Literal["local", "toll-free"]
-
-
-class AvailableNumber(BaseModel):
-    """A number Twilio offers for sale (search result; not part of the observed state)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    phone_number: str
-    friendly_name: str = ""
-    locality: str | None = None
-    region: str | None = None
 
 
 def _number(instance: Any) -> TwilioNumber:

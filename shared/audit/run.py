@@ -9,24 +9,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from shared.audit.report import AuditReport, Finding, RuleRun
 from shared.audit.rules import RULES, AuditInput, TerminationAuth, tls_endpoints
 from shared.audit.tls_check import check_tls_endpoint
 from shared.domain.policy import RoutingPolicy
+from shared.ports import GenesysPort, TwilioPort
 from shared.reconcile.snapshot import read_snapshot
-
-if TYPE_CHECKING:
-    from shared.adapters import GenesysAdapter, TwilioAdapter
 
 log = logging.getLogger(__name__)
 
 
 def gather(
     policy: RoutingPolicy,
-    twilio: TwilioAdapter,
-    genesys: GenesysAdapter,
+    twilio: TwilioPort,
+    genesys: GenesysPort,
     *,
     ca_bundle: str | None = None,
     expiry_days: int = 30,

@@ -14,12 +14,35 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.domain.e164 import E164
-from shared.numbers.provisioning import PurchaseRequest
 
 SCHEMA_VERSION: Literal[1] = 1
+
+
+class PurchaseRequest(BaseModel):
+    """What to buy and where it goes; exactly one way of choosing the number."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    route: str = Field(min_length=1, description="Route in the policy the number is for.")
+    phone_number: E164 | None = Field(None, description="Buy exactly this number.")
+    area_code: str | None = Field(None, pattern=r"^[2-9]\d{2}$")
+    contains: str | None = Field(
+        None, min_length=2, max_length=16, description="Twilio pattern: digits, letters, *."
+    )
+    country: str = Field("US", pattern=r"^[A-Z]{2}$")
+    kind: Literal["local", "toll-free"] = "local"
+    friendly_name: str | None = Field(None, max_length=64)
+
+    @model_validator(mode="after")
+    def _one_way_to_choose(self) -> PurchaseRequest:
+        if self.phone_number is None and self.area_code is None and self.contains is None:
+            raise ValueError("give an exact number, or an area code and/or a pattern")
+        if self.phone_number is not None and (self.area_code or self.contains):
+            raise ValueError("an exact number cannot be combined with an area code or pattern")
+        return self
 
 
 class _Command(BaseModel):
@@ -54,10 +77,8 @@ class EvaluateTrunkGroup(_Command):
     reason: str = ""
 
 
-Command = Annotated[
-    PurchaseNumber | ReleaseNumber | ReconcileNumbers | EvaluateTrunkGroup,
-    Field(discriminator="type"),
-]
+AnyCommand = PurchaseNumber | ReleaseNumber | ReconcileNumbers | EvaluateTrunkGroup
+Command = Annotated[AnyCommand, Field(discriminator="type")]
 
 
 class CommandEnvelope(BaseModel):
@@ -99,7 +120,7 @@ class CommandEnvelope(BaseModel):
 
 
 def envelope(
-    command: PurchaseNumber | ReleaseNumber | ReconcileNumbers | EvaluateTrunkGroup,
+    command: AnyCommand,
     *,
     correlation_id: str,
     idempotency_key: str | None = None,

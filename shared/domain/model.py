@@ -9,14 +9,12 @@ adapter, so an incomplete picture can never be mistaken for "those objects are g
 from __future__ import annotations
 
 import hashlib
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from shared.domain.e164 import InvalidNumberError, to_e164
-
-# Written into the `comments` of every DID pool byoc-sync creates. Pools without it were
-# made by someone else: byoc-sync reads them but never changes or deletes them.
-OWNERSHIP_MARKER = "managed-by: byoc-sync"
+from shared.domain.ownership import owns_pool
 
 
 class _Value(BaseModel):
@@ -56,7 +54,7 @@ class DidPool(_Value):
 
     @property
     def owned(self) -> bool:
-        return OWNERSHIP_MARKER in (self.comments or "")
+        return owns_pool(self)
 
     def contains(self, number: str) -> bool:
         if not (len(number) == len(self.start) == len(self.end)):
@@ -149,3 +147,17 @@ def normalise_dnis(entry: str) -> str | None:
         return to_e164(entry, "US")
     except InvalidNumberError:
         return None
+
+
+NumberKind = Literal["local", "toll-free"]
+
+
+class AvailableNumber(BaseModel):
+    """A number Twilio offers for sale (search result; not part of the observed state)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    phone_number: str
+    friendly_name: str = ""
+    locality: str | None = None
+    region: str | None = None

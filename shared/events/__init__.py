@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.domain.commands import (
-    EvaluateTrunkGroup,
-    PurchaseNumber,
-    ReconcileNumbers,
-    ReleaseNumber,
-)
-
-AnyCommand = PurchaseNumber | ReleaseNumber | ReconcileNumbers | EvaluateTrunkGroup
+from shared.domain.commands import AnyCommand
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from shared.domain.model import OriginationUrl, OutboundRoute, TrunkBase, TwilioTrunk
 from shared.domain.policy import TrunkGroup
+from shared.ports import OriginationUrlWriter, OutboundRouteWriter
 
 log = logging.getLogger(__name__)
 
@@ -171,25 +171,12 @@ def plan_actions(
     return actions
 
 
-class RouteWriter(Protocol):
-    def update_outbound_route_trunks(
-        self, route: OutboundRoute, trunk_base_ids: Sequence[str]
-    ) -> OutboundRoute: ...
-
-
-class UrlWriter(Protocol):
-    def update_origination_url(
-        self,
-        trunk_sid: str,
-        url_sid: str,
-        priority: int | None = None,
-        weight: int | None = None,
-        enabled: bool | None = None,
-    ) -> OriginationUrl: ...
-
-
 def apply_actions(
-    actions: Sequence[Action], genesys: RouteWriter, twilio: UrlWriter, *, dry_run: bool = False
+    actions: Sequence[Action],
+    genesys: OutboundRouteWriter,
+    twilio: OriginationUrlWriter,
+    *,
+    dry_run: bool = False,
 ) -> list[str]:
     """Carry the actions out (each idempotent: absolute values, re-read before writing) and
     say what was done; with `dry_run`, say what would be."""

@@ -11,55 +11,34 @@ from what the vendors hold, so it is idempotent and a failed action is redone ne
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
 
 from shared.domain.model import GenesysTrunk, OutboundRoute, TrunkBase, TwilioTrunk
-from shared.domain.policy import TrunkGroup, TrunkGroupMember
+from shared.domain.policy import TrunkGroup
 from shared.health.actions import (
     ActionProblemError,
-    RouteWriter,
-    UrlWriter,
     apply_actions,
     realised_order,
 )
 from shared.health.actions import plan_actions as plan_group_actions
 from shared.health.decision import Decision, GroupHealth, Observation, decide
-
-if TYPE_CHECKING:
-    from shared.adapters import GenesysAdapter, TwilioAdapter
-    from shared.adapters.sip_probe import ProbeResult
+from shared.ports import (
+    GenesysPort,
+    OriginationUrlWriter,
+    OutboundRouteWriter,
+    ProbeOutcome,
+    SipProbe,
+    StateConflictError,
+    StateStore,
+    TwilioPort,
+)
 
 log = logging.getLogger(__name__)
 
-
-class ProbeOutcome(Protocol):
-    """What the SIP probe reports (`sip_probe.ProbeResult` satisfies it)."""
-
-    @property
-    def alive(self) -> bool: ...
-
-    @property
-    def detail(self) -> str: ...
-
-
-Probe = Callable[[TrunkGroupMember, TrunkGroup], ProbeOutcome | None]
-
-
-class Stored(Protocol):
-    @property
-    def data(self) -> dict[str, Any]: ...
-
-    @property
-    def etag(self) -> str: ...
-
-
-class StateStore(Protocol):
-    def load(self, group: str) -> Stored | None: ...
-
-    def save(self, group: str, data: Mapping[str, Any], etag: str | None) -> str: ...
+# Where each trunk group's health state lives in the state table.
+HEALTH_PARTITION = "trunk-group"
 
 
 @dataclass(frozen=True)
@@ -91,20 +70,9 @@ class GroupOutcome:
         return f"prefer {self.decision.preferred}: {self.decision.reason}{done}"
 
 
-def probe_member(member: TrunkGroupMember, group: TrunkGroup) -> ProbeResult:
-    """The production probe: SIP OPTIONS to the member's endpoint, with the group's limits."""
-    from shared.adapters.sip_probe import sip_options_probe
-
-    return sip_options_probe(
-        member.probe,
-        timeout_s=group.thresholds.probe_timeout_s,
-        soft_limit_ms=group.thresholds.rtt_soft_limit_ms,
-    )
-
-
 def read_estate(
-    twilio: TwilioAdapter,
-    genesys: GenesysAdapter,
+    twilio: TwilioPort,
+    genesys: GenesysPort,
     *,
     genesys_trunks: Sequence[GenesysTrunk] | None = None,
     twilio_trunks: Sequence[TwilioTrunk] | None = None,
@@ -149,10 +117,10 @@ def evaluate_group(
     estate: Estate,
     *,
     store: StateStore,
-    probe: Probe,
+    probe: SipProbe,
     now: datetime,
-    genesys: RouteWriter,
-    twilio: UrlWriter,
+    genesys: OutboundRouteWriter,
+    twilio: OriginationUrlWriter,
     dry_run: bool = False,
 ) -> GroupOutcome:
     trunks = {t.name: t for t in estate.genesys_trunks}
@@ -181,8 +149,6 @@ def evaluate_group(
     )
     outcome.decision = decision
     if not dry_run:
-        from shared.adapters.table_store import StateConflictError
-
         try:
             etag = stored.etag if stored is not None else None
             store.save(group.name, decision.state.model_dump(mode="json"), etag)
@@ -214,10 +180,10 @@ def evaluate_groups(
     *,
     store: StateStore,
     now: datetime,
-    genesys: RouteWriter,
-    twilio: UrlWriter,
+    genesys: OutboundRouteWriter,
+    twilio: OriginationUrlWriter,
     dry_run: bool = False,
-    probe: Probe = probe_member,
+    probe: SipProbe,
 ) -> list[GroupOutcome]:
     """Every group against one read of the estate and one clock reading."""
     outcomes = [

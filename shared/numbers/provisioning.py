@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass
 
 import phonenumbers
 from phonenumbers import PhoneNumberType
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel
 
-from shared.domain.e164 import E164
+from shared.domain.commands import PurchaseRequest
 from shared.domain.model import Ivr, TwilioNumber, TwilioTrunk, normalise_dnis
+from shared.domain.ownership import managed_ivr_names, owning_route
 from shared.domain.policy import Route, RoutingPolicy, SyncMode
+from shared.ports import GenesysPort, TwilioPort
 from shared.reconcile.apply import ApplyReport, Outcome, apply_plan
 from shared.reconcile.changes import (
     AddDnis,
@@ -30,9 +32,6 @@ from shared.reconcile.changes import (
     Plan,
     RemoveDnis,
 )
-
-if TYPE_CHECKING:
-    from shared.adapters import GenesysAdapter, TwilioAdapter
 
 log = logging.getLogger(__name__)
 
@@ -49,31 +48,9 @@ class NotOwnedError(ProvisioningError):
     """The number is not byoc-sync's to release (the API answers 409)."""
 
 
-class PurchaseRequest(BaseModel):
-    """What to buy and where it goes; exactly one way of choosing the number."""
+class ProvisioningResult(BaseModel):
+    """What buying, releasing or checking one number did (or would do), step by step."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    route: str = Field(min_length=1, description="Route in the policy the number is for.")
-    phone_number: E164 | None = Field(None, description="Buy exactly this number.")
-    area_code: str | None = Field(None, pattern=r"^[2-9]\d{2}$")
-    contains: str | None = Field(
-        None, min_length=2, max_length=16, description="Twilio pattern: digits, letters, *."
-    )
-    country: str = Field("US", pattern=r"^[A-Z]{2}$")
-    kind: Literal["local", "toll-free"] = "local"
-    friendly_name: str | None = Field(None, max_length=64)
-
-    @model_validator(mode="after")
-    def _one_way_to_choose(self) -> PurchaseRequest:
-        if self.phone_number is None and self.area_code is None and self.contains is None:
-            raise ValueError("give an exact number, or an area code and/or a pattern")
-        if self.phone_number is not None and (self.area_code or self.contains):
-            raise ValueError("an exact number cannot be combined with an area code or pattern")
-        return self
-
-
-class FlowResult(BaseModel):
     phone_number: str
     number_sid: str | None
     report: list[str]  # one line per step, for humans and API responses
@@ -88,32 +65,19 @@ def _route(policy: RoutingPolicy, name: str) -> Route:
     return route
 
 
-def _summary(report: ApplyReport) -> list[str]:
-    return [
-        f"{o.change.kind}: {o.status.value}{f' ({o.detail})' if o.detail else ''}"
-        for o in report.outcomes
-    ]
+@dataclass(frozen=True)
+class _Target:
+    """Where a purchase goes: the route, its Twilio trunk, its IVR and the friendly name."""
+
+    route: Route
+    trunk: TwilioTrunk
+    ivr: Ivr
+    friendly_name: str
 
 
-def purchase_number(
-    policy: RoutingPolicy,
-    twilio: TwilioAdapter,
-    genesys: GenesysAdapter,
-    request: PurchaseRequest,
-    *,
-    progress: Callable[[Outcome], None] | None = None,
-    dry_run: bool = False,
-    resume: bool = False,
-    claim: Callable[[str], bool] | None = None,
-) -> FlowResult:
-    """Buy and provision; with `dry_run`, check everything and say what would happen.
-
-    `resume` is for a redelivered command: an exact number already on the account for this
-    route counts as bought (the earlier delivery bought it, then failed later), so the run
-    carries on with the steps after the purchase instead of failing or buying twice.
-
-    `claim` (the API's check) must accept a number before it is chosen: an offered number
-    another request holds is passed over, an exact one is refused."""
+def _target(
+    policy: RoutingPolicy, twilio: TwilioPort, genesys: GenesysPort, request: PurchaseRequest
+) -> _Target:
     route = _route(policy, request.route)
     group = policy.trunk_group(route.trunk_group)
     trunk = next((t for t in twilio.list_trunks() if t.friendly_name == group.twilio_trunk), None)
@@ -122,48 +86,86 @@ def purchase_number(
             f"Twilio trunk {group.twilio_trunk!r} of trunk group {group.name!r} does not exist"
         )
     ivr = _ivr_named(genesys, route.ivr)
-    friendly_name = request.friendly_name or f"byoc-sync route:{route.name}"
-    number = request.phone_number or _first_available(twilio, request, claim)
-    chosen = policy.route_for(number, friendly_name)
-    if chosen is None or chosen.name != route.name:
+    return _Target(route, trunk, ivr, request.friendly_name or f"byoc-sync route:{route.name}")
+
+
+def _check_route_selects(policy: RoutingPolicy, target: _Target, number: str) -> None:
+    chosen = owning_route(policy, number, target.friendly_name)
+    if chosen is None or chosen.name != target.route.name:
         # Buying it anyway would leave a number the next reconcile takes off the IVR.
         raise ProvisioningError(
-            f"route {route.name!r} does not select {number} with friendly name {friendly_name!r}"
+            f"route {target.route.name!r} does not select {number} with friendly name "
+            f"{target.friendly_name!r}"
             + (f" (route {chosen.name!r} does)" if chosen else "")
             + "; give a friendly name carrying one of the route's tags"
         )
-    if dry_run:
-        if request.phone_number is not None:
-            if claim is not None and not claim(number):
-                raise NumberClaimedError(f"{number} is being bought by another request")
-            _check_for_sale(twilio, number)
-        return FlowResult(
-            phone_number=number,
-            number_sid=None,
-            report=[
-                f"would buy {number} ({friendly_name!r}) for route {route.name!r}",
-                f"would attach it to Twilio trunk {trunk.friendly_name!r}, make sure a DID pool "
-                f"covers it and add it to IVR {ivr.name!r}",
-            ],
-            ok=True,
-        )
+
+
+def check_purchase(
+    policy: RoutingPolicy,
+    twilio: TwilioPort,
+    genesys: GenesysPort,
+    request: PurchaseRequest,
+    *,
+    claim: Callable[[str], bool] | None = None,
+) -> ProvisioningResult:
+    """Check everything a purchase needs and choose the number; buy nothing.
+
+    `claim` (the API's reservation) must accept a number before it is chosen: an offered
+    number another request holds is passed over, an exact one is refused."""
+    target = _target(policy, twilio, genesys, request)
+    number = request.phone_number or _first_available(twilio, request, claim)
+    _check_route_selects(policy, target, number)
+    if request.phone_number is not None:
+        if claim is not None and not claim(number):
+            raise NumberClaimedError(f"{number} is being bought by another request")
+        _check_for_sale(twilio, number)
+    return ProvisioningResult(
+        phone_number=number,
+        number_sid=None,
+        report=[
+            f"would buy {number} ({target.friendly_name!r}) for route {target.route.name!r}",
+            f"would attach it to Twilio trunk {target.trunk.friendly_name!r}, make sure a DID "
+            f"pool covers it and add it to IVR {target.ivr.name!r}",
+        ],
+        ok=True,
+    )
+
+
+def purchase(
+    policy: RoutingPolicy,
+    twilio: TwilioPort,
+    genesys: GenesysPort,
+    request: PurchaseRequest,
+    *,
+    progress: Callable[[Outcome], None] | None = None,
+    resume: bool = False,
+) -> ProvisioningResult:
+    """Buy and provision.
+
+    `resume` is for a redelivered command: an exact number already on the account for this
+    route counts as bought (the earlier delivery bought it, then failed later), so the run
+    carries on with the steps after the purchase instead of failing or buying twice."""
+    target = _target(policy, twilio, genesys, request)
+    number = request.phone_number or _first_available(twilio, request, None)
+    _check_route_selects(policy, target, number)
     owned = twilio.find_number(number) if resume else None
     if owned is not None:
-        if policy.route_for(owned.phone_number, owned.friendly_name) != route:
+        if owning_route(policy, owned.phone_number, owned.friendly_name) != target.route:
             raise ProvisioningError(
-                f"{number} is already on the account but not for route {route.name!r}"
+                f"{number} is already on the account but not for route {target.route.name!r}"
             )
         bought = owned
         log.info("resuming: %s (%s) is already bought", bought.phone_number, bought.sid)
     else:
-        bought = twilio.purchase(number, friendly_name)
-        log.info("bought %s (%s) for route %s", bought.phone_number, bought.sid, route.name)
-    changes = steps_after_purchase(bought, trunk, route, ivr)
-    report = _run(changes, twilio, genesys, progress)
-    return FlowResult(
+        bought = twilio.purchase(number, target.friendly_name)
+        log.info("bought %s (%s) for route %s", bought.phone_number, bought.sid, target.route.name)
+    changes = steps_after_purchase(bought, target.trunk, target.route, target.ivr)
+    report = _apply_steps(changes, twilio, genesys, progress)
+    return ProvisioningResult(
         phone_number=bought.phone_number,
         number_sid=bought.sid,
-        report=[f"purchase: done ({bought.sid})", *_summary(report)],
+        report=[f"purchase: done ({bought.sid})", *map(str, report.outcomes)],
         ok=not report.failed and not report.skipped,
     )
 
@@ -195,12 +197,12 @@ def steps_after_purchase(
 
 def release_number(
     policy: RoutingPolicy,
-    twilio: TwilioAdapter,
-    genesys: GenesysAdapter,
+    twilio: TwilioPort,
+    genesys: GenesysPort,
     phone_number: str,
     *,
     progress: Callable[[Outcome], None] | None = None,
-) -> FlowResult:
+) -> ProvisioningResult:
     """Release a number byoc-sync owns; refuse (NotOwnedError) before changing anything else."""
     number, holders = _release_targets(policy, twilio, genesys, phone_number)
     changes: list[Change] = [
@@ -212,33 +214,33 @@ def release_number(
         for pool in genesys.list_did_pools()
         if pool.owned and pool.start == pool.end == phone_number
     ]
-    report = _run(tuple(changes), twilio, genesys, progress)
-    lines = _summary(report)
-    if report.failed or report.skipped:
-        return FlowResult(phone_number=phone_number, number_sid=number.sid, report=lines, ok=False)
-    lines += _release_on_twilio(twilio, number)
-    return FlowResult(phone_number=phone_number, number_sid=number.sid, report=lines, ok=True)
+    report = _apply_steps(tuple(changes), twilio, genesys, progress)
+    lines = [str(o) for o in report.outcomes]
+    ok = not report.failed and not report.skipped
+    if ok:
+        lines += _release_on_twilio(twilio, number)
+    return ProvisioningResult(phone_number=phone_number, number_sid=number.sid, report=lines, ok=ok)
 
 
 def release_preflight(
-    policy: RoutingPolicy, twilio: TwilioAdapter, genesys: GenesysAdapter, phone_number: str
+    policy: RoutingPolicy, twilio: TwilioPort, genesys: GenesysPort, phone_number: str
 ) -> TwilioNumber:
     """Check a release may go ahead (ProvisioningError / NotOwnedError say why not)."""
     return _release_targets(policy, twilio, genesys, phone_number)[0]
 
 
 def _release_targets(
-    policy: RoutingPolicy, twilio: TwilioAdapter, genesys: GenesysAdapter, phone_number: str
+    policy: RoutingPolicy, twilio: TwilioPort, genesys: GenesysPort, phone_number: str
 ) -> tuple[TwilioNumber, list[tuple[Ivr, str]]]:
     number = twilio.find_number(phone_number)
     if number is None:
         raise ProvisioningError(f"{phone_number} is not a number on the Twilio account")
-    route = policy.route_for(number.phone_number, number.friendly_name)
+    route = owning_route(policy, number.phone_number, number.friendly_name)
     if route is None:
         raise NotOwnedError(
             f"{phone_number} is selected by no route in the policy: not ours to release"
         )
-    managed = {r.ivr for r in policy.routes}
+    managed = managed_ivr_names(policy)
     holders = [
         (ivr, entry)
         for ivr in genesys.list_ivrs()
@@ -254,7 +256,7 @@ def _release_targets(
     return number, holders
 
 
-def _release_on_twilio(twilio: TwilioAdapter, number: TwilioNumber) -> list[str]:
+def _release_on_twilio(twilio: TwilioPort, number: TwilioNumber) -> list[str]:
     lines = []
     if number.trunk_sid:
         twilio.detach_number(number.sid, number.trunk_sid)
@@ -264,14 +266,14 @@ def _release_on_twilio(twilio: TwilioAdapter, number: TwilioNumber) -> list[str]
     return lines
 
 
-def _ivr_named(genesys: GenesysAdapter, name: str) -> Ivr:
+def _ivr_named(genesys: GenesysPort, name: str) -> Ivr:
     ivr = next((i for i in genesys.list_ivrs() if i.name == name), None)
     if ivr is None:
         raise ProvisioningError(f"IVR configuration {name!r} does not exist in Genesys")
     return ivr
 
 
-def _check_for_sale(twilio: TwilioAdapter, number: str) -> None:
+def _check_for_sale(twilio: TwilioPort, number: str) -> None:
     """An exact number is checked against Twilio's offer before a purchase is queued, so a
     number that is not for sale is refused now instead of failing in the worker."""
     parsed = phonenumbers.parse(number)
@@ -288,7 +290,7 @@ def _check_for_sale(twilio: TwilioAdapter, number: str) -> None:
 
 
 def _first_available(
-    twilio: TwilioAdapter, request: PurchaseRequest, claim: Callable[[str], bool] | None
+    twilio: TwilioPort, request: PurchaseRequest, claim: Callable[[str], bool] | None
 ) -> str:
     offers = twilio.search_available(
         country=request.country,
@@ -315,10 +317,10 @@ def _first_available(
     raise ProvisioningError(f"Twilio has no {request.kind} numbers available {wanted}")
 
 
-def _run(
+def _apply_steps(
     changes: tuple[Change, ...],
-    twilio: TwilioAdapter,
-    genesys: GenesysAdapter,
+    twilio: TwilioPort,
+    genesys: GenesysPort,
     progress: Callable[[Outcome], None] | None,
 ) -> ApplyReport:
     steps = Plan(mode=SyncMode.SYNC, snapshot_checksum="", changes=changes)

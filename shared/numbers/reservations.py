@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from shared.adapters.table_store import StateConflictError, TableStateStore
+from shared.ports import StateConflictError, StateStore
 
 PARTITION = "number-reservation"
 DEFAULT_TTL = timedelta(hours=1)
 
 
 class NumberReservations:
-    def __init__(self, store: TableStateStore, ttl: timedelta = DEFAULT_TTL) -> None:
+    def __init__(self, store: StateStore, ttl: timedelta = DEFAULT_TTL) -> None:
         self._store = store
         self._ttl = ttl
 

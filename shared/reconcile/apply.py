@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from enum import StrEnum
 from threading import Lock
-from typing import Protocol
 
 from tenacity import (
     Retrying,
@@ -29,7 +28,7 @@ from tenacity import (
 
 from shared.domain.model import normalise_dnis
 from shared.domain.policy import SyncMode
-from shared.ports import TerminalVendorError
+from shared.ports import GenesysNumberWrites, TerminalVendorError, TwilioNumberWrites
 from shared.reconcile.changes import (
     APPLY_ORDER,
     APPLY_STAGES,
@@ -53,20 +52,6 @@ DEFAULT_DNIS_BATCH = 500
 DEFAULT_POOL_PROPAGATION_WAIT_S = 60.0
 
 
-class TwilioWrites(Protocol):
-    def attach_number(self, number_sid: str, trunk_sid: str) -> object: ...
-
-
-class GenesysWrites(Protocol):
-    def create_did_pool(self, number: str, provider: str) -> object: ...
-
-    def update_ivr_dnis(
-        self, ivr_id: str, add: Sequence[str] = (), remove: Sequence[str] = ()
-    ) -> object: ...
-
-    def delete_did_pool(self, pool_id: str) -> object: ...
-
-
 class PlanRefusedError(RuntimeError):
     """The plan may not run as it is (guards, dry-run); the message says why."""
 
@@ -83,6 +68,10 @@ class Outcome:
     status: Status
     detail: str = ""
     numbers: tuple[str, ...] = ()  # for batched IVR changes: the numbers this outcome covers
+
+    def __str__(self) -> str:
+        detail = f" ({self.detail})" if self.detail else ""
+        return f"{self.change.kind}: {self.status.value}{detail}"
 
 
 @dataclass
@@ -107,8 +96,8 @@ class ApplyReport:
 
 def apply_plan(
     plan: Plan,
-    twilio: TwilioWrites,
-    genesys: GenesysWrites,
+    twilio: TwilioNumberWrites,
+    genesys: GenesysNumberWrites,
     *,
     force: bool = False,
     concurrency: int = DEFAULT_CONCURRENCY,
@@ -147,8 +136,8 @@ def apply_plan(
 class _Run:
     def __init__(
         self,
-        twilio: TwilioWrites,
-        genesys: GenesysWrites,
+        twilio: TwilioNumberWrites,
+        genesys: GenesysNumberWrites,
         dnis_batch: int,
         progress: Callable[[Outcome], None] | None,
         pool_propagation_wait_s: float,

@@ -6,10 +6,12 @@ approval, loaded back and applied exactly as approved.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.domain.model import normalise_dnis
 from shared.domain.policy import SyncMode
 
 
@@ -142,3 +144,12 @@ class Plan(_Value):
     @property
     def is_empty(self) -> bool:
         return not self.changes
+
+
+def restricted_to(plan: Plan, numbers: Sequence[str]) -> Plan:
+    """The part of `plan` about these numbers (a targeted reconcile); all of it for none."""
+    if not numbers:
+        return plan
+    wanted = set(numbers)
+    changes = tuple(c for c in plan.changes if {normalise_dnis(n) for n in numbers_in(c)} & wanted)
+    return plan.model_copy(update={"changes": changes})

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from shared.domain.model import DidPool, Ivr, Snapshot, TwilioNumber, TwilioTrunk, normalise_dnis
 from shared.domain.number_ranges import RangeIndex
+from shared.domain.ownership import managed_ivr_names
 from shared.domain.policy import Route, RoutingPolicy, SyncMode
 from shared.reconcile.changes import (
     APPLY_ORDER,
@@ -94,7 +95,7 @@ def _managed_ivrs(policy: RoutingPolicy, snapshot: Snapshot, draft: _Draft) -> d
     """IVR configurations named by a route, by id; a named one that is missing is a conflict."""
     by_name = {ivr.name: ivr for ivr in snapshot.ivrs}
     managed: dict[str, Ivr] = {}
-    for name in sorted({route.ivr for route in policy.routes}):
+    for name in sorted(managed_ivr_names(policy)):
         ivr = by_name.get(name)
         if ivr is None:
             routes = ", ".join(sorted(r.name for r in policy.routes if r.ivr == name))

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from shared.domain.model import Snapshot
 from shared.domain.policy import RoutingPolicy
-from shared.reconcile import Plan, plan
+from shared.ports import GenesysPort, TwilioPort
 from shared.reconcile.apply import ApplyReport, Outcome, PlanRefusedError, apply_plan
-
-if TYPE_CHECKING:
-    from shared.adapters import GenesysAdapter, TwilioAdapter
+from shared.reconcile.changes import Plan
+from shared.reconcile.planner import plan
+from shared.reconcile.snapshot import read_snapshot
 
 
 class StalePlanError(PlanRefusedError):
@@ -25,10 +24,8 @@ class StalePlanError(PlanRefusedError):
 
 
 def plan_now(
-    policy: RoutingPolicy, twilio: TwilioAdapter, genesys: GenesysAdapter
+    policy: RoutingPolicy, twilio: TwilioPort, genesys: GenesysPort
 ) -> tuple[Plan, Snapshot]:
-    from shared.reconcile.snapshot import read_snapshot
-
     snapshot = read_snapshot(twilio, genesys)
     return plan(policy, snapshot), snapshot
 
@@ -43,15 +40,13 @@ def load_plan(path: Path) -> Plan:
 
 def apply_saved_plan(
     saved: Plan,
-    twilio: TwilioAdapter,
-    genesys: GenesysAdapter,
+    twilio: TwilioPort,
+    genesys: GenesysPort,
     *,
     force: bool = False,
     progress: Callable[[Outcome], None] | None = None,
 ) -> ApplyReport:
     """Apply exactly an approved plan, refusing if the observed state moved since."""
-    from shared.reconcile.snapshot import read_snapshot
-
     current = read_snapshot(twilio, genesys).checksum()
     if current != saved.snapshot_checksum:
         raise StalePlanError(

@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import logging
 
-from shared.adapters.genesys import GenesysAdapter
-from shared.adapters.twilio import TwilioAdapter
 from shared.domain.model import Snapshot
-from shared.ports import AdapterError, SnapshotReadError
+from shared.ports import AdapterError, GenesysPort, SnapshotReadError, TwilioPort
 
 log = logging.getLogger(__name__)
 
 
-def read_snapshot(twilio: TwilioAdapter, genesys: GenesysAdapter) -> Snapshot:
+def read_snapshot(twilio: TwilioPort, genesys: GenesysPort) -> Snapshot:
     """Everything observed now, or `SnapshotReadError`; never a partial snapshot."""
     try:
         snapshot = Snapshot(

@@ -18,7 +18,10 @@ from sandbox.azure.functions_host import LocalHost
 from sandbox.azure.servicebus import Broker
 from sandbox.runner import COMMAND_QUEUE, HostOptions, Sandbox
 from sandbox.scenario import load_scenario
-from shared.adapters import GenesysAdapter, RetryPolicy, TwilioAdapter, build_adapters
+from shared.adapters.genesys import GenesysAdapter
+from shared.adapters.retry import RetryPolicy
+from shared.adapters.twilio import TwilioAdapter
+from shared.bootstrap import build_adapters
 from shared.settings import Settings
 
 MAX_DELIVERIES = 3

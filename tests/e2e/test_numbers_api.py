@@ -121,7 +121,8 @@ def test_an_exact_number_that_is_not_for_sale_is_refused_before_queuing(running:
 def test_a_purchase_that_cannot_reserve_its_number_is_503_and_queues_nothing(
     running: Running,
 ) -> None:
-    from shared.adapters.table_store import CONNECTION_NAME, development_connection_string
+    from shared.adapters.table_store import development_connection_string
+    from shared.settings import STORAGE_CONNECTION as CONNECTION_NAME
 
     # Set and put back by hand: the host owns this variable (it restores it when it stops),
     # and monkeypatch, set up before the host, would undo it to the host's value afterwards.

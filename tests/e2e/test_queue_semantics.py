@@ -12,6 +12,7 @@ from azure.servicebus import ServiceBusClient, ServiceBusMessage
 from sandbox.runner import COMMAND_QUEUE, DEFAULT_POLICY
 from shared.adapters.service_bus import ServiceBusPublisher
 from shared.domain.commands import ReconcileNumbers, envelope
+from shared.settings import ServiceBusConnection
 from tests.e2e.conftest import MAX_DELIVERIES, Running
 
 
@@ -25,7 +26,7 @@ def test_a_duplicate_message_id_is_applied_once(running: Running) -> None:
         ReconcileNumbers(phone_numbers=("+13125550101",)), correlation_id="dup", idempotency_key="k"
     )
     publisher = ServiceBusPublisher(
-        ServiceBusClient.from_connection_string(connection_string(running)), COMMAND_QUEUE
+        ServiceBusConnection(ServiceBusConnection=connection_string(running)), COMMAND_QUEUE
     )
     try:
         publisher.publish([command])

@@ -13,7 +13,10 @@ import pytest
 from sandbox.emulators.genesys import GenesysEmulator, GenesysScenario
 from sandbox.emulators.twilio import TwilioEmulator, TwilioScenario
 from sandbox.scenario import load_scenario
-from shared.adapters import GenesysAdapter, RequestBudget, RetryPolicy, TwilioAdapter
+from shared.adapters.budget import RequestBudget
+from shared.adapters.genesys import GenesysAdapter
+from shared.adapters.retry import RetryPolicy
+from shared.adapters.twilio import TwilioAdapter
 from shared.adapters.vendor_clients import genesys_api_client, twilio_client
 from shared.settings import Settings
 

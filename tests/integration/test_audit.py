@@ -23,7 +23,9 @@ from typer.testing import CliRunner
 from cli.main import app
 from sandbox.runner import Sandbox
 from sandbox.scenario import Scenario, load_scenario
-from shared.adapters import GenesysAdapter, TwilioAdapter, build_adapters
+from shared.adapters.genesys import GenesysAdapter
+from shared.adapters.twilio import TwilioAdapter
+from shared.bootstrap import build_adapters
 from shared.settings import Settings
 from tests.conftest import EXAMPLE_POLICY
 from tests.support.sip_tls import TlsSipServer

@@ -8,7 +8,9 @@ import pytest
 
 from sandbox.emulators.core.faults import SlidingWindowBudget
 from sandbox.emulators.genesys import GenesysEmulator
-from shared.adapters import RequestBudget, RetriesExhausted, RetryPolicy
+from shared.adapters.budget import RequestBudget
+from shared.adapters.retry import RetryPolicy
+from shared.ports import RetriesExhausted
 from tests.integration.conftest import Sleeps, genesys_adapter
 
 

@@ -13,9 +13,10 @@ from PureCloudPlatformClientV2.rest import ApiException
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.response import Response as TwilioResponse
 
-from shared.adapters import RetriesExhausted, RetryPolicy, TerminalVendorError
 from shared.adapters.classify import classify, parse_retry_after
 from shared.adapters.dnis import merge_dnis
+from shared.adapters.retry import RetryPolicy
+from shared.ports import RetriesExhausted, TerminalVendorError
 
 
 class FakeHttpResponse:

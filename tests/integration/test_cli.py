@@ -126,3 +126,11 @@ def test_missing_settings_and_broken_policies_are_one_clear_line(
     result = runner.invoke(app, ["numbers", "list", "--policy", str(broken)])
     assert result.exit_code == 1
     assert "line 1, column 1: mode:" in result.output
+
+
+def test_a_bad_setting_value_is_one_line_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BYOC_HTTP_TIMEOUT_S", "abc")
+    result = runner.invoke(app, ["plan", "--policy", str(EXAMPLE_POLICY)])
+    assert result.exit_code == 1
+    assert "error: setting BYOC_HTTP_TIMEOUT_S: Input should be a valid number" in result.output
+    assert "Traceback" not in result.output

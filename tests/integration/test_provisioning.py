@@ -8,15 +8,18 @@ from sandbox.emulators.core import FaultConfig
 from sandbox.emulators.genesys import GenesysEmulator, GenesysScenario
 from sandbox.emulators.twilio import TwilioEmulator
 from sandbox.scenario import load_scenario
-from shared.adapters import GenesysAdapter, RetryPolicy, TwilioAdapter
-from shared.domain.model import OWNERSHIP_MARKER
+from shared.adapters.genesys import GenesysAdapter
+from shared.adapters.retry import RetryPolicy
+from shared.adapters.twilio import TwilioAdapter
+from shared.domain.commands import PurchaseRequest
+from shared.domain.ownership import OWNERSHIP_MARKER
 from shared.domain.policy import RoutingPolicy, load_policy
 from shared.numbers.provisioning import (
     NotOwnedError,
     NumberClaimedError,
     ProvisioningError,
-    PurchaseRequest,
-    purchase_number,
+    check_purchase,
+    purchase,
     release_number,
 )
 from shared.reconcile.saved_plans import plan_now
@@ -44,7 +47,7 @@ def test_buying_by_area_code_makes_the_number_routable_in_one_go(
 ) -> None:
     pools_before = set(genesys_emu.state.pools)
     request = PurchaseRequest(route="main", area_code="202")
-    result = purchase_number(policy, twilio, genesys, request)
+    result = purchase(policy, twilio, genesys, request)
     assert result.ok, result.report
     bought = result.phone_number
     assert bought == "+12025550102"  # first for sale: inside the hand-made +12025550100-09 pool
@@ -68,7 +71,7 @@ def test_buying_an_exact_toll_free_number_for_the_support_route(
     genesys_emu: GenesysEmulator,
 ) -> None:
     request = PurchaseRequest(route="support", phone_number="+18005550100", kind="toll-free")
-    result = purchase_number(policy, twilio, genesys, request)
+    result = purchase(policy, twilio, genesys, request)
     assert result.ok and "+18005550100" in dnis(genesys_emu, "Support IVR")
     [pool] = [p for p in genesys_emu.state.pools.values() if p.start == "+18005550100"]
     assert OWNERSHIP_MARKER in (pool.comments or "") and pool.end == "+18005550100"
@@ -91,7 +94,7 @@ def test_a_purchase_that_cannot_be_routed_buys_nothing(
     message: str,
 ) -> None:
     with pytest.raises(ProvisioningError, match=message):
-        purchase_number(policy, twilio, genesys, PurchaseRequest.model_validate(request_fields))
+        purchase(policy, twilio, genesys, PurchaseRequest.model_validate(request_fields))
     assert twilio_emu.log.count(endpoint=BUY) == 0
 
 
@@ -100,29 +103,26 @@ def test_the_check_takes_the_first_offer_no_other_request_holds(
 ) -> None:
     held = {"+12025550102", "+12025550103"}
     request = PurchaseRequest(route="main", area_code="202")
-    check = purchase_number(
-        policy, twilio, genesys, request, dry_run=True, claim=lambda n: n not in held
-    )
+    check = check_purchase(policy, twilio, genesys, request, claim=lambda n: n not in held)
     assert check.phone_number == "+12025550104"
     with pytest.raises(NumberClaimedError, match="all being bought by other requests"):
-        purchase_number(policy, twilio, genesys, request, dry_run=True, claim=lambda n: False)
+        check_purchase(policy, twilio, genesys, request, claim=lambda n: False)
 
 
 def test_the_check_of_an_exact_number_asks_whether_it_is_for_sale(
     policy: RoutingPolicy, twilio: TwilioAdapter, genesys: GenesysAdapter
 ) -> None:
     toll_free = PurchaseRequest(route="support", phone_number="+18005550100")  # kind not given
-    assert purchase_number(policy, twilio, genesys, toll_free, dry_run=True).ok
+    assert check_purchase(policy, twilio, genesys, toll_free).ok
     taken = PurchaseRequest(route="main", phone_number="+12025550100")  # already on the account
     with pytest.raises(ProvisioningError, match="is not for sale on Twilio"):
-        purchase_number(policy, twilio, genesys, taken, dry_run=True)
+        check_purchase(policy, twilio, genesys, taken)
     with pytest.raises(NumberClaimedError, match="being bought by another request"):
-        purchase_number(
+        check_purchase(
             policy,
             twilio,
             genesys,
             PurchaseRequest(route="main", phone_number="+12025550110"),
-            dry_run=True,
             claim=lambda n: False,
         )
 
@@ -142,7 +142,7 @@ def test_release_undoes_a_purchase_in_reverse_order(
     genesys_emu: GenesysEmulator,
 ) -> None:
     request = PurchaseRequest(route="main", phone_number="+12025550115")  # outside any pool
-    bought = purchase_number(policy, twilio, genesys, request)
+    bought = purchase(policy, twilio, genesys, request)
     twilio_emu.log.clear()
     genesys_emu.log.clear()
     result = release_number(policy, twilio, genesys, bought.phone_number)
@@ -204,9 +204,7 @@ def test_a_purchase_reports_its_steps_in_plan_order_though_they_overlap(
     # finishes last, yet the report lists the steps in the order the plan has them.
     slow_attach = FaultConfig(latency_ms=400, path_pattern=r"/PhoneNumbers$", methods=["POST"])
     twilio_emu.faults.configure(slow_attach)
-    result = purchase_number(
-        policy, twilio, genesys, PurchaseRequest(route="support", area_code="312")
-    )
+    result = purchase(policy, twilio, genesys, PurchaseRequest(route="support", area_code="312"))
 
     assert result.ok, result.report
     assert [line.split(":")[0] for line in result.report] == [

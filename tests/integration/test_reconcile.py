@@ -12,15 +12,12 @@ from sandbox.emulators.core import FaultConfig
 from sandbox.emulators.genesys import GenesysEmulator, GenesysScenario
 from sandbox.emulators.twilio import TwilioEmulator, TwilioScenario
 from sandbox.scenario import load_scenario
-from shared.adapters import (
-    GenesysAdapter,
-    RetryPolicy,
-    SnapshotReadError,
-    TwilioAdapter,
-    read_snapshot,
-)
-from shared.domain.model import OWNERSHIP_MARKER
+from shared.adapters.genesys import GenesysAdapter
+from shared.adapters.retry import RetryPolicy
+from shared.adapters.twilio import TwilioAdapter
+from shared.domain.ownership import OWNERSHIP_MARKER
 from shared.domain.policy import RoutingPolicy, load_policy
+from shared.ports import SnapshotReadError
 from shared.reconcile import AddDnis, AttachNumberToTrunk, CreateDidPool, plan
 from shared.reconcile.apply import PlanRefusedError, Status, apply_plan
 from shared.reconcile.saved_plans import (
@@ -30,6 +27,7 @@ from shared.reconcile.saved_plans import (
     plan_now,
     save_plan,
 )
+from shared.reconcile.snapshot import read_snapshot
 from tests.conftest import EXAMPLE_POLICY
 from tests.integration.conftest import Sleeps, genesys_adapter, twilio_adapter
 

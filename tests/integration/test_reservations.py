@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sandbox.azure.azurite import Azurite
-from shared.adapters.table_store import HostStorageConnection, TableStateStore, table_client
+from shared.adapters.table_store import TableStateStore, table_client
 from shared.numbers.reservations import PARTITION, NumberReservations
+from shared.settings import HostStorageConnection
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 NUMBER = "+12025550150"

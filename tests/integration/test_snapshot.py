@@ -7,14 +7,12 @@ import math
 
 from sandbox.emulators.genesys import GenesysEmulator, GenesysScenario
 from sandbox.emulators.twilio import TwilioEmulator, TwilioScenario
-from shared.adapters import (
-    GenesysAdapter,
-    RetryPolicy,
-    TwilioAdapter,
-    build_adapters,
-    read_snapshot,
-)
+from shared.adapters.genesys import GenesysAdapter
+from shared.adapters.retry import RetryPolicy
+from shared.adapters.twilio import TwilioAdapter
+from shared.bootstrap import build_adapters
 from shared.domain.model import OriginationUrl
+from shared.reconcile.snapshot import read_snapshot
 from shared.settings import Settings
 from tests.integration.conftest import genesys_adapter, twilio_adapter
 

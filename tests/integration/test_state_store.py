@@ -8,15 +8,16 @@ from collections.abc import Iterator
 import pytest
 
 from sandbox.azure.azurite import Azurite
+from shared import bootstrap
 from shared.adapters.table_store import (
-    HostStorageConnection,
-    StateConflictError,
     TableStateStore,
+    development_connection_string,
     row_key,
-    state_store_from_settings,
     table_client,
 )
-from shared.settings import MissingSettingError, get_settings
+from shared.health.evaluate import HEALTH_PARTITION
+from shared.ports import StateConflictError, StateStoreError
+from shared.settings import HostStorageConnection, MissingSettingError
 
 
 @pytest.fixture
@@ -90,11 +91,10 @@ def test_store_from_settings_uses_the_host_storage_and_health_table(
 ) -> None:
     monkeypatch.setenv("AzureWebJobsStorage", azurite.connection_string)
     monkeypatch.setenv("BYOC_HEALTH_TABLE", "healthfromsettings")
-    get_settings.cache_clear()
-    with state_store_from_settings() as store:
-        assert store.table == "healthfromsettings"
-        store.save("G", {"n": 2}, None)
-        assert (store.load("G") or pytest.fail("not saved")).data == {"n": 2}
+    store = bootstrap.app().state_store(HEALTH_PARTITION)
+    assert isinstance(store, TableStateStore) and store.table == "healthfromsettings"
+    store.save("G", {"n": 2}, None)
+    assert (store.load("G") or pytest.fail("not saved")).data == {"n": 2}
 
 
 def test_development_storage_means_azurite_on_its_default_port() -> None:
@@ -118,7 +118,6 @@ def test_no_storage_setting_names_what_is_missing(monkeypatch: pytest.MonkeyPatc
 
 
 def test_unreachable_storage_is_a_state_store_error() -> None:
-    from shared.adapters.table_store import StateStoreError, development_connection_string
 
     connection = HostStorageConnection(AzureWebJobsStorage=development_connection_string(1))
     with (

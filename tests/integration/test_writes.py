@@ -13,16 +13,12 @@ import requests
 from sandbox.emulators.core import FaultConfig
 from sandbox.emulators.genesys import GenesysEmulator
 from sandbox.emulators.twilio import TwilioEmulator
-from shared.adapters import (
-    GenesysAdapter,
-    OwnershipError,
-    RetriesExhausted,
-    RetryPolicy,
-    TerminalVendorError,
-    TwilioAdapter,
-)
+from shared.adapters.genesys import GenesysAdapter
+from shared.adapters.retry import RetryPolicy
+from shared.adapters.twilio import TwilioAdapter
 from shared.adapters.vendor_clients import genesys_api_client, genesys_token_refresher
 from shared.domain.model import Ivr
+from shared.ports import OwnershipError, RetriesExhausted, TerminalVendorError
 from shared.settings import Settings
 from tests.integration.conftest import MAX_ATTEMPTS, genesys_adapter
 
@@ -289,7 +285,7 @@ def test_update_origination_url_sets_priority_and_weight(twilio: TwilioAdapter) 
 def test_genesys_sdk_model_is_what_the_adapter_sends() -> None:
     """The pool body carries the ownership marker the delete check relies on."""
     from shared.adapters.genesys_models import new_did_pool_body
-    from shared.domain.model import OWNERSHIP_MARKER
+    from shared.domain.ownership import OWNERSHIP_MARKER
 
     body = new_did_pool_body("+13125550101", "PURE_CLOUD")
     assert isinstance(body, genesys_sdk.DIDPool)

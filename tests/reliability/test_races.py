@@ -12,7 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sandbox.emulators.genesys import GenesysEmulator, GenesysScenario
-from shared.adapters import GenesysAdapter, RetriesExhausted, RetryPolicy
+from shared.adapters.genesys import GenesysAdapter
+from shared.adapters.retry import RetryPolicy
+from shared.ports import RetriesExhausted
 from tests.e2e.conftest import Running
 from tests.integration.conftest import genesys_adapter
 

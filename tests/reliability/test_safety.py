@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from azure.servicebus import ServiceBusClient
 
 from sandbox.emulators.core.emulator import Emulator
 from sandbox.runner import COMMAND_QUEUE
 from shared.adapters.service_bus import ServiceBusPublisher
 from shared.domain.commands import ReconcileNumbers, envelope
+from shared.settings import ServiceBusConnection
 from tests.e2e.conftest import MAX_DELIVERIES, Running
 from tests.support.vendor_log import vendor_writes
 
@@ -48,8 +48,8 @@ def reconcile(running: Running, key: str) -> None:
     make a second run in the same minute a duplicate, which Service Bus drops)."""
     assert running.sandbox.amqp is not None
     command = envelope(ReconcileNumbers(), correlation_id=key, idempotency_key=key)
-    client = ServiceBusClient.from_connection_string(running.sandbox.amqp.connection_string)
-    publisher = ServiceBusPublisher(client, COMMAND_QUEUE)
+    connection = ServiceBusConnection(ServiceBusConnection=running.sandbox.amqp.connection_string)
+    publisher = ServiceBusPublisher(connection, COMMAND_QUEUE)
     try:
         publisher.publish([command])
     finally:

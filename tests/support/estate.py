@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.domain.model import OWNERSHIP_MARKER, DidPool, Ivr, Snapshot, TwilioNumber, TwilioTrunk
+from shared.domain.model import DidPool, Ivr, Snapshot, TwilioNumber, TwilioTrunk
+from shared.domain.ownership import OWNERSHIP_MARKER
 from shared.domain.policy import RoutingPolicy, load_policy
 from tests.conftest import EXAMPLE_POLICY
 

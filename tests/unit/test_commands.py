@@ -11,11 +11,11 @@ from shared.domain.commands import (
     CommandEnvelope,
     EvaluateTrunkGroup,
     PurchaseNumber,
+    PurchaseRequest,
     ReconcileNumbers,
     ReleaseNumber,
     envelope,
 )
-from shared.numbers.provisioning import PurchaseRequest
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 

@@ -4,11 +4,14 @@ and every place that lists settings (README, local.settings.example.json) tells 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from shared.settings import MissingSettingError, Settings, get_settings
+from shared import bootstrap
+from shared.domain.yaml_source import SourceError
+from shared.settings import MissingSettingError, Settings
 from tests.conftest import REPO_ROOT
 
 RUNTIME_KEYS = {"FUNCTIONS_WORKER_RUNTIME", "AzureWebJobsStorage", "ServiceBusConnection"}
@@ -62,10 +65,22 @@ def test_require_names_every_missing_variable() -> None:
         Settings().require("twilio_account_sid", "twilio_auth_token")
 
 
-def test_settings_are_parsed_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    first = get_settings()
-    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC-changed")
-    assert get_settings() is first
+def test_clients_are_built_once_per_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AzureWebJobsStorage", "UseDevelopmentStorage=true")
+    first = bootstrap.app().state_store("p")
+    assert bootstrap.app().state_store("p") is first
+    monkeypatch.setenv("BYOC_HEALTH_TABLE", "othertable")
+    assert bootstrap.app().state_store("p") is not first
+
+
+def test_the_policy_is_read_afresh_on_every_call(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("BYOC_POLICY_PATH", str(tmp_path / "missing.yaml"))
+    with pytest.raises(SourceError):
+        bootstrap.app().policy()
+    monkeypatch.setenv("BYOC_POLICY_PATH", str(REPO_ROOT / "examples" / "policy.yaml"))
+    assert bootstrap.app().policy().routes
 
 
 def test_local_settings_example_lists_exactly_the_settings_the_code_reads() -> None:

@@ -1,0 +1,83 @@
+"""Accepting a request to buy or release a number: check now, queue the work.
+
+A request that cannot succeed fails here with a reason, instead of in the dead-letter
+queue later; one that can is queued as a command the worker carries out. The HTTP
+triggers only translate: a body into a request, these errors into status codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from shared.domain.commands import (
+    CommandEnvelope,
+    PurchaseNumber,
+    PurchaseRequest,
+    ReleaseNumber,
+    envelope,
+)
+from shared.numbers.provisioning import check_purchase, release_preflight
+from shared.numbers.reservations import PARTITION as RESERVATIONS
+from shared.numbers.reservations import NumberReservations
+from shared.ports import ServiceContext
+from shared.reconcile.inventory import NumberRow, number_rows
+from shared.reconcile.snapshot import read_snapshot
+
+
+@dataclass(frozen=True)
+class Accepted:
+    queued: CommandEnvelope
+    phone_number: str
+    plan: list[str]
+
+
+def accept_purchase(
+    ctx: ServiceContext,
+    request: PurchaseRequest,
+    *,
+    owner: str,
+    correlation_id: str,
+    now: datetime,
+) -> Accepted:
+    """Check the purchase, hold its number for `owner` and queue it.
+
+    `owner` is the request's own key: a retry with the same key holds the number again,
+    and becomes the same command (Service Bus drops the duplicate)."""
+    reservations = NumberReservations(ctx.state_store(RESERVATIONS))
+    check = check_purchase(
+        ctx.policy(),
+        ctx.twilio,
+        ctx.genesys,
+        request,
+        claim=lambda number: reservations.claim(number, owner, now),
+    )
+    # The worker buys exactly the number checked here, so a redelivery cannot buy a second.
+    exact = request.model_copy(
+        update={"phone_number": check.phone_number, "area_code": None, "contains": None}
+    )
+    queued = envelope(
+        PurchaseNumber(request=exact), correlation_id=correlation_id, idempotency_key=owner
+    )
+    ctx.publish([queued])
+    return Accepted(queued, check.phone_number, check.report)
+
+
+def accept_release(
+    ctx: ServiceContext, phone_number: str, *, correlation_id: str, idempotency_key: str | None
+) -> Accepted:
+    """Check the number is ours to release and queue its release."""
+    release_preflight(ctx.policy(), ctx.twilio, ctx.genesys, phone_number)
+    queued = envelope(
+        ReleaseNumber(phone_number=phone_number),
+        correlation_id=correlation_id,
+        idempotency_key=idempotency_key,
+    )
+    ctx.publish([queued])
+    return Accepted(queued, phone_number, [])
+
+
+def number_status(ctx: ServiceContext, phone_number: str) -> NumberRow | None:
+    """The joined view of one number; None when neither vendor has it."""
+    rows = number_rows(ctx.policy(), read_snapshot(ctx.twilio, ctx.genesys))
+    return next((row for row in rows if row.phone_number == phone_number), None)

@@ -27,10 +27,14 @@ from shared.settings import Settings
 from tests.contract.conftest import close_contract_emulator
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-SPECS_DIR = REPO_ROOT.parent / "shared" / "specs" / "twilio"
+# Twilio's published OpenAPI specs, from the @twilio/cli-core npm package pinned in the
+# Makefile and unpacked into .tools by `make test-deps`.
+SPECS_DIR = REPO_ROOT / ".tools" / "twilio-cli-core" / "src" / "services" / "twilio-api"
 SPEC_FILES = {
     "https://api.twilio.com": "twilio_api_v2010.json",
     "https://trunking.twilio.com": "twilio_trunking_v1.json",
+    "https://monitor.twilio.com": "twilio_monitor_v1.json",
+    "https://events.twilio.com": "twilio_events_v1.json",
 }
 
 SEED: dict[str, Any] = {
@@ -229,11 +233,15 @@ class SpecValidator:
 
 
 @pytest.fixture(scope="session")
-def spec_validator() -> SpecValidator | None:
-    """None when the specs are absent: behaviour is still tested, spec conformance is not
-    (tests/contract/twilio/test_specs.py reports that as a skip with the reason)."""
-    if not SPECS_DIR.is_dir():
-        return None
+def spec_validator() -> SpecValidator:
+    """Twilio's specs, loaded once; absent specs fail every test that needs them."""
+    missing = sorted(f for f in SPEC_FILES.values() if not (SPECS_DIR / f).is_file())
+    if missing:
+        pytest.fail(
+            f"Twilio OpenAPI specs missing from {SPECS_DIR} ({', '.join(missing)}): "
+            "run `make test-deps`",
+            pytrace=False,
+        )
     from openapi_core import OpenAPI
 
     raw = {host: json.loads((SPECS_DIR / f).read_text()) for host, f in SPEC_FILES.items()}
@@ -267,12 +275,10 @@ def make_client(emu: TwilioEmulator, sid: str | None = None, token: str | None =
 
 
 @pytest.fixture
-def client(emu: TwilioEmulator, spec_validator: SpecValidator | None) -> Iterator[Client]:
+def client(emu: TwilioEmulator, spec_validator: SpecValidator) -> Iterator[Client]:
     """The official SDK against the emulator; its exchanges are spec-checked at teardown."""
     sdk = make_client(emu)
     yield sdk
-    if spec_validator is None:
-        return
     http = sdk.http_client
     assert isinstance(http, CapturingHttpClient)
     problems = [p for ex in http.exchanges for p in spec_validator.check(ex)]

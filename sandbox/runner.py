@@ -8,7 +8,6 @@ import tempfile
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from types import TracebackType
 
 import yaml
 
@@ -18,6 +17,7 @@ from sandbox.azure.functions_host import LocalHost
 from sandbox.azure.servicebus import AmqpBrokerServer, Broker
 from sandbox.emulators.genesys import GenesysEmulator
 from sandbox.emulators.twilio import TwilioEmulator
+from sandbox.lifecycle import Service
 from sandbox.sbc import SbcEndpoint
 from sandbox.scenario import Scenario
 
@@ -42,7 +42,7 @@ class HostOptions:
 
 
 @dataclass
-class Sandbox:
+class Sandbox(Service):
     """The Twilio and Genesys emulators of one scenario, started on loopback ports; with
     `host`, also the Service Bus broker (AMQP on loopback) and the local Functions host."""
 
@@ -159,17 +159,6 @@ class Sandbox:
             self._policy_dir = None
         self.genesys.stop()
         self.twilio.stop()
-
-    def __enter__(self) -> Sandbox:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def client_settings(self) -> dict[str, str]:
         """Exactly the settings (environment variable names) a client needs to attach."""

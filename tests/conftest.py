@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -15,31 +16,68 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_POLICY = REPO_ROOT / "examples" / "policy.yaml"
 
 
+# Every log record of the run, in every process (pytest-xdist workers included), passes the
+# secret watch; a secret in any of them fails the run once all tests have finished.
+pytest_plugins = ["tests.support.secret_watch"]
+
+# Tests that share one process under `pytest -n`: the contract suite, whose route-coverage
+# check (tests/contract/test_route_coverage.py, collected last) judges what the other contract
+# tests exercised in its process.
+ONE_WORKER = ("tests/contract/",)
+# readline (loaded in pytest's process) exports these at C level: invisible in os.environ, yet
+# inherited by every child process, pytest-xdist's workers included, where rich would then
+# fix its consoles at 80 columns.
+TERMINAL_SIZE = ("COLUMNS", "LINES")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Controller side (pytest-xdist): hand each worker the terminal size pytest itself sees."""
+    node.workerinput["terminal_size"] = {name: os.environ.get(name) for name in TERMINAL_SIZE}
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Every log record of the run passes the secret watch (checked at the end of the run
-    by tests/reliability/test_secrets.py); INFO is where SDKs log their requests."""
-    import logging
-
-    from tests.support.secret_watch import WATCH
-
-    root = logging.getLogger()
-    root.addHandler(WATCH)
-    root.setLevel(min(root.level or logging.INFO, logging.INFO))
+    """A worker's environment matches the controller's, so tests see what they see without -n."""
+    workerinput = getattr(config, "workerinput", None)
+    for name, value in (workerinput or {}).get("terminal_size", {}).items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked `suite_end` run last: they judge what the whole run did."""
-    items.sort(key=lambda item: item.get_closest_marker("suite_end") is not None)
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under `pytest -n`: load balancing, test by test, except that each ONE_WORKER directory
+    is one unit of work, run by one worker in collection order. (`--dist loadgroup` with
+    `xdist_group` marks would say the same, but with pytest 9.2 it silently stopped grouping:
+    pytest-xdist issue #1386.) An explicit other `--dist` is left to pytest-xdist."""
+    if config.getoption("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduler(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return next((group for group in ONE_WORKER if nodeid.startswith(group)), nodeid)
+
+    return Scheduler(config, log)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """xdist workers start the `slow` tests first (the scheduler hands out tests in collection
+    order), so that no long test starts last."""
+    if hasattr(config, "workerinput"):
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(autouse=True)
 def _no_byoc_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests build their own settings; an operator's real credentials must never leak in."""
-    from shared.settings import Settings, get_settings
+    from shared.settings import Settings
 
     for name in Settings.model_fields:
         monkeypatch.delenv(name.upper(), raising=False)
-    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

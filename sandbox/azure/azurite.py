@@ -14,8 +14,8 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 
+from sandbox.lifecycle import Service
 from shared.adapters.table_store import development_connection_string
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +34,7 @@ def _free_port() -> int:
 
 
 @dataclass
-class Azurite:
+class Azurite(Service):
     location: Path
     port: int = 0
     process: subprocess.Popen[bytes] | None = field(init=False, default=None)
@@ -94,14 +94,3 @@ class Azurite:
         if self.process is not None and self.process.stderr is not None:
             self.process.stderr.close()
         self.process = None
-
-    def __enter__(self) -> Azurite:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -105,6 +105,7 @@ class Estate:
         ).raise_for_status()
 
 
+@pytest.mark.slow
 def test_failover_and_recovery_follow_the_policy(failover: Running, recovery: str) -> None:
     estate = Estate(failover)
 
@@ -153,3 +154,32 @@ def test_health_shows_members_states_and_the_active_one(failover: Running) -> No
     assert "not connected" in members[PRIMARY]["last_probe"]
     assert members[BACKUP]["state"] == "up"
     assert GROUP in report["groups"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("recovery", ["on_success"])
+def test_health_shows_the_last_switch_after_later_checks(failover: Running) -> None:
+    estate = Estate(failover)
+    estate.health_check()
+    estate.set_trunk(PRIMARY, connected=False)
+    estate.health_check()
+    estate.health_check()
+    assert estate.first() == BACKUP
+    estate.health_check()  # a steady check: a new verdict, the same last switch
+    settings = failover.sandbox.host_settings()
+
+    shown = CliRunner().invoke(cli, ["health", "--json"], env=settings)
+    assert shown.exit_code == 0, shown.output
+    report = json.loads(shown.output)
+    assert report["groups"][GROUP].startswith(f"{BACKUP} is active and up")
+    switch = report["last_switch"][GROUP]
+    assert (switch["from_member"], switch["to_member"]) == (PRIMARY, BACKUP)
+    assert switch["reason"].startswith(f"failover: {PRIMARY} is down (not connected")
+    assert switch["at"]
+
+    table = CliRunner().invoke(cli, ["health"], env={**settings, "COLUMNS": "80"})
+    assert table.exit_code == 0, table.output
+    start = table.output.index("last switch ")
+    shown_switch = table.output[start:].splitlines()
+    assert all(len(line) <= 80 for line in shown_switch)
+    assert f"to {BACKUP}: failover: {PRIMARY} is down" in " ".join(" ".join(shown_switch).split())

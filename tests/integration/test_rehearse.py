@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -49,6 +50,7 @@ def states(report: dict[str, Any]) -> list[tuple[str, bool, int]]:
     return [(c["state"], c["passed"], c["health_checks"]) for c in group["checks"]]
 
 
+@pytest.mark.slow
 def test_the_example_policy_passes_all_three_states_with_production_counts() -> None:
     code, report = rehearse("--policy", str(EXAMPLE_POLICY))
     assert code == 0, report

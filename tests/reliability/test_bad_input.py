@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from sandbox.runner import COMMAND_QUEUE, HostOptions, Sandbox
 from sandbox.scenario import load_scenario
-from shared.numbers.provisioning import PurchaseRequest
+from shared.domain.commands import PurchaseRequest
 
 EXAMPLES = settings(
     max_examples=60,
@@ -142,6 +142,7 @@ purchase_bodies = (
 raw_bodies = st.binary(max_size=300)
 
 
+@pytest.mark.slow
 @EXAMPLES
 @given(body=purchase_bodies, headers=junk_headers)
 def test_buy_number_refuses_what_it_cannot_carry_out(

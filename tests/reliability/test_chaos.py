@@ -29,12 +29,16 @@ from sandbox.emulators.core import FaultConfig
 from sandbox.fast_policies import fast_health_policy
 from sandbox.runner import COMMAND_QUEUE, DEFAULT_POLICY, HostOptions, Sandbox
 from sandbox.scenario import Scenario, load_scenario
-from shared.adapters import GenesysAdapter, TwilioAdapter, build_adapters
+from shared.adapters.genesys import GenesysAdapter
+from shared.adapters.twilio import TwilioAdapter
+from shared.bootstrap import build_adapters
 from shared.domain.policy import load_policy
 from shared.health.actions import realised_order
 from shared.reconcile.saved_plans import plan_now
 from shared.settings import Settings
 from tests.e2e.conftest import Running
+
+pytestmark = pytest.mark.slow
 
 PURCHASES, HAND_BOUGHT, RELEASES, FLAPS = 240, 110, 110, 40
 assert PURCHASES + HAND_BOUGHT + RELEASES + FLAPS == 500

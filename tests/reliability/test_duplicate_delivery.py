@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 
 from sandbox.azure.servicebus import BrokerMessage
@@ -23,6 +24,8 @@ from sandbox.runner import DEFAULT_POLICY, HostOptions, Sandbox
 from sandbox.scenario import load_scenario
 from tests.e2e.conftest import Running
 from tests.support.vendor_log import vendor_writes
+
+pytestmark = pytest.mark.slow
 
 PRIMARY = "BYOC-Primary-Twilio"
 HAND_BOUGHT = "+13125550112"

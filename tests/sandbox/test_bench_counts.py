@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+import pytest
+
 from bench.estate import IVRS
 from bench.provisioning import PER_RESOURCE as PROVISION_PER_RESOURCE
 from bench.provisioning import provisioning
@@ -19,6 +21,8 @@ from bench.purchase import PER_RESOURCE as PURCHASE_PER_RESOURCE
 from bench.purchase import TARGET_ROUND_TRIPS, purchase
 from bench.steady_state import PER_RESOURCE, read_target, steady_state
 from shared.reconcile.apply import DEFAULT_DNIS_BATCH
+
+pytestmark = pytest.mark.slow
 
 N = 2000
 ACCOUNT = "/2010-04-01/Accounts/{AccountSid}"

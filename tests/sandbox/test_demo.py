@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.conftest import REPO_ROOT
 
+pytestmark = pytest.mark.slow
 BYOC_SYNC = str(Path(sys.executable).parent / "byoc-sync")
+GROUP, PRIMARY, BACKUP = "TG-BYOC-Primary-Failover", "BYOC-Primary-Twilio", "BYOC-Failover-Twilio"
 
 
-def run_demo(home: Path) -> subprocess.CompletedProcess[str]:
+def run_demo(home: Path, summary: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "sandbox.demo"],
+        [sys.executable, "-m", "sandbox.demo", "--summary", str(summary)],
         capture_output=True,
         text=True,
         timeout=240,
@@ -23,22 +29,48 @@ def run_demo(home: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_demo_shows_the_event_driven_product_end_to_end_and_runs_twice(tmp_path: Path) -> None:
-    for _ in range(2):  # `make demo` twice in a row
-        result = run_demo(tmp_path)
+    for run in range(2):  # `make demo` twice in a row
+        summary_path = tmp_path / f"summary-{run}.json"
+        result = run_demo(tmp_path, summary_path)
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    # What each step observed, as the demo recorded it: the health timer keeps rewriting the
+    # group's latest verdict (what `byoc-sync health` prints), never its last switch.
+    summary = json.loads(summary_path.read_text())
+    assert summary["ok"]
+    steps: dict[str, dict[str, Any]] = {s["title"]: s["observed"] for s in summary["steps"]}
+    assert list(steps) == [
+        "buy over the API",
+        "hand-bought number",
+        "failover",
+        "recovery",
+        "operator view",
+    ]
+    bought = steps["buy over the API"]  # 1: bought over the API, routable
+    assert bought["status_code"] == 202 and "Main IVR" in bought["in_sync"]["ivrs"]
+    assert steps["hand-bought number"]["in_sync"]["ivrs"] == ["Support IVR"]  # 2
+    failover, recovery = steps["failover"], steps["recovery"]
+    assert failover["event_status_code"] == 202  # 3
+    assert failover["genesys_first"] == failover["twilio_first"] == BACKUP
+    assert f"prefer {BACKUP}: failover" in failover["decision"]
+    assert recovery["genesys_first"] == recovery["twilio_first"] == PRIMARY  # 4
+    assert f"prefer {PRIMARY}: recovery" in recovery["decision"]
+    health = steps["operator view"]["health"]  # 5
+    switch = health["last_switch"][GROUP]
+    assert (switch["from_member"], switch["to_member"]) == (BACKUP, PRIMARY)
+    assert switch["reason"].startswith(f"recovery: {PRIMARY} is up again")
+    active = {row["member"] for row in health["members"] if row["active"]}
+    assert active == {PRIMARY}
+
+    # The narration a telephony engineer reads shows the same.
     out = result.stdout
     assert "BYOC_FUNCTIONS_URL=http://127.0.0.1:" in out
     assert "POST /api/numbers → 202" in out
-    assert "on Main IVR" in out  # 1: bought over the API, routable
-    assert "provisioned by the reconcile timer onto Support IVR" in out  # 2
-    assert "POST /api/genesys/events (EventBridge envelope) → 202" in out  # 3
-    failover, recovery = out.split("3 · ", 1)[1].split("4 · ", 1)
+    assert "POST /api/genesys/events (EventBridge envelope) → 202" in out
+    narrated_failover, narrated_recovery = out.split("3 · ", 1)[1].split("4 · ", 1)
     after = "after: Genesys route: {0} → {1}; Twilio priorities: {0} 10, {1} 20"
-    assert after.format("BYOC-Failover-Twilio", "BYOC-Primary-Twilio") in failover  # 3
-    assert "prefer BYOC-Failover-Twilio: failover" in failover
-    assert after.format("BYOC-Primary-Twilio", "BYOC-Failover-Twilio") in recovery  # 4
-    assert "prefer BYOC-Primary-Twilio: recovery" in recovery
-    assert "TG-BYOC-Primary-Failover: recovery: BYOC-Primary-Twilio is up again" in out  # 5
+    assert after.format(BACKUP, PRIMARY) in narrated_failover
+    assert after.format(PRIMARY, BACKUP) in narrated_recovery
+    assert f"to {PRIMARY}: recovery: {PRIMARY} is up again" in out  # health's last switch
     assert "│ in sync │" in out
     assert "byoc-sync demo — summary" in out and "✗" not in out
 

@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -35,6 +34,7 @@ from sandbox.azure.functions_host.index import (
     TimerFunction,
     index_app,
 )
+from sandbox.lifecycle import Service
 
 if TYPE_CHECKING:
     from sandbox.azure.servicebus import Broker, BrokerMessage
@@ -65,7 +65,7 @@ def _host_json(path: Path | None) -> dict[str, Any]:
     return loaded
 
 
-class LocalHost:
+class LocalHost(Service):
     def __init__(
         self,
         app: func.FunctionApp,
@@ -167,17 +167,6 @@ class LocalHost:
             else:
                 os.environ[name] = value
         self._saved_env.clear()
-
-    def __enter__(self) -> LocalHost:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def _spawn(self, name: str, target: Callable[[], None]) -> threading.Thread:
         thread = threading.Thread(target=target, name=f"localhost-{name}", daemon=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 import requests
@@ -13,6 +12,7 @@ from twilio.rest import Client
 from sandbox.emulators.core import FaultConfig
 from sandbox.emulators.twilio import TwilioEmulator, TwilioScenario
 from tests.contract.twilio.conftest import SEED, make_client
+from tests.support.wait import wait_until
 
 pytestmark = pytest.mark.contract
 
@@ -107,9 +107,12 @@ def test_concurrency_limit_answers_20429() -> None:
         with emu.lock:
             slow = threading.Thread(target=lambda: make_client(emu).trunking.v1.trunks.list())
             slow.start()
-            deadline = time.monotonic() + 10
-            while emu.concurrency.in_flight() < 1 and time.monotonic() < deadline:
-                time.sleep(0.01)
+            wait_until(
+                lambda: emu.concurrency.in_flight() >= 1,
+                timeout=10,
+                what="the parked request to hold its concurrency slot",
+                interval=0.01,
+            )
             with pytest.raises(TwilioRestException) as err:
                 make_client(emu).trunking.v1.trunks("TK" + "0" * 32).fetch()
         slow.join(timeout=5)

@@ -1,4 +1,4 @@
-"""`byoc-sync sandbox …`: the embedded default — emulators on loopback, and a tour."""
+"""`byoc-sync sandbox …`: the emulators, broker and local Functions host on loopback; a tour."""
 
 from __future__ import annotations
 

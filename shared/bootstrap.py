@@ -174,8 +174,3 @@ def app(configuration: Configuration | None = None) -> App:
     with _clients_lock:
         clients = _clients.setdefault(key, _Clients())
     return App(configuration, clients)
-
-
-def app_for(settings: Settings) -> App:
-    """An App for explicit settings (tools and tests that hold a sandbox's settings)."""
-    return app(Configuration(settings, ServiceBusConnection(), HostStorageConnection()))

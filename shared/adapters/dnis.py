@@ -1,6 +1,6 @@
 """The DNIS arithmetic of one IVR read-modify-write, kept pure so unit tests reach it.
 
-Genesys stores DNIS as it was given; the seed guide's trap is `2025550199` on one side and
+Genesys stores DNIS as it was given; the classic trap is `2025550199` on one side and
 `+12025550199` on the other. Entries are therefore compared after E.164 normalisation, and
 entries byoc-sync was not asked to touch are left exactly as they are (order and spelling):
 they may belong to another writer.

@@ -3,7 +3,7 @@
 Genesys classifies a dialed number by the first of the site's number plans (in priority
 order) that matches it; the outbound routes then carry classifications, not patterns. So a
 narrow plan (toll-free, say) placed ahead of the broad one the trunk group's route serves
-takes those numbers to another route: seed §4's specificity trap. Whether two plans overlap
+takes those numbers to another route: the dial-plan specificity trap. Whether two plans overlap
 is undecidable in general for regular expressions, so the audit does what an engineer with
 a test-call list does: it classifies witness numbers, drawn from libphonenumber's example
 numbers for every number type of the site's country and a few others, from every number the

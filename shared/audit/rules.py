@@ -1,6 +1,6 @@
 """The audit rules: pure functions of what was read, each returning its findings.
 
-The rules encode the guides' checklists and traps (seed 000 §1-§5 and its edge cases). They
+The rules encode the BYOC provisioning checklists and their known traps. They
 never change anything; what they need that a reconcile snapshot lacks (termination auth,
 TLS handshakes) is read beforehand and passed in.
 """
@@ -354,7 +354,7 @@ def trunk_health(data: AuditInput) -> list[Finding]:
 
 
 def dial_plan_bypass(data: AuditInput) -> list[Finding]:
-    """Seed §4's specificity trap: numbers a site classifies onto a route other than the
+    """The dial-plan specificity trap: numbers a site classifies onto a route other than the
     trunk group's, although a broader plan would have sent them through the group."""
     findings = []
     for group in data.policy.trunk_groups:

@@ -1,4 +1,4 @@
-"""The seed guide's first trap, checked the way Genesys will: a TLS handshake that must
+"""The commonest BYOC TLS trap, checked the way Genesys will: a TLS handshake that must
 verify against the Mozilla root store (`certifi`) with only what the server presents.
 
 Genesys does not fetch missing intermediates (neither does OpenSSL), so a server that sends

@@ -1,7 +1,7 @@
 """E.164 at the edges: everything inside byoc-sync holds numbers as `+<digits>` strings.
 
 Carriers and operators write numbers many ways (`(202) 555-0199`, `2025550199`,
-`+1 202 555 0199`); the seed guide's trap is a DID stored in two formats and silently
+`+1 202 555 0199`); the classic trap is a DID stored in two formats and silently
 not matching. `phonenumbers` (libphonenumber) does the parsing so we never regex it.
 """
 

@@ -140,7 +140,7 @@ class Snapshot(_Value):
 def normalise_dnis(entry: str) -> str | None:
     """A Genesys DNIS entry in E.164, or None when it is not a phone number at all.
 
-    Genesys stores what it was given; the seed guide's trap is `2025550199` on one side and
+    Genesys stores what it was given; the classic trap is `2025550199` on one side and
     `+12025550199` on the other. North-American national formats are read as +1.
     """
     try:

@@ -87,7 +87,7 @@ class TrunkGroupMember(_Strict):
 
 
 class TrunkGroup(_Strict):
-    """Ordered trunks with a failover policy (seed guide §3.2).
+    """Ordered trunks with a failover policy: primary first, then each failover.
 
     Realised as the order of `externalTrunkBases` on a Genesys site outbound route and
     the priorities of the Twilio trunk's origination URLs. All numbers of the group sit on

@@ -14,6 +14,12 @@ import typer
 
 from sandbox.runner import DEFAULT_POLICY, HostOptions, Sandbox
 from sandbox.scenario import load_scenario
+from sandbox.shell_env import (
+    SettingsLineError,
+    export_lines,
+    settings_from_file,
+    settings_from_lines,
+)
 from shared import bootstrap
 from shared.domain.yaml_source import SourceError
 
@@ -48,7 +54,7 @@ def serve(
         str, typer.Option(help="NCRONTAB schedule of the health-check timer.")
     ] = "0 */1 * * * *",
 ) -> None:
-    """Serve the emulators (and the local Functions host) until Ctrl-C or SIGTERM.
+    """Serve the emulators (and the local Functions host) until Ctrl-C, SIGTERM or SIGHUP.
 
     Once ready, prints ONE JSON line on stdout whose keys are the settings a client needs
     (TWILIO_API_BASE_URL, TWILIO_ACCOUNT_SID, …; with the host also BYOC_FUNCTIONS_URL,
@@ -62,8 +68,12 @@ def serve(
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from error
     stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        # SIGHUP (its terminal closed) stops it as cleanly as Ctrl-C, Azurite included,
+        # unless it was started to ignore it (nohup). SIGKILL and crashes are left to the
+        # watchdog (sandbox/watchdog.py), which ends Azurite and removes the temp folder.
+        if signum != signal.SIGHUP or signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, lambda *_: stop.set())
     options = (
         HostOptions(
             policy_path=(policy or DEFAULT_POLICY).resolve(),
@@ -141,3 +151,36 @@ def tour(
         )
         raise typer.Exit(1)
     run_tour(settings, area_code=area_code)
+
+
+@app.command("env")
+def env(
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="File holding `sandbox serve`'s output; omitted or -: stdin."),
+    ] = None,
+    wait: Annotated[
+        float,
+        typer.Option(help="Seconds to wait for a starting sandbox to write its settings to FILE."),
+    ] = 0,
+) -> None:
+    """Print a running sandbox's settings as `export` lines, for `eval`.
+
+    Start the sandbox with its output in a file, then attach a shell:
+      byoc-sync sandbox serve > sandbox.json &
+      eval "$(byoc-sync sandbox env sandbox.json --wait 60)"
+    Values are shell-quoted, so connection strings (`;`, `=`) survive `eval` intact.
+    """
+    try:
+        if file is not None and str(file) != "-":
+            settings = settings_from_file(file, wait_s=wait)
+        elif sys.stdin.isatty():
+            typer.echo("error: give the file `sandbox serve` wrote, or pipe it in", err=True)
+            raise typer.Exit(1)
+        else:
+            settings = settings_from_lines(sys.stdin)
+        exports = export_lines(settings)
+    except SettingsLineError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    typer.echo("\n".join(exports))

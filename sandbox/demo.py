@@ -46,6 +46,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from sandbox.fast_policies import fast_health_policy
+from sandbox.shell_env import export_lines
 from shared.bootstrap import build_adapters
 from shared.domain.policy import load_policy
 from shared.health.actions import RealisedOrder, realised_order
@@ -382,8 +383,10 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         settings: dict[str, str] = json.loads(first_line)
         console.print("sandbox settings (export these to attach any tool):")
-        for key, value in settings.items():
-            console.print(f"  {key}={value}", markup=False)
+        # One unwrapped, shell-quoted line each: connection strings are copied whole, and a
+        # pasted line sets the variable exactly (their `;` would otherwise end the command).
+        for line in export_lines(settings):
+            console.print(f"  {line}", markup=False, soft_wrap=True)
         demo = Demo(settings, log)
         demo.buy_over_the_api()
         demo.buy_by_hand()

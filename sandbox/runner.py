@@ -1,5 +1,9 @@
 """Runs the sandbox: both emulators, and on request the Service Bus broker and the local
-Functions host running `function_app.py` against them."""
+Functions host running `function_app.py` against them.
+
+Everything but Azurite runs in this process (the SBC endpoints are threads), so it ends with
+it; Azurite and the sandbox's temporary directory are left to `sandbox.watchdog` should this
+process end without `stop`."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from sandbox.emulators.twilio import TwilioEmulator
 from sandbox.lifecycle import Service
 from sandbox.sbc import SbcEndpoint
 from sandbox.scenario import Scenario
+from sandbox.watchdog import Watchdog, release_dir
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_POLICY = REPO_ROOT / "examples" / "policy.yaml"
@@ -85,8 +90,11 @@ class Sandbox(Service):
             return trunk.connected and trunk.in_service and trunk.enabled
 
     def _work_dir(self) -> tempfile.TemporaryDirectory[str]:
+        """The derived policy and (by default) Azurite's data. Registered with the watchdog,
+        which removes it if this process ends without `stop` (SIGKILL, a crash)."""
         if self._policy_dir is None:
             self._policy_dir = tempfile.TemporaryDirectory(prefix="byoc-sandbox-")
+            Watchdog.current().watch_dir(self._policy_dir.name)
         return self._policy_dir
 
     def restart_functions(self) -> LocalHost:
@@ -156,6 +164,7 @@ class Sandbox(Service):
         self.sbcs.clear()
         if self._policy_dir is not None:
             self._policy_dir.cleanup()
+            release_dir(self._policy_dir.name)
             self._policy_dir = None
         self.genesys.stop()
         self.twilio.stop()

@@ -18,7 +18,7 @@ EXAMPLE_POLICY = REPO_ROOT / "examples" / "policy.yaml"
 
 # Every log record of the run, in every process (pytest-xdist workers included), passes the
 # secret watch; a secret in any of them fails the run once all tests have finished.
-pytest_plugins = ["tests.support.secret_watch"]
+pytest_plugins = ["tests.support.secret_watch", "tests.support.leftovers"]
 
 # Tests that share one process under `pytest -n`: the contract suite, whose route-coverage
 # check (tests/contract/test_route_coverage.py, collected last) judges what the other contract

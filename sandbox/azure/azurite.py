@@ -3,10 +3,16 @@
 In Azure the Function App keeps that state in its own storage account; here Azurite (from
 npm, installed into `.tools/` by `make test-deps` / `make demo`) plays the account, on a
 free loopback port, with its data in a directory that outlives a restart of the local host.
+
+Azurite is a child process (Node): started through `sandbox.watchdog.spawn`, so it runs in a
+process group of its own and ends with the process that started it even when that process
+is killed outright.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import signal
 import socket
@@ -16,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sandbox.lifecycle import Service
+from sandbox.watchdog import release_group, spawn
 from shared.adapters.table_store import development_connection_string
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -51,7 +58,7 @@ class Azurite(Service):
             )
         self.location.mkdir(parents=True, exist_ok=True)
         self.port = self.port or _free_port()
-        self.process = subprocess.Popen(
+        self.process = spawn(
             [
                 str(binary),
                 "--tableHost",
@@ -72,6 +79,7 @@ class Azurite(Service):
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 error = self.process.stderr.read().decode() if self.process.stderr else ""
+                release_group(self.process.pid)
                 raise RuntimeError(f"Azurite exited ({self.process.returncode}): {error}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
@@ -82,15 +90,19 @@ class Azurite(Service):
         raise RuntimeError(f"Azurite did not listen on port {self.port} within {timeout_s} s")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
+        process, self.process = self.process, None
+        if process is None:
+            return
+        if process.poll() is None:
             # SIGINT is Azurite's graceful shutdown: it flushes its LokiJS database to
             # `location` (SIGTERM loses up to its 5 s autosave interval of writes).
-            self.process.send_signal(signal.SIGINT)
+            process.send_signal(signal.SIGINT)
             try:
-                self.process.wait(timeout=10)
+                process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if self.process is not None and self.process.stderr is not None:
-            self.process.stderr.close()
-        self.process = None
+                with contextlib.suppress(ProcessLookupError):  # the group: nothing stays
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        release_group(process.pid)  # reaped: the watchdog must never signal that number
+        if process.stderr is not None:
+            process.stderr.close()

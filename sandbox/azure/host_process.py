@@ -11,6 +11,9 @@ it is killed (SIGKILL: a crash) or told to stop (SIGTERM or SIGINT: a shutdown, 
 Azure scales in or deploys): then, like the Functions host, it receives no more messages,
 lets the invocations running finish and settle their messages (up to `--drain-timeout`),
 and exits; messages still waiting stay on the journal for the next host.
+
+It never outlives the process that started it: on Linux it asks for SIGTERM when that
+parent ends, however it ends (`sandbox.watchdog.die_with_parent`), and shuts down as above.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pathlib import Path
 import function_app
 from sandbox.azure.functions_host import LocalHost
 from sandbox.azure.servicebus import AmqpBrokerServer, Broker
+from sandbox.watchdog import die_with_parent
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
         help="on SIGTERM, how long running invocations may take to finish, s",
     )
     args = parser.parse_args(argv)
+    stopped = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopped.set())
+    die_with_parent(signal.SIGTERM)  # after the handler: the signal means "shut down"
 
     broker = Broker(lock_duration_s=args.lock_duration, journal=args.journal)
     amqp = AmqpBrokerServer(broker).start()
@@ -64,9 +72,6 @@ def main(argv: list[str] | None = None) -> int:
         ),
         flush=True,
     )
-    stopped = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopped.set())
     stopped.wait()
     if not host.finish_in_flight(args.drain_timeout):
         print(

@@ -1,5 +1,6 @@
 """`byoc-sync sandbox serve` as an operator runs it: its own process, one JSON line of
-settings on stdout, the official SDKs attach with exactly those settings, SIGTERM stops it."""
+settings on stdout, the official SDKs attach with exactly those settings, SIGTERM or SIGHUP
+stops it, and nothing it started outlives it, SIGKILL included."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import pytest
 
 from shared.adapters.vendor_clients import genesys_api_client, twilio_client
 from shared.settings import Settings
+from tests.support.leftovers import command_line, descendants, running
+from tests.support.wait import wait_until
 
 BYOC_SYNC = str(Path(sys.executable).parent / "byoc-sync")
 CLIENT_SETTINGS = {
@@ -82,14 +85,45 @@ def test_serve_runs_the_local_functions_host_behind_a_function_key(
     assert answer.json()["number"]["status"] == "in sync"
 
 
-def test_sigterm_stops_the_sandbox_cleanly(
-    served: tuple[subprocess.Popen[str], dict[str, str]],
+def _children(process: subprocess.Popen[str]) -> list[int]:
+    """What `serve` started (Azurite, its watchdog), found before it goes."""
+    pids = [p.pid for p in descendants(process.pid) if p.running]
+    assert any("azurite-table" in command_line(pid) for pid in pids), pids
+    return pids
+
+
+def _all_gone(pids: list[int], work_dir: Path) -> bool:
+    return not any(running(pid) for pid in pids) and not work_dir.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_sigterm_and_sighup_stop_the_sandbox_cleanly(
+    served: tuple[subprocess.Popen[str], dict[str, str]], signum: int
 ) -> None:
-    process, _ = served
-    process.send_signal(signal.SIGTERM)
+    process, printed = served
+    children = _children(process)
+    process.send_signal(signum)
     assert process.wait(timeout=10) == 0
     assert process.stderr is not None
     assert "sandbox stopped" in process.stderr.read()
+    work_dir = Path(printed["BYOC_POLICY_PATH"]).parent
+    wait_until(lambda: _all_gone(children, work_dir), timeout=10, what="Azurite and its folder")
+
+
+@pytest.mark.slow
+def test_sigkill_leaves_no_child_and_no_temp_folder_behind(
+    served: tuple[subprocess.Popen[str], dict[str, str]],
+) -> None:
+    """SIGKILL runs none of `serve`'s code: its watchdog ends Azurite and removes the
+    sandbox's temp folder (Azurite's data and the derived policy)."""
+    process, printed = served
+    children = _children(process)
+    work_dir = Path(printed["BYOC_POLICY_PATH"]).parent
+    assert work_dir.name.startswith("byoc-sandbox-") and (work_dir / "azurite").is_dir()
+    process.kill()
+    process.wait(timeout=10)
+    wait_until(lambda: _all_gone(children, work_dir), timeout=10, what="Azurite and its folder")
 
 
 def test_a_bad_scenario_is_refused_with_its_line(tmp_path: Path) -> None:

@@ -107,6 +107,25 @@ def test_unknown_path_is_404_and_wrong_method_is_405_in_vendor_shape(
     assert wrong.status_code == 405 and "message" in wrong.json()
 
 
+@pytest.mark.parametrize("method", ["TRACE", "OPTIONS", "CONNECT", "BREW"])
+def test_a_method_no_route_serves_goes_through_the_pipeline_not_http_servers_501(
+    emu: ThingsEmulator, http: requests.Session, method: str
+) -> None:
+    known = http.request(method, f"{emu.base_url}/things/a1")
+    assert known.status_code == 405 and known.json()["message"], known.text
+    unknown = http.request(method, f"{emu.base_url}/nothing/here")
+    assert unknown.status_code == 404 and unknown.json()["message"]
+    anonymous = requests.request(method, f"{emu.base_url}/things/a1", timeout=5)
+    assert anonymous.status_code == 401 and anonymous.json()["code"] == "bad.credentials"
+    admin = requests.request(method, f"{emu.base_url}/__admin/requests", timeout=5)
+    assert admin.status_code == 405 and admin.json() == {"error": "unknown admin route"}
+    assert [(e.endpoint, e.status) for e in emu.log.entries()] == [
+        (f"{method} <unmatched>", 405),
+        (f"{method} <unmatched>", 404),
+        (f"{method} <unmatched>", 401),
+    ]
+
+
 def test_malformed_json_is_a_400_not_a_crash(emu: ThingsEmulator, http: requests.Session) -> None:
     answer = http.put(f"{emu.base_url}/things/a1", data=b"{not json")
     assert answer.status_code == 400

@@ -89,6 +89,27 @@ def test_http_routes_need_the_function_key(host: LocalHost) -> None:
     assert requests.get(f"{host.base_url}/api/nothing", timeout=10).status_code == 404
 
 
+@pytest.mark.parametrize("method", ["POST", "DELETE", "TRACE", "OPTIONS", "BREW"])
+def test_a_method_no_function_declares_is_a_404_like_an_unknown_route(
+    host: LocalHost, method: str
+) -> None:
+    """The Functions host routes on path and method together: a GET-only function answers
+    another method with the 404 of an unknown route (not a 405), and http.server's own
+    HTML 501 for methods it has no handler for never shows."""
+    key = {"x-functions-key": host.function_key}
+    answer = requests.request(method, f"{host.base_url}/api/things/a", headers=key, timeout=10)
+    assert answer.status_code == 404
+    assert answer.headers["Content-Type"].startswith("text/plain")
+    assert answer.text == f"no function serves {method} /api/things/a"
+    assert not host.invocations
+
+
+def test_head_is_answered_without_a_body(host: LocalHost) -> None:
+    answer = requests.head(f"{host.base_url}/api/things/a", timeout=10)
+    assert answer.status_code == 404 and answer.content == b""
+    assert int(answer.headers["Content-Length"]) > 0  # the length a GET's body would have
+
+
 def test_messages_of_one_session_run_in_order(host: LocalHost, recorder: Recorder) -> None:
     for n in range(5):
         send(host, f"a{n}", "A")

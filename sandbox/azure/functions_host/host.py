@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -360,7 +361,8 @@ def _handler_for(host: LocalHost) -> type[BaseHTTPRequestHandler]:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            if self.command != "HEAD":  # a HEAD answer has the length of a body, not one
+                self.wfile.write(body)
 
         def _plain(self, status: int, text: str) -> None:
             self._answer(status, text.encode(), {"Content-Type": "text/plain; charset=utf-8"})
@@ -398,19 +400,22 @@ def _handler_for(host: LocalHost) -> type[BaseHTTPRequestHandler]:
                 out["Content-Type"] = f"{response.mimetype}{charset}"
             self._answer(response.status_code, response.get_body() or b"", out)
 
-        def do_GET(self) -> None:
-            self._serve()
+        def __getattr__(self, name: str) -> Callable[[], None]:
+            """Every method reaches `_serve`, TRACE and made-up ones included (http.server
+            looks up `do_<METHOD>`, and without one would answer its own HTML 501). The
+            Functions host routes on path and method together, so a method no function
+            declares is a 404 like an unknown path, not a 405."""
+            if name.startswith("do_"):
+                return self._serve
+            raise AttributeError(name)
 
-        def do_POST(self) -> None:
-            self._serve()
-
-        def do_PUT(self) -> None:
-            self._serve()
-
-        def do_DELETE(self) -> None:
-            self._serve()
-
-        def do_PATCH(self) -> None:
-            self._serve()
+        def send_error(
+            self, code: int, message: str | None = None, explain: str | None = None
+        ) -> None:
+            """A request http.server cannot parse (bad request line, header too long) gets
+            the same one-line text answer as any other refusal, not http.server's HTML page."""
+            self.log_error("code %d, message %s", code, message)
+            self.close_connection = True
+            self._plain(code, message or HTTPStatus(code).phrase)
 
     return Handler

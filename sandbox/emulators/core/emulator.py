@@ -2,8 +2,11 @@
 
 Request pipeline, in the order a vendor's edge would apply it:
 admin routes (unlogged) -> injected latency -> authentication -> route match (404/405)
--> injected fault -> vendor rate limit -> handler. Every vendor request is logged with the
-endpoint template it matched, which is what call-count tests and benchmarks read.
+-> injected fault -> vendor rate limit -> handler. Every method goes through it, those no
+route serves (TRACE, OPTIONS, made-up ones) included: 405 on a path that exists, 404 on
+one that does not, in the vendor's error body like any other error. Every vendor request is
+logged with the endpoint template it matched, which is what call-count tests and benchmarks
+read.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
@@ -329,6 +333,22 @@ def _make_handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
             with contextlib.suppress(OSError):
                 self.connection.close()
 
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve  # noqa: N815
+        def __getattr__(self, name: str) -> Callable[[], None]:
+            """Every method reaches the pipeline, TRACE and made-up ones included (http.server
+            looks up `do_<METHOD>`, and without one would answer its own HTML 501): the
+            vendor answers a method it does not serve with its own error body and a 4xx."""
+            if name.startswith("do_"):
+                return self._serve
+            raise AttributeError(name)
+
+        def send_error(
+            self, code: int, message: str | None = None, explain: str | None = None
+        ) -> None:
+            """A request http.server cannot even parse (bad request line, header too long)
+            still gets the vendor's error body, not http.server's HTML page."""
+            self.log_error("code %d, message %s", code, message)
+            self.close_connection = True
+            error = VendorError(code, message or HTTPStatus(code).phrase)
+            self._write(emulator.error_response(error, None))
 
     return Handler

@@ -163,6 +163,11 @@ def trunk(t: Trunk, account_sid: str) -> dict[str, Any]:
     }
 
 
+def recording(t: Trunk) -> dict[str, Any]:
+    """`/v1/Trunks/{TrunkSid}/Recording`: the settings alone, as the trunk shows them."""
+    return {"mode": t.recording["mode"], "trim": t.recording["trim"]}
+
+
 def origination_url(o: OriginationUrl, account_sid: str) -> dict[str, Any]:
     return {
         "account_sid": account_sid,

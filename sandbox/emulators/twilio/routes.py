@@ -37,6 +37,15 @@ TRUNK = "/v1/Trunks/{TrunkSid}"
 
 TRANSFER_MODES = ("disable-all", "enable-all", "sip-only")
 TRANSFER_CALLER_IDS = ("from-transferee", "from-transferor")
+# Trunking v1 spec: recording_enum_recording_mode / recording_enum_recording_trim.
+RECORDING_MODES = (
+    "do-not-record",
+    "record-from-ringing",
+    "record-from-answer",
+    "record-from-ringing-dual",
+    "record-from-answer-dual",
+)
+RECORDING_TRIMS = ("trim-silence", "do-not-trim")
 
 # IncomingPhoneNumber form fields -> (response field, parser).
 NumberField = Callable[[Params, str], Any]
@@ -120,6 +129,8 @@ class TwilioRoutes:
         r.add("POST", pn, locked(self.add_trunk_number))
         r.add("GET", pn + "/{Sid}", locked(self.fetch_trunk_number))
         r.add("DELETE", pn + "/{Sid}", locked(self.remove_trunk_number))
+        r.add("GET", TRUNK + "/Recording", locked(self.fetch_recording))
+        r.add("POST", TRUNK + "/Recording", locked(self.update_recording))
         for kind in ("CredentialLists", "IpAccessControlLists"):
             base = f"{TRUNK}/{kind}"
             r.add("GET", base, locked(self._trunk_list_handler(kind, "list")))
@@ -477,6 +488,23 @@ class TwilioRoutes:
     def remove_trunk_number(self, request: Request) -> Response:
         self.state.update_number(self._trunk_number(request), {"trunk_sid": None})
         return Response(204)
+
+    # ------------------------------------------------------------------ Trunk Recording
+    def fetch_recording(self, request: Request) -> Response:
+        """The trunk's `links.recording`: its recording settings, a sub-resource of its own
+        (the trunk's own update does not take them)."""
+        return Response(200, render.recording(self._trunk(request)))
+
+    def update_recording(self, request: Request) -> Response:
+        trunk = self._trunk(request)
+        form = request.form()
+        mode = choice(form, "Mode", RECORDING_MODES)
+        trim = choice(form, "Trim", RECORDING_TRIMS)
+        if mode is not None:
+            trunk.recording["mode"] = mode
+        if trim is not None:
+            trunk.recording["trim"] = trim
+        return Response(200, render.recording(trunk))
 
     # ------------------------------------------------------------------ Trunk SIP lists
     def _trunk_list_handler(self, kind: str, action: str) -> Callable[[Request], Response]:

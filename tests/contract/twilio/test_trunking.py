@@ -7,6 +7,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
 from sandbox.emulators.twilio import TwilioEmulator
+from tests.contract.twilio.conftest import CapturingHttpClient
 
 pytestmark = pytest.mark.contract
 
@@ -123,3 +124,29 @@ def test_trunk_sip_list_associations(client: Client) -> None:
     with pytest.raises(TwilioRestException) as missing:
         failover.credentials_lists.create(credential_list_sid="CL" + "2" * 32)
     assert (missing.value.status, missing.value.code) == (404, 20404)
+
+
+def test_recording_settings_are_the_trunks_recording_sub_resource(client: Client) -> None:
+    """The trunk advertises `links.recording`; its settings change there, and only there."""
+    sid = _trunks(client)["BYOC-Primary"]
+    trunk = client.trunking.v1.trunks(sid)
+    assert trunk.fetch().links["recording"].endswith(f"/v1/Trunks/{sid}/Recording")
+    recording = trunk.recordings()  # the SDK mounts the singleton as `recordings`
+    seeded = recording.fetch()
+    assert (seeded.mode, seeded.trim) == ("do-not-record", "do-not-trim")
+    dual = recording.update(mode="record-from-answer-dual")
+    assert (dual.mode, dual.trim) == ("record-from-answer-dual", "do-not-trim")
+    trimmed = recording.update(trim="trim-silence")
+    assert (trimmed.mode, trimmed.trim) == ("record-from-answer-dual", "trim-silence")
+    assert trunk.fetch().recording == {"mode": "record-from-answer-dual", "trim": "trim-silence"}
+    other = client.trunking.v1.trunks(_trunks(client)["BYOC-Failover"]).recordings().fetch()
+    assert (other.mode, other.trim) == ("do-not-record", "do-not-trim")
+    http = client.http_client
+    assert isinstance(http, CapturingHttpClient)
+    with http.sending_invalid_requests(), pytest.raises(TwilioRestException) as loud:
+        recording.update(mode="record-everything")
+    assert (loud.value.status, loud.value.code) == (400, 20001)
+    assert recording.fetch().mode == "record-from-answer-dual"  # unchanged
+    with pytest.raises(TwilioRestException) as gone:
+        client.trunking.v1.trunks("TK" + "0" * 32).recordings().fetch()
+    assert (gone.value.status, gone.value.code) == (404, 20404)

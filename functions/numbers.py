@@ -18,7 +18,7 @@ import azure.functions as func
 from functions._http import HttpProblemError, json_response, parse_json, run_http
 from shared import bootstrap
 from shared.domain.commands import PurchaseRequest
-from shared.domain.e164 import InvalidNumberError, to_e164
+from shared.domain.e164 import InvalidNumberError, strict_e164
 from shared.numbers import requests as numbers
 from shared.numbers.provisioning import NotOwnedError, NumberClaimedError, ProvisioningError
 from shared.numbers.requests import Accepted, accept_purchase, accept_release
@@ -34,14 +34,13 @@ def _status_url(req: func.HttpRequest, number: str) -> str:
 
 
 def _number_param(req: func.HttpRequest) -> str:
+    """The `{e164}` path segment, held to the rule the policy and request bodies follow
+    (exact E.164), refused with the same words when it is not."""
     raw = req.route_params.get("e164", "")
     try:
-        number = to_e164(raw)
+        return strict_e164(raw)
     except InvalidNumberError as error:
         raise HttpProblemError(400, str(error)) from error
-    if number != raw:
-        raise HttpProblemError(400, f"{raw!r} is not in E.164 form; use {number}")
-    return number
 
 
 @bp.route(route="numbers", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)

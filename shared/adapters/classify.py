@@ -7,7 +7,8 @@ them to the HTTP status:
 - Twilio *list pages* raise a plain `TwilioException("Unable to fetch page", response)`:
   the status, headers and error body are on the `twilio.http.response.Response` passed as
   the exception's second argument;
-- Genesys raises `ApiException` (`.status`, `.headers`, `.body` with `code`/`message`);
+- Genesys raises `ApiException` (`.status`, `.headers`, `.body` with `code`/`message`, or
+  for its login service OAuth's `error`/`error_description`);
 - transport failures come from requests (Twilio) or urllib3 (Genesys, whose hidden
   retries are off, so the raw `ProtocolError`/`ReadTimeoutError`/`NewConnectionError`
   arrives here).
@@ -121,6 +122,11 @@ def _body_fields(body: Any) -> tuple[str | None, str | None]:
         return None, None
     code = payload.get("code")
     message = payload.get("message") or payload.get("detail") or payload.get("title")
+    if code is None and isinstance(payload.get("error"), str):
+        # OAuth's own shape (RFC 6749 5.2), which Genesys's login service answers in:
+        # {"error": "invalid_client", "error_description": "..."}.
+        code = payload["error"]
+        message = message or payload.get("error_description") or payload.get("description")
     return (str(code) if code is not None else None), (str(message) if message else None)
 
 

@@ -4,6 +4,12 @@ Both SDKs hard-code their production hosts; pointing them elsewhere (the sandbox
 emulators, a proxy) must not mean bypassing them. For Twilio we swap in an HTTP client
 that rewrites `https://*.twilio.com` to the configured base URL and keeps the path, so
 every request is still built, signed and parsed by the SDK. Genesys' SDK takes a host.
+
+Building a Genesys client fetches its client-credentials token at once, before any adapter
+call, so that request is the first to meet an unreachable host or a refused client. It runs
+under the same retry policy and classification as every other vendor call, and what still
+fails becomes a `GenesysTokenError` naming the login host and the setting to check, instead
+of the SDK's raw urllib3 or `ApiException` traceback.
 """
 
 from __future__ import annotations
@@ -19,7 +25,16 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client as TwilioClient
 
+from shared.adapters.classify import classify
+from shared.adapters.retry import RetryPolicy
+from shared.ports import AdapterError, RetriesExhausted, TerminalVendorError
 from shared.settings import Settings
+
+VENDOR = "genesys"
+# OAuth's error codes (RFC 6749 5.2), which Genesys's login service answers in: the client
+# is unknown here or its secret does not match; the client may not use this grant.
+INVALID_CLIENT = "invalid_client"
+UNAUTHORIZED_CLIENT = "unauthorized_client"
 
 
 class BaseUrlTwilioHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio ships no types
@@ -77,20 +92,122 @@ def twilio_client(settings: Settings, http_client: TwilioHttpClient | None = Non
     )
 
 
-def genesys_token_refresher(settings: Settings, api_client: Any) -> Callable[[], object]:
-    """Fetches a new client-credentials token into `api_client` (for expired tokens)."""
+class GenesysTokenError(AdapterError):
+    """No client-credentials token: the reason names the login host and what to check.
+
+    Raised where the token is fetched (building the client, and re-authenticating after a
+    401), so the Functions host's logs and the operator's one error line say the same.
+    """
+
+
+def _innermost(exc: BaseException) -> BaseException:
+    """The exception at the bottom of the chain: for a transport failure, the socket error
+    (`Connection refused`, `timed out`) under urllib3's wrappers."""
+    seen = {id(exc)}
+    while (inner := exc.__cause__ or exc.__context__) is not None and id(inner) not in seen:
+        seen.add(id(inner))
+        exc = inner
+    return exc
+
+
+def _host_fix(settings: Settings) -> str:
+    if settings.genesyscloud_api_host:
+        return "is GENESYSCLOUD_API_HOST right? is the sandbox running?"
+    return (
+        f"is GENESYSCLOUD_REGION ({settings.genesyscloud_region}) right? "
+        "can this machine reach Genesys Cloud?"
+    )
+
+
+def _credentials_fix(settings: Settings) -> str:
+    if settings.genesyscloud_api_host:
+        return "check GENESYSCLOUD_OAUTHCLIENT_ID/SECRET"
+    return (
+        "check GENESYSCLOUD_OAUTHCLIENT_ID/SECRET, and GENESYSCLOUD_REGION "
+        "(an OAuth client exists only in its own org's region)"
+    )
+
+
+def _token_error(error: AdapterError, login: str, settings: Settings) -> GenesysTokenError:
+    """The token request's failure in the words an operator acts on."""
+    what = f"Genesys Cloud token request to {login}"
+    if isinstance(error, TerminalVendorError):
+        refused = f"Genesys Cloud refused the OAuth client ({error.code or error.status}) at"
+        if error.code == UNAUTHORIZED_CLIENT:
+            return GenesysTokenError(
+                f"{refused} {login}: GENESYSCLOUD_OAUTHCLIENT_ID must name a Client "
+                "Credentials client"
+            )
+        if error.code == INVALID_CLIENT or (error.status == 401 and error.code is None):
+            return GenesysTokenError(f"{refused} {login}: {_credentials_fix(settings)}")
+        code = f" ({error.code})" if error.code else ""
+        answer = f"{what}: HTTP {error.status}{code}: {error.message}"
+        if error.status in (401, 404, 405):  # something answers there, not a login service
+            return GenesysTokenError(f"{answer}; not Genesys Cloud? {_host_fix(settings)}")
+        return GenesysTokenError(answer)
+    if isinstance(error, RetriesExhausted):
+        failure = classify(error.last_error)
+        if failure is not None and failure.status is None:  # no HTTP answer at all
+            cause = _innermost(error.last_error)
+            why = getattr(cause, "strerror", None) or str(cause) or type(cause).__name__
+            return GenesysTokenError(
+                f"{what}: no answer after {error.attempts} attempt(s) ({why}): "
+                + _host_fix(settings)
+            )
+        return GenesysTokenError(
+            f"{what}: still failing after {error.attempts} attempt(s) "
+            f"({failure.reason if failure else error.last_error}); try again later"
+        )
+    return GenesysTokenError(f"{what}: {error.reason}")
+
+
+def fetch_genesys_token(
+    settings: Settings, api_client: Any, retry: RetryPolicy | None = None
+) -> Any:
+    """Fetch a client-credentials token into `api_client` under the retry policy, or raise
+    `GenesysTokenError` (see the module docstring)."""
     settings.require("genesyscloud_oauthclient_id", "genesyscloud_oauthclient_secret")
     client_id = settings.genesyscloud_oauthclient_id
     secret = settings.genesyscloud_oauthclient_secret
     assert client_id is not None and secret is not None
-    return lambda: api_client.get_client_credentials_token(client_id, secret.get_secret_value())
+    retry = retry or RetryPolicy.from_settings(settings)
+    login = api_client.get_conf_url("login", api_client.host)
+    if not urlsplit(login).scheme:
+        # urllib3 would guess http:// (with a FutureWarning) for `api.mypurecloud.de`.
+        raise GenesysTokenError(
+            f"Genesys Cloud token request to {login}: not a URL; write GENESYSCLOUD_API_HOST "
+            "with its scheme, e.g. https://api.mypurecloud.de (http://127.0.0.1:PORT for "
+            "the sandbox)"
+        )
+    try:
+        return retry.call(
+            VENDOR,
+            "token request",
+            lambda: api_client.get_client_credentials_token(client_id, secret.get_secret_value()),
+        )
+    except AdapterError as error:
+        raise _token_error(error, login, settings) from error
+    except (ValueError, LookupError, TypeError) as error:
+        # The SDK reads the answer as `json.loads("[" + body + "]")[0]["access_token"]`: a
+        # 200 that is not a token (a proxy's page, another service) fails in one of these,
+        # as does a host that is not a URL at all (urllib3's LocationParseError).
+        raise GenesysTokenError(
+            f"Genesys Cloud token request to {login}: no OAuth token in the answer "
+            f"({type(error).__name__}): {_host_fix(settings)}"
+        ) from error
 
 
-def genesys_api_client(settings: Settings) -> Any:
+def genesys_token_refresher(
+    settings: Settings, api_client: Any, retry: RetryPolicy | None = None
+) -> Callable[[], object]:
+    """Fetches a new client-credentials token into `api_client` (for expired tokens)."""
+    settings.require("genesyscloud_oauthclient_id", "genesyscloud_oauthclient_secret")
+    return lambda: fetch_genesys_token(settings, api_client, retry)
+
+
+def genesys_api_client(settings: Settings, retry: RetryPolicy | None = None) -> Any:
     """A `PureCloudPlatformClientV2.ApiClient` holding a client-credentials token."""
     settings.require("genesyscloud_oauthclient_id", "genesyscloud_oauthclient_secret")
-    assert settings.genesyscloud_oauthclient_secret is not None
-    assert settings.genesyscloud_oauthclient_id is not None
     client = genesys.ApiClient(host=settings.genesys_base_url)
     http_client = DefaultHttpClient()
     # The SDK never hands its timeout to urllib3 and configures urllib3 to re-send every
@@ -100,7 +217,4 @@ def genesys_api_client(settings: Settings) -> Any:
         retries=False, timeout=urllib3.Timeout(total=settings.byoc_http_timeout_s)
     )
     client.set_http_client(http_client)
-    return client.get_client_credentials_token(
-        settings.genesyscloud_oauthclient_id,
-        settings.genesyscloud_oauthclient_secret.get_secret_value(),
-    )
+    return fetch_genesys_token(settings, client, retry)

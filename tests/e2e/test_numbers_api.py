@@ -135,3 +135,20 @@ def test_a_purchase_that_cannot_reserve_its_number_is_503_and_queues_nothing(
     assert answer.status_code == 503, answer.text
     assert "cannot reserve the number" in answer.json()["error"]
     assert running.broker.active_messages("commands") == []
+
+
+def test_a_number_without_its_country_code_is_refused_in_plain_words(running: Running) -> None:
+    """The API reads numbers by the rule the CLI and the policy follow: no guessed country,
+    and the answer says what to send instead rather than libphonenumber's own text."""
+    answer = running.call("DELETE", "numbers/2025550101")
+    assert answer.status_code == 400
+    assert answer.json()["error"] == (
+        "'2025550101' has no country code: "
+        "write it in E.164 as +12025550101 if it is a North American number"
+    )
+    letters = running.call("GET", f"numbers/{quote('+1202555abcd')}")
+    assert letters.status_code == 400
+    assert letters.json()["error"] == "'+1202555abcd' has letters in it; phone numbers are digits"
+    assert running.broker.active_messages("commands") == []
+    twilio, _ = running.adapters()
+    assert twilio.find_number("+12025550101") is not None

@@ -9,14 +9,13 @@ import PureCloudPlatformClientV2 as genesys
 import pytest
 import requests
 import urllib3
-from PureCloudPlatformClientV2.rest import ApiException
 from pydantic import SecretStr
 from twilio.base.exceptions import TwilioRestException
 
 from sandbox.emulators.core import FaultConfig
 from sandbox.emulators.genesys import GenesysEmulator, GenesysScenario
 from sandbox.emulators.twilio import TwilioEmulator, TwilioScenario
-from shared.adapters.vendor_clients import genesys_api_client, twilio_client
+from shared.adapters.vendor_clients import GenesysTokenError, genesys_api_client, twilio_client
 from shared.settings import Settings
 
 
@@ -52,9 +51,9 @@ def test_genesys_client_with_wrong_secret_is_refused(genesys_emu: GenesysEmulato
     settings = genesys_settings(genesys_emu).model_copy(
         update={"genesyscloud_oauthclient_secret": SecretStr("wrong")}
     )
-    with pytest.raises(ApiException) as refused:
+    with pytest.raises(GenesysTokenError, match=r"refused the OAuth client \(invalid_client\)"):
         genesys_api_client(settings)
-    assert refused.value.status == 401
+    assert genesys_emu.log.count(endpoint="POST /oauth/token") == 1  # a 401 is not retried
 
 
 def test_genesys_call_to_a_hung_server_times_out(genesys_emu: GenesysEmulator) -> None:

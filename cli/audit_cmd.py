@@ -7,9 +7,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
+from rich.text import Text
 
 from cli.runtime import JsonOption, PolicyOption, err, operator_errors
+from cli.tables import described, name_column, print_table, prose_column
 from shared import bootstrap
 from shared.audit.report import AuditReport, Severity
 from shared.audit.rules import RULES
@@ -20,18 +22,23 @@ RULE_IDS = ", ".join(rule.id for rule in RULES)
 
 def print_report(report: AuditReport, console: Console) -> None:
     if report.findings:
-        table = Table("severity", "rule", "finding", "remediation", show_lines=True)
-        for finding in sorted(
-            report.findings, key=lambda f: (f.severity != Severity.ERROR, f.rule)
-        ):
+        findings = sorted(report.findings, key=lambda f: (f.severity != Severity.ERROR, f.rule))
+        # The remediation goes under its finding: as a fourth column it squeezed the
+        # finding's message until the host:port at its start was cut, even at 120 columns.
+        table = Table(
+            Column("severity", no_wrap=True),
+            name_column("rule", [finding.rule for finding in findings]),
+            prose_column("finding / remediation"),
+            show_lines=True,
+        )
+        for finding in findings:
             colour = "red" if finding.severity is Severity.ERROR else "yellow"
             table.add_row(
-                f"[{colour}]{finding.severity.value}[/{colour}]",
+                Text(finding.severity.value, style=colour),
                 finding.rule,
-                finding.message,
-                finding.remediation,
+                described(finding.message, finding.remediation, marker="→"),
             )
-        console.print(table)
+        print_table(console, table)
     for rule in report.could_not_run:
         console.print(f"[red]rule {rule.rule} could not run:[/red] {rule.error}", soft_wrap=True)
     console.print(

@@ -23,6 +23,7 @@ from cli.runtime import (
     err,
     operator_errors,
 )
+from cli.tables import print_table
 from shared import bootstrap
 from shared.reconcile.apply import ApplyReport, apply_plan
 from shared.reconcile.changes import Change, numbers_in
@@ -49,7 +50,7 @@ def plan_command(
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
     else:
-        Console().print(plan_view(result))
+        print_table(Console(), plan_view(result))
         if out is not None:
             typer.echo(f"plan saved to {out}; apply it with: byoc-sync apply {out}")
     if not result.is_empty:
@@ -82,7 +83,7 @@ def apply_command(
             with err.status("reading Twilio and Genesys…"):
                 result, _ = plan_now(routing, app.twilio, app.genesys)
             if not as_json:
-                Console().print(plan_view(result))
+                print_table(Console(), plan_view(result))
             if result.is_empty:
                 _finish(ApplyReport(), as_json)
                 return
@@ -122,6 +123,6 @@ def _finish(report: ApplyReport, as_json: bool) -> None:
             )
         )
     else:
-        Console().print(report_view(report))
+        print_table(Console(), report_view(report))
     if report.failed or report.skipped:
         raise typer.Exit(1)

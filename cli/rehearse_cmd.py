@@ -12,9 +12,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from cli.runtime import JsonOption, err, operator_errors
+from cli.tables import print_table, prose_column
 from sandbox.azure.azurite import AzuriteNotInstalledError
 from sandbox.rehearsal import Rehearsal
 from sandbox.runner import DEFAULT_POLICY, Sandbox
@@ -102,11 +103,13 @@ def rehearse_command(
     else:
         console = Console()
         for result in results:
+            # Three columns of sentences share the width: a member name they mention folds
+            # when it cannot fit, rather than being cut.
             table = Table(
-                "state",
-                "expected",
-                "observed",
-                "result",
+                prose_column("state"),
+                prose_column("expected"),
+                prose_column("observed"),
+                Column("result", no_wrap=True),
                 title=f"{result.group} (recovery: {result.recovery})",
             )
             for check in result.checks:
@@ -118,7 +121,7 @@ def rehearse_command(
                 )
             if result.problem:
                 table.add_row("—", "—", result.problem, "[red]NOT RUN[/red]")
-            console.print(table)
+            print_table(console, table)
     if any(result.problem for result in results):
         raise typer.Exit(1)
     if not all(result.passed for result in results):

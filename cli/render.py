@@ -1,11 +1,17 @@
-"""How plans and apply reports look to an operator: `terraform plan`-like tables."""
+"""How plans and apply reports look to an operator: `terraform plan`-like tables.
+
+Each change's target (its numbers, trunk, IVR) is kept whole on its line with the reason or
+outcome detail indented under it (see cli/tables.py): a reason column of its own would get a
+fifth of an 80-column terminal and cut the trunk names the reasons mention.
+"""
 
 from __future__ import annotations
 
 from rich.console import Group, RenderableType
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
+from cli.tables import described, name_column, prose_column
 from shared.reconcile.apply import ApplyReport, Status
 from shared.reconcile.changes import (
     AddDnis,
@@ -56,11 +62,16 @@ def _numbers(numbers: tuple[str, ...], shown: int = 4) -> str:
 def plan_view(plan: Plan) -> RenderableType:
     parts: list[RenderableType] = []
     if plan.changes:
-        table = Table("", "action", "target", "reason", title=f"Plan ({plan.mode.value})")
+        table = Table(
+            Column("", no_wrap=True),
+            "action",
+            prose_column("target / reason"),
+            title=f"Plan ({plan.mode.value})",
+        )
         for change in plan.changes:
             sign, colour = _SIGN[change.kind]
             action, target = describe(change)
-            table.add_row(Text(sign, style=colour), action, target, change.reason)
+            table.add_row(Text(sign, style=colour), action, described(target, change.reason))
         parts.append(table)
     else:
         parts.append(Text("No changes: Twilio and Genesys match the policy.", style="green"))
@@ -72,7 +83,12 @@ def plan_view(plan: Plan) -> RenderableType:
             )
         )
     if plan.conflicts:
-        conflicts = Table("subject", "conflict (left alone)", title="Conflicts", style="yellow")
+        conflicts = Table(
+            name_column("subject", [conflict.subject for conflict in plan.conflicts]),
+            prose_column("conflict (left alone)"),
+            title="Conflicts",
+            style="yellow",
+        )
         for conflict in plan.conflicts:
             conflicts.add_row(conflict.subject, conflict.detail)
         parts.append(conflicts)
@@ -87,14 +103,23 @@ def plan_view(plan: Plan) -> RenderableType:
 
 
 def report_view(report: ApplyReport) -> RenderableType:
-    table = Table("status", "action", "target", "detail", title="Apply report")
+    if not report.outcomes:
+        return Text("Nothing to apply.")
+    table = Table(
+        Column("status", no_wrap=True),
+        "action",
+        prose_column("target / detail"),
+        title="Apply report",
+    )
     style = {Status.DONE: "green", Status.SKIPPED: "yellow", Status.FAILED: "red"}
     for outcome in report.outcomes:
         action, target = describe(outcome.change)
         if outcome.numbers and isinstance(outcome.change, AddDnis | RemoveDnis):
             target = f"{outcome.change.ivr_name}: {_numbers(outcome.numbers)}"
         table.add_row(
-            Text(outcome.status.value, style=style[outcome.status]), action, target, outcome.detail
+            Text(outcome.status.value, style=style[outcome.status]),
+            action,
+            described(target, outcome.detail),
         )
     totals = Text(
         f"{len(report.done)} done, {len(report.skipped)} skipped, {len(report.failed)} failed"

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from tests.conftest import EXAMPLE_POLICY
+from tests.support.tables import WIDTHS, assert_fits, console_width, flat
 
 runner = CliRunner()
 GROUP = "TG-BYOC-Primary-Failover"
@@ -115,12 +116,16 @@ def test_an_unknown_group_is_refused(tmp_path: Path) -> None:
     assert "no trunk group TG-Nope" in result.output
 
 
-def test_the_table_shows_pass_per_state_and_progress_on_stderr(tmp_path: Path) -> None:
-    result = runner.invoke(
-        app, ["rehearse", "--policy", str(policy_with(tmp_path))], env={"COLUMNS": "200"}
-    )
+@pytest.mark.parametrize("case", list(WIDTHS))
+def test_the_table_shows_pass_per_state_and_progress_on_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    width = console_width(case, monkeypatch)
+    result = runner.invoke(app, ["rehearse", "--policy", str(policy_with(tmp_path))])
     assert result.exit_code == 0, result.output
     assert f"{GROUP} (recovery: on_success)" in result.stdout
     assert result.stdout.count("PASS") == 3
-    assert "Genesys trunk BYOC-Primary-Twilio disconnected" in result.stderr
-    assert "failover: BYOC-Primary-Twilio is down" in result.stderr
+    assert_fits(result.stdout, width, [PRIMARY, BACKUP])  # the members the states name
+    progress = flat(result.stderr)  # wrapped at the console width too
+    assert "Genesys trunk BYOC-Primary-Twilio disconnected" in progress
+    assert "failover: BYOC-Primary-Twilio is down" in progress

@@ -38,7 +38,8 @@ def check(
             typer.echo(json.dumps({"valid": False, "file": str(file), "problems": problems}))
         else:
             err = Console(stderr=True, highlight=False)
-            err.print(f"[red]✗[/red] {file}: {len(error.problems)} problem(s)")
+            # Never wrapped: a long path or message must stay one line an editor can jump to.
+            err.print(f"[red]✗[/red] {file}: {len(error.problems)} problem(s)", soft_wrap=True)
             for problem in error.problems:
                 err.print(f"  {problem}", markup=False, soft_wrap=True)
         raise typer.Exit(1) from error

@@ -9,11 +9,21 @@ and the DID pools it created itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 from shared.domain.e164 import E164, E164Prefix
 from shared.domain.sip_uri import SipTarget
@@ -26,6 +36,103 @@ class _Strict(BaseModel):
     """Unknown keys are errors: a typo in a policy must not silently mean 'default'."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- cross-field checks -------------------------------------------------------------------
+# pydantic runs an `after` model validator only when every field of the model is valid, and
+# its error carries the model's own location (for the document: line 1). An engineer fixing
+# a policy wants every problem in one run, each at the line to edit. So the checks that
+# compare items (unique names, references, repeated numbers) read the input as given, run
+# beside field validation in a `wrap` validator, and report each conflict at the item that
+# breaks the rule (the second route's number entry, not the document).
+
+CONFLICT = "policy_conflict"
+"""pydantic error type of a cross-field check; its message is already meant for a human."""
+
+Loc = tuple[str | int, ...]
+_M = TypeVar("_M", bound=BaseModel)
+
+
+class Conflict(NamedTuple):
+    loc: Loc  # relative to the model whose validator found it
+    message: str
+    value: Any
+
+
+def _details(conflict: Conflict) -> InitErrorDetails:
+    # The message goes in as a template with nothing to fill in; braces in it stay as written.
+    return InitErrorDetails(
+        type=PydanticCustomError(CONFLICT, conflict.message),
+        loc=conflict.loc,
+        input=conflict.value,
+    )
+
+
+def _restored(error: ErrorDetails) -> InitErrorDetails:
+    """An error pydantic reported, in the form `from_exception_data` accepts again."""
+    if error["type"] == CONFLICT:  # a custom type cannot be rebuilt from its name
+        return InitErrorDetails(
+            type=PydanticCustomError(CONFLICT, error["msg"]), loc=error["loc"], input=error["input"]
+        )
+    details = InitErrorDetails(type=error["type"], loc=error["loc"], input=error["input"])
+    if "ctx" in error:
+        details["ctx"] = error["ctx"]
+    return details
+
+
+def _validate_and_check(
+    title: str,
+    data: Any,
+    handler: ModelWrapValidatorHandler[_M],
+    conflicts: list[Conflict],
+) -> _M:
+    """Field validation and the cross-field `conflicts`, reported together."""
+    try:
+        model = handler(data)
+    except ValidationError as exc:
+        merged = [_restored(error) for error in exc.errors()] + [_details(c) for c in conflicts]
+        raise ValidationError.from_exception_data(title, merged) from None
+    if conflicts:
+        raise ValidationError.from_exception_data(title, [_details(c) for c in conflicts])
+    return model
+
+
+def _get(item: Any, key: str) -> Any:
+    """`key` of a mapping as written (or of a model already built); None when absent."""
+    if isinstance(item, dict):
+        return item.get(key)
+    if isinstance(item, BaseModel):
+        return getattr(item, key, None)
+    return None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _items(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def _text(value: Any) -> str | None:
+    """A name as the model will hold it (whitespace stripped), or None if it is not one."""
+    return value.strip() if isinstance(value, str) else None
+
+
+def _repeats(entries: Iterable[tuple[Loc, Any]]) -> Iterator[tuple[Loc, Any, Loc]]:
+    """(where, value, where first) for every entry whose value an earlier entry had."""
+    first: dict[Any, Loc] = {}
+    for loc, value in entries:
+        if value is None:
+            continue
+        if value in first:
+            yield loc, value, first[value]
+        else:
+            first[value] = loc
+
+
+def _dotted(loc: Loc) -> str:
+    return ".".join(str(part) for part in loc)
 
 
 class SyncMode(StrEnum):
@@ -60,11 +167,22 @@ class Thresholds(_Strict):
         3600, ge=0, description="Dwell time doubles per repeated flap, up to this cap."
     )
 
-    @model_validator(mode="after")
-    def _cap_covers_dwell(self) -> Thresholds:
-        if self.flap_damping_cap_s < self.min_dwell_s:
-            raise ValueError("flap_damping_cap_s must be at least min_dwell_s")
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _cap_covers_dwell(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        """Flap damping doubles the dwell up to the cap, so a cap below it would shrink it."""
+        written = {key: _get(data, key) for key in ("flap_damping_cap_s", "min_dwell_s")}
+        # Blame the cap when it is written, else the dwell that outgrew the default cap.
+        key = "flap_damping_cap_s" if written["flap_damping_cap_s"] is not None else "min_dwell_s"
+        cap, dwell = (
+            cls.model_fields[name].default if value is None else value
+            for name, value in written.items()
+        )
+        conflicts = []
+        if _is_int(cap) and _is_int(dwell) and cap < dwell:
+            message = f"flap_damping_cap_s ({cap}) must be at least min_dwell_s ({dwell})"
+            conflicts.append(Conflict((key,), message, written[key]))
+        return _validate_and_check(cls.__name__, data, handler, conflicts)
 
 
 class TrunkGroupMember(_Strict):
@@ -108,14 +226,11 @@ class TrunkGroup(_Strict):
     thresholds: Thresholds = Field(default_factory=lambda: Thresholds.model_validate({}))
     members: list[TrunkGroupMember] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _members_distinct(self) -> TrunkGroup:
-        for attribute in ("priority", "genesys_trunk", "origination_url"):
-            values = [getattr(member, attribute) for member in self.members]
-            duplicates = sorted({str(v) for v in values if values.count(v) > 1})
-            if duplicates:
-                raise ValueError(f"members repeat {attribute}: {', '.join(duplicates)}")
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _members_distinct(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        """Two members sharing a priority, trunk or URL leave the failover order ambiguous."""
+        return _validate_and_check(cls.__name__, data, handler, list(_member_conflicts(data)))
 
     @property
     def ordered_members(self) -> list[TrunkGroupMember]:
@@ -188,30 +303,12 @@ class RoutingPolicy(_Strict):
     trunk_groups: list[TrunkGroup] = Field(min_length=1)
     routes: list[Route] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _references_resolve(self) -> RoutingPolicy:
-        group_names = [group.name for group in self.trunk_groups]
-        route_names = [route.name for route in self.routes]
-        for kind, names in (("trunk group", group_names), ("route", route_names)):
-            repeated = sorted({n for n in names if names.count(n) > 1})
-            if repeated:
-                raise ValueError(f"{kind} names must be unique; repeated: {', '.join(repeated)}")
-        for route in self.routes:
-            if route.trunk_group not in group_names:
-                raise ValueError(
-                    f"route {route.name!r} names trunk group {route.trunk_group!r}, "
-                    f"which is not defined (defined: {', '.join(group_names)})"
-                )
-        claimed: dict[str, str] = {}
-        for route in self.routes:
-            for number in route.select.numbers:
-                if number in claimed:
-                    raise ValueError(
-                        f"number {number} is listed by routes {claimed[number]!r} and "
-                        f"{route.name!r}; a number can land on one IVR only"
-                    )
-                claimed[number] = route.name
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _references_resolve(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        """Names are what routes and operators refer to, so they must be unique and resolve;
+        a number must land on one IVR."""
+        return _validate_and_check(cls.__name__, data, handler, list(_policy_conflicts(data)))
 
     def trunk_group(self, name: str) -> TrunkGroup:
         return next(group for group in self.trunk_groups if group.name == name)
@@ -219,6 +316,73 @@ class RoutingPolicy(_Strict):
     def route_for(self, number: str, friendly_name: str = "") -> Route | None:
         """First route (in file order) whose selector takes the number."""
         return next((r for r in self.routes if r.select.matches(number, friendly_name)), None)
+
+
+def _hashable(value: Any) -> Any:
+    """A value comparable the way the model will hold it; None when it cannot be."""
+    if isinstance(value, str):
+        return value.strip()
+    return value if isinstance(value, int | float) else None
+
+
+def _member_conflicts(group: Any) -> Iterator[Conflict]:
+    members = _items(_get(group, "members"))
+    for attribute in ("priority", "genesys_trunk", "origination_url"):
+        entries = [
+            (("members", index, attribute), _hashable(_get(member, attribute)))
+            for index, member in enumerate(members)
+        ]
+        for loc, value, first in _repeats(entries):
+            message = f"members repeat {attribute}: {value} (first at {_dotted(first[:2])})"
+            yield Conflict(loc, message, value)
+
+
+def _policy_conflicts(policy: Any) -> Iterator[Conflict]:
+    groups = _items(_get(policy, "trunk_groups"))
+    routes = _items(_get(policy, "routes"))
+    group_names = [_text(_get(group, "name")) for group in groups]
+    route_names = [_text(_get(route, "name")) for route in routes]
+
+    def route_label(index: int) -> str:
+        name = route_names[index]
+        return repr(name) if name else f"routes.{index}"
+
+    for kind, key, names in (
+        ("trunk group", "trunk_groups", group_names),
+        ("route", "routes", route_names),
+    ):
+        entries = [((key, index, "name"), name or None) for index, name in enumerate(names)]
+        for loc, name, first in _repeats(entries):
+            message = (
+                f"{kind} names must be unique; repeated: {name} (first at {_dotted(first[:2])})"
+            )
+            yield Conflict(loc, message, name)
+
+    # A group whose name is itself missing or wrong is reported already; guessing which
+    # route meant it would only add noise.
+    if groups and all(group_names):
+        defined = ", ".join(dict.fromkeys(name for name in group_names if name))
+        for index, route in enumerate(routes):
+            wanted = _text(_get(route, "trunk_group"))
+            if wanted and wanted not in group_names:
+                yield Conflict(
+                    ("routes", index, "trunk_group"),
+                    f"route {route_label(index)} names trunk group {wanted!r}, "
+                    f"which is not defined (defined: {defined})",
+                    wanted,
+                )
+
+    listed = [
+        (("routes", index, "select", "numbers", position), _hashable(number))
+        for index, route in enumerate(routes)
+        for position, number in enumerate(_items(_get(_get(route, "select"), "numbers")))
+        if isinstance(number, str)
+    ]
+    for loc, number, first in _repeats(listed):
+        here, there = route_label(int(loc[1])), route_label(int(first[1]))
+        where = f"twice by route {here}" if loc[1] == first[1] else f"by routes {there} and {here}"
+        message = f"number {number} is listed {where}; a number can land on one IVR only"
+        yield Conflict(loc, message, number)
 
 
 def load_policy(path: Path) -> RoutingPolicy:

@@ -4,18 +4,21 @@ hand on them (the only way back under `recovery: never`)."""
 from __future__ import annotations
 
 import json
-import textwrap
+from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from cli.runtime import JsonOption, PolicyOption, err, operator_errors
+from cli.tables import described, indented, print_table, prose_column
 from shared import bootstrap
 from shared.domain.policy import TrunkGroup
-from shared.health.decision import GroupHealth, Switch, operator_move
+from shared.health.decision import GroupHealth, Switch, operator_move, operator_release
 from shared.health.evaluate import HEALTH_PARTITION, GroupOutcome, evaluate_groups, read_estate
 from shared.ports import StateConflictError
 
@@ -67,6 +70,29 @@ def _switch_line(switch: Switch | None, now: datetime) -> str:
         f"last switch {at:%Y-%m-%d %H:%M:%S} UTC ({_ago((now - at).total_seconds())}) "
         f"to {switch.to_member}: {switch.reason}"
     )
+
+
+def _members_table(rows: list[dict[str, Any]]) -> Table:
+    """One group's members. The group heads its section instead of filling a column, and
+    each last probe sits under its member, where it has the width of the table rather than
+    a sliver of it."""
+    table = Table(
+        prose_column("member / last probe"),
+        "prio",
+        "state",
+        "fail/ok",
+        "active",
+    )
+    for row in rows:
+        colour = {"up": "green", "down": "red"}.get(row["state"], "yellow")
+        table.add_row(
+            described(row["member"], row["last_probe"]),
+            str(row["priority"]),
+            Text(row["state"], style=colour),
+            f"{row['failures']}/{row['successes']}",
+            "✓" if row["active"] else "",
+        )
+    return table
 
 
 @app.callback()
@@ -128,35 +154,55 @@ def show(
         report = {"members": rows, "groups": summaries, "last_switch": switches}
         typer.echo(json.dumps(report, indent=2))
         return
-    table = Table("group", "member", "prio", "state", "fail/ok", "last probe", "active")
-    for row in rows:
-        colour = {"up": "green", "down": "red"}.get(row["state"], "yellow")
-        table.add_row(
-            row["group"],
-            row["member"],
-            str(row["priority"]),
-            f"[{colour}]{row['state']}[/{colour}]",
-            f"{row['failures']}/{row['successes']}",
-            row["last_probe"],
-            "✓" if row["active"] else "",
-        )
     console = Console()
-    console.print(table)
     now = datetime.now(UTC)
-    for name, summary in summaries.items():
-        console.print(f"{name}: {summary}", markup=False, soft_wrap=True)
+    for index, (name, summary) in enumerate(summaries.items()):
+        if index:
+            console.print()
+        heading = indented(f"{name}: {summary}", console.width, indent=0)
+        console.print(heading, markup=False, highlight=False, soft_wrap=True)
+        print_table(console, _members_table([row for row in rows if row["group"] == name]))
         state = states[name]
         if state is not None:
-            line = _switch_line(state.last_switch, now)
-            wrapped = textwrap.fill(
-                line,
-                width=console.width,
-                initial_indent="  ",
-                subsequent_indent="    ",
-                break_long_words=False,
-                break_on_hyphens=False,  # trunk names stay whole
-            )
-            console.print(wrapped, markup=False, highlight=False, soft_wrap=True)
+            line = indented(_switch_line(state.last_switch, now), console.width)
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def _change_state(
+    group_name: str,
+    policy: Path | None,
+    change: Callable[[GroupHealth, TrunkGroup], GroupHealth],
+) -> tuple[TrunkGroup, GroupHealth, GroupHealth]:
+    """Apply an operator's `change` to a group's stored health state and save it; the
+    group, and its state before and after.
+
+    Saved against the ETag it was read with: a health check that ran in between would
+    otherwise have its verdict overwritten with a stale one.
+    """
+    app = bootstrap.app()
+    routing = app.policy(policy)
+    group = next((g for g in routing.trunk_groups if g.name == group_name), None)
+    if group is None:
+        err.print(f"[red]error:[/red] no trunk group {group_name!r} in the policy")
+        raise typer.Exit(1)
+    store = app.state_store(HEALTH_PARTITION)
+    stored = store.load(group.name)
+    if stored is None:
+        err.print(f"[red]error:[/red] {group.name} has not been evaluated yet")
+        raise typer.Exit(1)
+    before = GroupHealth.model_validate(stored.data)
+    try:
+        after = change(before, group)
+    except ValueError as error:
+        err.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1) from error
+    if after != before:
+        try:
+            store.save(group.name, after.model_dump(mode="json"), stored.etag)
+        except StateConflictError as error:
+            err.print(f"[red]error:[/red] {error}; try again")
+            raise typer.Exit(1) from error
+    return group, before, after
 
 
 @app.command("move")
@@ -167,30 +213,49 @@ def move(
 ) -> None:
     """Make MEMBER the active one (how traffic returns under `recovery: never`).
 
-    The next health evaluation reorders Genesys and Twilio accordingly, unless MEMBER is down.
+    The next health evaluation reorders Genesys and Twilio accordingly. Under
+    `recovery: on_success` the move also pins MEMBER, or that evaluation would recover
+    straight back: it stays active while it is up; if it goes down the group fails over and
+    returns to it once it is up again. `byoc-sync health release GROUP` removes the pin.
     """
     with operator_errors():
-        app = bootstrap.app()
-        routing = app.policy(policy)
-        group = next((g for g in routing.trunk_groups if g.name == group_name), None)
-        if group is None:
-            err.print(f"[red]error:[/red] no trunk group {group_name!r} in the policy")
-            raise typer.Exit(1)
-        store = app.state_store(HEALTH_PARTITION)
-        stored = store.load(group.name)
-        if stored is None:
-            err.print(f"[red]error:[/red] {group.name} has not been evaluated yet")
-            raise typer.Exit(1)
-        try:
-            moved = operator_move(
-                GroupHealth.model_validate(stored.data), group, member, datetime.now(UTC)
-            )
-        except ValueError as error:
-            err.print(f"[red]error:[/red] {error}")
-            raise typer.Exit(1) from error
-        try:
-            store.save(group.name, moved.model_dump(mode="json"), stored.etag)
-        except StateConflictError as error:
-            err.print(f"[red]error:[/red] {error}; try again")
-            raise typer.Exit(1) from error
+        group, _, moved = _change_state(
+            group_name,
+            policy,
+            lambda state, in_policy: operator_move(state, in_policy, member, datetime.now(UTC)),
+        )
     typer.echo(f"{group.name}: {member} is active; the next health check applies it")
+    if moved.pinned is not None:
+        typer.echo(
+            f"  pinned: it stays active while it is up (recovery: on_success is held); "
+            f"release with `byoc-sync health release {group.name}`"
+        )
+    health = moved.members.get(member)
+    if health is not None and health.state == "down":
+        typer.echo(
+            f"  note: {member} is down; the next health check keeps traffic on an up member "
+            "until it is up again"
+        )
+
+
+@app.command("release")
+def release(
+    group_name: Annotated[str, typer.Argument(metavar="GROUP", help="Trunk group name.")],
+    policy: PolicyOption = None,
+) -> None:
+    """Remove the pin `health move` set: GROUP follows its recovery policy again.
+
+    Nothing moves at once; the next health check decides with fresh probes (under
+    `recovery: on_success` it returns traffic to the best-priority member that is up).
+    """
+    with operator_errors():
+        group, before, _ = _change_state(
+            group_name, policy, lambda state, _group: operator_release(state)
+        )
+    if before.pinned is None:
+        typer.echo(f"{group.name}: nothing pinned")
+        return
+    typer.echo(
+        f"{group.name}: released the pin on {before.pinned}; the next health check follows "
+        f"recovery: {group.recovery.value} again"
+    )

@@ -14,7 +14,12 @@ so nothing here reacts to a single bad probe:
   again (`recovery: on_success`), or stays where it is until an operator moves it
   (`recovery: never`);
 - it never leaves the group without an active member: with every member down, the active one
-  stays (changing config would not carry a single call more).
+  stays (changing config would not carry a single call more);
+- an operator's move under `recovery: on_success` **pins** the member moved to (draining an
+  SBC for maintenance must not be undone by the next check's recovery): while the pinned
+  member is up it stays active whatever the priorities say; if it goes down the group fails
+  over as usual, and returns to it once it is up again; releasing the pin hands the group
+  back to recovery. Under `recovery: never` a move sticks anyway, so it pins nothing.
 """
 
 from __future__ import annotations
@@ -73,6 +78,7 @@ class GroupHealth(BaseModel):
     members: dict[str, MemberHealth] = Field(default_factory=dict)
     last_decision: str = ""
     last_switch: Switch | None = None
+    pinned: str | None = None  # member an operator moved traffic to and pinned (None: policy)
 
 
 class Observation(BaseModel):
@@ -199,16 +205,26 @@ def decide(
     ordered = [m.genesys_trunk for m in _by_priority(group)]
     up = [name for name in ordered if members[name].state == "up"]
     active = state.active if state.active in ordered else ordered[0]
+    # A pin on a member the policy no longer lists is dropped with it.
+    pinned = state.pinned if state.pinned in ordered else None
     preferred, reason = active, ""
     if members[active].state == "down":
         if up:
-            preferred = up[0]
+            preferred = pinned if pinned in up else up[0]
             reason = f"failover: {_describe(active, members[active], group)}"
         else:
             reason = f"every member is down; keeping {active} active (nothing better to use)"
+    elif pinned is not None and pinned != active and pinned in up:
+        preferred = pinned
+        reason = f"return to {pinned}: up again and pinned by an operator"
     elif up and up[0] != active:
         better = up[0]
-        if group.recovery == Recovery.ON_SUCCESS:
+        if pinned == active:
+            reason = (
+                f"{active} stays active: pinned by an operator, so traffic returns to "
+                f"{better} only once the pin is released"
+            )
+        elif group.recovery == Recovery.ON_SUCCESS:
             preferred = better
             reason = f"recovery: {better} is up again (priority before {active})"
         else:
@@ -223,6 +239,8 @@ def decide(
             if status == f"{preferred} is up"
             else f"{preferred} is active, {status.removeprefix(preferred + ' ')}"
         )
+        if preferred == pinned:
+            head += " (pinned by an operator)"
         others = [_describe(n, members[n], group) for n in ordered if n != preferred]
         reason = head + (f"; {'; '.join(others)}" if others else "")
     changed = preferred != state.active
@@ -235,6 +253,7 @@ def decide(
         last_switch=Switch(at=now, from_member=state.active, to_member=preferred, reason=reason)
         if changed
         else state.last_switch,
+        pinned=pinned,
     )
     return Decision(
         group=group.name, preferred=preferred, changed=changed, reason=reason, state=new_state
@@ -242,11 +261,16 @@ def decide(
 
 
 def operator_move(state: GroupHealth, group: TrunkGroup, member: str, now: datetime) -> GroupHealth:
-    """An operator's explicit choice (the only way back under `recovery: never`)."""
+    """An operator's explicit choice (the only way back under `recovery: never`).
+
+    Under `recovery: on_success` the member is also pinned, or the next evaluation would
+    recover straight back to the best-priority member and silently undo the move.
+    """
     names = [m.genesys_trunk for m in group.members]
     if member not in names:
         raise ValueError(f"{member!r} is not a member of {group.name} ({', '.join(names)})")
-    reason = f"operator moved traffic to {member}"
+    pin = group.recovery == Recovery.ON_SUCCESS
+    reason = f"operator moved traffic to {member}" + (" and pinned it" if pin else "")
     switch = (
         Switch(at=now, from_member=state.active, to_member=member, reason=reason)
         if member != state.active
@@ -258,5 +282,22 @@ def operator_move(state: GroupHealth, group: TrunkGroup, member: str, now: datet
             "active_since": now,
             "last_decision": reason,
             "last_switch": switch,
+            "pinned": member if pin else None,
+        }
+    )
+
+
+def operator_release(state: GroupHealth) -> GroupHealth:
+    """Hand a pinned group back to its policy; the next evaluation recovers as usual.
+
+    Nothing moves here: whether traffic leaves the pinned member is the next evaluation's
+    decision (it is up and the best? it stays), made with fresh probes.
+    """
+    if state.pinned is None:
+        return state
+    return state.model_copy(
+        update={
+            "pinned": None,
+            "last_decision": f"operator released the pin on {state.pinned}",
         }
     )

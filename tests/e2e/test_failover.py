@@ -183,3 +183,35 @@ def test_health_shows_the_last_switch_after_later_checks(failover: Running) -> N
     shown_switch = table.output[start:].splitlines()
     assert all(len(line) <= 80 for line in shown_switch)
     assert f"to {BACKUP}: failover: {PRIMARY} is down" in " ".join(" ".join(shown_switch).split())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("recovery", ["on_success"])
+def test_a_move_under_on_success_is_pinned_until_released(failover: Running) -> None:
+    """Draining the primary for maintenance: the move sticks through later checks (the
+    primary stays up, so recovery alone would take traffic straight back), and `release`
+    hands the group back to recovery."""
+    estate = Estate(failover)
+    settings = failover.sandbox.host_settings()
+    estate.health_check()
+    assert estate.first() == PRIMARY
+
+    moved = CliRunner().invoke(cli, ["health", "move", GROUP, BACKUP], env=settings)
+    assert moved.exit_code == 0, moved.output
+    assert f"release with `byoc-sync health release {GROUP}`" in moved.output
+    estate.health_check()
+    assert estate.first() == BACKUP
+    estate.health_check()
+    estate.health_check()
+    assert estate.first() == BACKUP, "recovery must not undo a pinned move"
+    shown = CliRunner().invoke(cli, ["health", "--json"], env=settings)
+    assert shown.exit_code == 0, shown.output
+    assert "pinned by an operator" in json.loads(shown.output)["groups"][GROUP]
+
+    released = CliRunner().invoke(cli, ["health", "release", GROUP], env=settings)
+    assert released.exit_code == 0, released.output
+    assert f"released the pin on {BACKUP}" in released.output
+    estate.health_check()
+    assert estate.first() == PRIMARY
+    again = CliRunner().invoke(cli, ["health", "release", GROUP], env=settings)
+    assert again.exit_code == 0 and f"{GROUP}: nothing pinned" in again.output

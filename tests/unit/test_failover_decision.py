@@ -15,6 +15,7 @@ from shared.health.decision import (
     Switch,
     decide,
     operator_move,
+    operator_release,
 )
 
 PRIMARY, BACKUP = "BYOC-Primary-Twilio", "BYOC-Failover-Twilio"
@@ -281,3 +282,90 @@ def test_a_state_stored_without_the_last_switch_still_loads() -> None:
     assert old.last_switch is None and old.active == BACKUP
     run.state = old
     assert run.step(BAD).state.last_switch is None  # carried over until the next switch
+
+
+def moved_to_backup(recovery: str = "on_success") -> Run:
+    """A healthy group on its primary, then an operator moves traffic to the backup."""
+    run = Run(group(recovery=recovery, min_dwell_s=0))
+    run.steps(3, OK)
+    assert run.state is not None
+    run.state = operator_move(run.state, run.tg, BACKUP, run.now)
+    return run
+
+
+def test_a_move_under_on_success_pins_the_member_so_recovery_does_not_undo_it() -> None:
+    run = moved_to_backup()
+    assert run.state is not None and run.state.pinned == BACKUP
+    assert run.state.last_decision == f"operator moved traffic to {BACKUP} and pinned it"
+    decision = run.steps(10, OK)  # the primary up all along: recovery would take it back
+    assert decision.preferred == BACKUP
+    assert not any(d.changed for d in run.decisions[3:])
+    assert decision.reason == (
+        f"{BACKUP} stays active: pinned by an operator, so traffic returns to {PRIMARY} "
+        "only once the pin is released"
+    )
+
+
+def test_a_pin_on_the_best_member_is_shown_in_the_steady_verdict() -> None:
+    run = moved_to_backup()
+    assert run.state is not None
+    run.state = operator_move(run.state, run.tg, PRIMARY, run.now)
+    decision = run.step(OK)
+    assert decision.reason.startswith(f"{PRIMARY} is active and up (pinned by an operator)")
+
+
+def test_a_pinned_member_that_goes_down_still_fails_over_and_traffic_returns_to_it() -> None:
+    run = moved_to_backup()
+    failover = run.steps(3, OK, BAD)
+    assert failover.changed and failover.preferred == PRIMARY  # never left without an up member
+    assert failover.reason.startswith(f"failover: {BACKUP} is down")
+    assert failover.state.pinned == BACKUP  # the pin outlives the failover
+    back = run.steps(5, OK, OK)
+    assert back.changed and back.preferred == BACKUP
+    assert back.reason == f"return to {BACKUP}: up again and pinned by an operator"
+    assert back.state.last_switch is not None and back.state.last_switch.to_member == BACKUP
+
+
+def test_a_pinned_active_member_stays_when_every_member_is_down() -> None:
+    run = moved_to_backup()
+    decision = run.steps(3, BAD, BAD)
+    assert decision.preferred == BACKUP and "every member is down" in decision.reason
+
+
+def test_releasing_the_pin_hands_the_group_back_to_recovery() -> None:
+    run = moved_to_backup()
+    run.steps(2, OK)
+    assert run.state is not None
+    released = operator_release(run.state)
+    assert released.pinned is None and released.active == BACKUP  # nothing moves yet
+    assert released.last_decision == f"operator released the pin on {BACKUP}"
+    run.state = released
+    decision = run.step(OK)
+    assert decision.changed and decision.preferred == PRIMARY
+    assert decision.reason.startswith(f"recovery: {PRIMARY} is up again")
+    assert operator_release(decision.state) is decision.state  # nothing pinned: unchanged
+
+
+def test_a_move_under_recovery_never_pins_nothing() -> None:
+    run = moved_to_backup(recovery="never")
+    assert run.state is not None and run.state.pinned is None
+    assert run.state.last_decision == f"operator moved traffic to {BACKUP}"
+    assert run.steps(5, OK).preferred == BACKUP  # it sticks anyway: recovery is never
+
+
+def test_a_pin_on_a_member_the_policy_no_longer_lists_is_dropped() -> None:
+    run = moved_to_backup()
+    assert run.state is not None
+    run.state = run.state.model_copy(update={"pinned": "BYOC-Retired-Twilio"})
+    decision = run.step(OK)
+    assert decision.state.pinned is None
+    assert decision.preferred == PRIMARY and "recovery" in decision.reason
+
+
+def test_a_state_stored_without_the_pin_loads_unpinned() -> None:
+    run = moved_to_backup()
+    assert run.state is not None
+    stored = run.state.model_dump(mode="json")
+    assert GroupHealth.model_validate(stored).pinned == BACKUP
+    del stored["pinned"]  # as saved before the field existed
+    assert GroupHealth.model_validate(stored).pinned is None

@@ -1,17 +1,19 @@
 """`GET /api/healthz`: is this Function App configured to do its job?
 
 A deployment with a missing setting or a broken policy file should say so at once,
-to a load balancer or an operator, rather than on the first webhook.
+to a load balancer or an operator, rather than on the first webhook. Like every other
+endpoint it answers with `X-Correlation-Id` (the caller's, or a new one), so a failed probe
+can be found in the logs.
 """
 
 from __future__ import annotations
 
-import json
 from importlib.metadata import PackageNotFoundError, version
 
 import azure.functions as func
 from pydantic import ValidationError
 
+from functions._http import json_response, run_http
 from shared import bootstrap
 from shared.domain.yaml_source import SourceError
 
@@ -28,6 +30,10 @@ def _version() -> str:
 @bp.route(route="healthz", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 def healthz(req: func.HttpRequest) -> func.HttpResponse:
     """200 when settings parse and the policy validates; 503 with the reasons otherwise."""
+    return run_http(req, _healthz)
+
+
+def _healthz(correlation_id: str) -> func.HttpResponse:
     problems: list[str] = []
     body: dict[str, object] = {"version": _version()}
     try:
@@ -50,6 +56,4 @@ def healthz(req: func.HttpRequest) -> func.HttpResponse:
     body["status"] = "degraded" if problems else "ok"
     if problems:
         body["problems"] = problems
-    return func.HttpResponse(
-        json.dumps(body), status_code=503 if problems else 200, mimetype="application/json"
-    )
+    return json_response(body, 503 if problems else 200, correlation_id)

@@ -189,13 +189,21 @@ class _Run:
         self._record(Outcome(change, Status.FAILED, reason, numbers))
 
     def _single(self, change: AttachNumberToTrunk | CreateDidPool) -> None:
+        detail = ""
         if isinstance(change, AttachNumberToTrunk):
             self.twilio.attach_number(change.number_sid, change.trunk_sid)
         else:
-            self.genesys.create_did_pool(change.phone_number, change.provider)
+            pool = self.genesys.create_did_pool(change.phone_number, change.provider)
             with self._lock:
                 self._fresh_pools.add(change.phone_number)
-        self._record(Outcome(change, Status.DONE, numbers=(change.phone_number,)))
+            # The adapter answers with a pool that already covers the number instead of
+            # creating one; when that pool is not ours, "done" alone would claim a pool
+            # byoc-sync never made (and will never delete).
+            if not pool.owned:
+                detail = (
+                    f"covered by existing pool {pool.id} ({pool.start}-{pool.end}, not managed)"
+                )
+        self._record(Outcome(change, Status.DONE, detail, numbers=(change.phone_number,)))
 
     def _ivr_batches(self, change: RemoveDnis | AddDnis) -> None:
         ready: list[str] = []

@@ -64,6 +64,30 @@ def test_buying_by_area_code_makes_the_number_routable_in_one_go(
     ]
 
 
+def test_a_number_a_hand_made_pool_covers_is_reported_as_covered_not_created(
+    policy: RoutingPolicy,
+    twilio: TwilioAdapter,
+    genesys: GenesysAdapter,
+    genesys_emu: GenesysEmulator,
+) -> None:
+    """The pool step is done (the number is routable) but says whose pool made it so."""
+    [hand_made] = [p for p in genesys_emu.state.pools.values() if p.start == "+12025550100"]
+    assert OWNERSHIP_MARKER not in (hand_made.comments or "")
+
+    def pools() -> dict[str, tuple[object, ...]]:
+        return {i: (p.version, p.start, p.end) for i, p in genesys_emu.state.pools.items()}
+
+    pools_before = pools()
+    result = purchase(policy, twilio, genesys, PurchaseRequest(route="main", area_code="202"))
+    assert result.ok, result.report
+    assert result.phone_number == "+12025550102"  # inside that pool
+    assert (
+        f"create_did_pool: done (covered by existing pool {hand_made.id} "
+        "(+12025550100-+12025550109, not managed))"
+    ) in result.report
+    assert pools() == pools_before  # no pool created, none changed
+
+
 def test_buying_an_exact_toll_free_number_for_the_support_route(
     policy: RoutingPolicy,
     twilio: TwilioAdapter,
@@ -75,6 +99,7 @@ def test_buying_an_exact_toll_free_number_for_the_support_route(
     assert result.ok and "+18005550100" in dnis(genesys_emu, "Support IVR")
     [pool] = [p for p in genesys_emu.state.pools.values() if p.start == "+18005550100"]
     assert OWNERSHIP_MARKER in (pool.comments or "") and pool.end == "+18005550100"
+    assert "create_did_pool: done" in result.report  # ours: nothing more to say
 
 
 @pytest.mark.parametrize(

@@ -119,3 +119,18 @@ def test_every_registered_function_is_one_this_test_knows() -> None:
         "reconcile_timer",
         "audit_timer",
     }
+
+
+def test_healthz_answers_with_the_callers_correlation_id_like_every_endpoint(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BYOC_POLICY_PATH", str(EXAMPLE_POLICY))
+    healthz = function_named("healthz")
+    traced = func.HttpRequest(
+        method="GET", url="/api/healthz", body=b"", headers={"X-Correlation-Id": "probe-42"}
+    )
+    response = healthz(traced)
+    assert response.headers["X-Correlation-Id"] == "probe-42"
+    assert json.loads(response.get_body())["correlation_id"] == "probe-42"
+    fresh = healthz(func.HttpRequest(method="GET", url="/api/healthz", body=b"", headers={}))
+    assert fresh.headers["X-Correlation-Id"], "a new id when the caller sent none"

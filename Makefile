@@ -24,7 +24,7 @@ TWILIO_SPECS            := $(TWILIO_CLI_CORE)/.installed-$(TWILIO_CLI_CORE_VERSI
 PYTEST_WORKERS  ?= 4
 SUDO            := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo check test lint typecheck pytest pytest-fast infra-check format serve bench \
+.PHONY: demo docs check test lint typecheck pytest pytest-fast infra-check format serve bench \
 	bench-paging bench-steady bench-provisioning bench-purchase clean test-deps sipp azurite
 
 $(STAMP): pyproject.toml requirements.txt
@@ -43,6 +43,10 @@ check: lint typecheck pytest-fast
 
 ## test: what CI runs: lint, typecheck, infra-check and the whole pytest suite (Bicep parses too)
 test: lint typecheck infra-check pytest
+
+## docs: regenerate schemas/ and the generated tables in docs/ from the code
+docs: $(STAMP)
+	$(BIN)/byoc-sync docs generate
 
 ## lint: ruff check, ruff format --check, and the layering contracts (import-linter)
 lint: $(STAMP)

@@ -163,7 +163,7 @@ def bench_parser(doc: str | None, *, latency_ms: float) -> argparse.ArgumentPars
     """A benchmark's command line: its docstring's summary, and the options all share."""
     parser = argparse.ArgumentParser(
         description=(doc or "").split("\n\n")[0],
-        epilog="Figures, not pass/fail: see README, Performance.",
+        epilog="Figures, not pass/fail: see docs/performance.md.",
     )
     parser.add_argument(
         "--latency-ms",

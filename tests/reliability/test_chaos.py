@@ -7,7 +7,7 @@ emulators answer one request in five with a 429 (Retry-After), a 5xx, a hung con
 reset or a 409 version conflict. After the queue drains and one reconcile runs, both vendors
 must hold exactly what the policy asks for: nothing lost, nothing half provisioned, nothing
 twice, and the dead-letter queue holding only commands that could never succeed, each with
-its reason. The figures are printed (`pytest -s`) and quoted in README's Reliability section.
+its reason. The figures are printed (`pytest -s`) and quoted in docs/reliability.md.
 """
 
 from __future__ import annotations

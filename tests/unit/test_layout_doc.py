@@ -1,5 +1,5 @@
-"""README's Layout block matches the tree: every package and core module is named, and
-everything it names exists (a moved module cannot leave the map behind)."""
+"""The Layout block of docs/architecture.md matches the tree: every package and core module
+is named, and everything it names exists (a moved module cannot leave the map behind)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import re
 
 from tests.conftest import REPO_ROOT
 
+MAP = "docs/architecture.md Layout"
 ENTRY = re.compile(r"(?<![\w/.-])([\w.-]+(?:/|\.py))")
 
 
 def _layout_block() -> list[str]:
-    readme = (REPO_ROOT / "README.md").read_text()
-    section = readme.split("## Layout\n", 1)[1]
+    doc = (REPO_ROOT / "docs" / "architecture.md").read_text()
+    section = doc.split("## Layout\n", 1)[1]
     block = section.split("```\n", 2)[1]
     return block.splitlines()
 
@@ -41,14 +42,14 @@ def test_every_package_of_the_product_and_the_sandbox_is_on_the_map() -> None:
         missing = packages - named
         if parent == "shared":
             missing |= modules - named
-        assert not missing, f"README Layout does not name {parent}/: {sorted(missing)}"
+        assert not missing, f"{MAP} does not name {parent}/: {sorted(missing)}"
 
 
 def test_everything_the_map_names_exists() -> None:
     lines = _layout_block()
     top = _named(lines, "")
     for name in top:
-        assert (REPO_ROOT / name).exists(), f"README Layout names {name}, which does not exist"
+        assert (REPO_ROOT / name).exists(), f"{MAP} names {name}, which does not exist"
     for parent in ("shared", "sandbox"):
         for name in _named(lines, parent):
-            assert (REPO_ROOT / parent / name).exists(), f"README Layout names {parent}/{name}"
+            assert (REPO_ROOT / parent / name).exists(), f"{MAP} names {parent}/{name}"

@@ -4,6 +4,12 @@ Handlers raise `HttpProblemError` (or a `WebhookRejectedError`) for anything the
 wrong; the runner turns it into a 4xx JSON body `{"error": …, "correlation_id": …}` and
 nothing is queued, because queuing is always a handler's last step. Configuration problems
 answer 503 and vendor failures 502 — with the reason, never a stack trace.
+
+Every refusal is logged, at a level that says whose problem it is: 404, 409 and 422 are
+ordinary answers about the estate (a status URL polled before the number is bought, a
+number another request holds), so INFO; a malformed, unauthenticated or oversized request
+(400, 401, 403, 413, 415) may be a misconfigured client or a probe, so WARNING; and 503 or
+502 mean the function cannot serve at all, so ERROR.
 """
 
 from __future__ import annotations
@@ -28,6 +34,10 @@ from shared.settings import MissingSettingError
 
 log = logging.getLogger("byoc_sync.http")
 Model = TypeVar("Model", bound=BaseModel)
+# Refusals that are answers about the estate rather than a sign of a broken caller.
+ORDINARY_REFUSALS = frozenset({404, 409, 422})
+# Pydantic's prefix on a validator's own message; the message itself is already the reason.
+_VALIDATOR_PREFIX = "Value error, "
 
 
 class HttpProblemError(Exception):
@@ -55,6 +65,30 @@ def body_bytes(req: func.HttpRequest, limit: int) -> bytes:
     return body
 
 
+def not_json(error: json.JSONDecodeError | UnicodeDecodeError) -> HttpProblemError:
+    """The one 400 every endpoint answers for a body that does not parse as JSON.
+
+    The reason is the standard library's, whoever parsed the body first (pydantic for the
+    numbers API, the event mappers for the webhooks), so the same bytes get the same words
+    from every endpoint."""
+    if isinstance(error, UnicodeDecodeError):
+        reason = f"not UTF-8 (byte {error.object[error.start]:#04x} at position {error.start})"
+    else:
+        reason = f"{error.msg} at line {error.lineno} column {error.colno}"
+    return HttpProblemError(400, f"body is not JSON: {reason}")
+
+
+def _invalid_json(body: bytes, parser_reason: str) -> HttpProblemError:
+    """Pydantic refused `body` as JSON: say why in the standard library's words (see
+    `not_json`), or in pydantic's where the standard library accepts what pydantic does not
+    (a byte-order mark, UTF-16, a lone surrogate)."""
+    try:
+        json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        return not_json(error)
+    return HttpProblemError(400, f"body is not JSON: {parser_reason}")
+
+
 def parse_json(req: func.HttpRequest, model: type[Model], limit: int) -> Model:
     body = body_bytes(req, limit)
     if not body:
@@ -62,12 +96,21 @@ def parse_json(req: func.HttpRequest, model: type[Model], limit: int) -> Model:
     try:
         return model.model_validate_json(body)
     except ValidationError as error:
+        errors = error.errors()
+        if errors[0]["type"] == "json_invalid":
+            raise _invalid_json(body, str(errors[0].get("ctx", {}).get("error", ""))) from error
         problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors()
+            f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg'].removeprefix(_VALIDATOR_PREFIX)}"
+            for e in errors
         )
-        raise HttpProblemError(
-            422 if error.errors()[0]["type"] != "json_invalid" else 400, problems
-        ) from error
+        raise HttpProblemError(422, problems) from error
+
+
+def _refusal_level(status: int) -> int:
+    """The log level of a refusal: see the module's docstring."""
+    if status >= 500:
+        return logging.ERROR
+    return logging.INFO if status in ORDINARY_REFUSALS else logging.WARNING
 
 
 def run_http(
@@ -80,7 +123,14 @@ def run_http(
         try:
             return handler(cid)
         except (HttpProblemError, WebhookRejectedError) as problem:
-            log.warning("%s %s refused %d: %s", req.method, req.url, problem.status, problem.reason)
+            log.log(
+                _refusal_level(problem.status),
+                "%s %s refused %d: %s",
+                req.method,
+                req.url,
+                problem.status,
+                problem.reason,
+            )
             return json_response({"error": problem.reason}, problem.status, cid)
         except MissingSettingError as error:
             log.error("%s %s: %s", req.method, req.url, error)

@@ -7,15 +7,20 @@ first; nothing is parsed, let alone queued, for a request that fails it. Events 
 commands with deterministic ids (Twilio's event id or `I-Twilio-Idempotency-Token`,
 EventBridge's event id or the notification's `CorrelationId`), so a vendor's redelivery is
 dropped by Service Bus duplicate detection instead of running twice.
+
+A body that is not JSON is refused with the words every endpoint uses (`_http.not_json`):
+the event mappers say "body is not JSON" in their own way, so their decoding error, which
+they chain as the cause, is reworded here.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 
 import azure.functions as func
 
-from functions._http import HttpProblemError, body_bytes, json_response, run_http
+from functions._http import HttpProblemError, body_bytes, json_response, not_json, run_http
 from shared import bootstrap
 from shared.domain.commands import envelope
 from shared.events import EventMapping
@@ -64,6 +69,9 @@ def twilio_events(req: func.HttpRequest) -> func.HttpResponse:
         try:
             mapping = map_twilio_request(verified, req.headers.get(TWILIO_IDEMPOTENCY_HEADER))
         except TwilioEventError as error:
+            # Only a JSON body is the body; a form's `Payload` field has its own reason.
+            if verified.json_body is not None and isinstance(error.__cause__, json.JSONDecodeError):
+                raise not_json(error.__cause__) from error
             raise HttpProblemError(400, str(error)) from error
         return _queue(mapping, app, cid)
 
@@ -81,6 +89,8 @@ def genesys_events(req: func.HttpRequest) -> func.HttpResponse:
         try:
             notification, event_id = parse_genesys_event(body)
         except GenesysEventError as error:
+            if isinstance(error.__cause__, json.JSONDecodeError | UnicodeDecodeError):
+                raise not_json(error.__cause__) from error
             raise HttpProblemError(400, str(error)) from error
         return _queue(map_genesys_event(notification, event_id), app, cid)
 

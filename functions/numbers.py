@@ -4,7 +4,8 @@
 The checks and the queuing are `shared.numbers.requests`; this module maps HTTP to them.
 The answer to a buy or a release is 202 with the command id and the URL where the number's
 state can be watched. An `Idempotency-Key` header makes a retried request the same command,
-so a client that lost the 202 can safely send again.
+so a client that lost the 202 can safely send again — a release too, once the worker has
+released the number (`shared.numbers.releases`).
 """
 
 from __future__ import annotations
@@ -86,11 +87,14 @@ def release(req: func.HttpRequest) -> func.HttpResponse:
                 number,
                 correlation_id=cid,
                 idempotency_key=req.headers.get("Idempotency-Key"),
+                now=datetime.now(UTC),
             )
         except NotOwnedError as error:
             raise HttpProblemError(409, str(error)) from error
         except ProvisioningError as error:
             raise HttpProblemError(404, str(error)) from error
+        except StateStoreError as error:
+            raise HttpProblemError(503, f"cannot record the Idempotency-Key: {error}") from error
         return _accepted(req, accepted, cid)
 
     return run_http(req, handle)

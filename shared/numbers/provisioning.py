@@ -48,6 +48,11 @@ class NotOwnedError(ProvisioningError):
     """The number is not byoc-sync's to release (the API answers 409)."""
 
 
+class NotOnAccountError(ProvisioningError):
+    """The number to release is not on the Twilio account (the API answers 404, unless the
+    request is the retry of a keyed release that went through)."""
+
+
 class ProvisioningResult(BaseModel):
     """What buying, releasing or checking one number did (or would do), step by step."""
 
@@ -234,7 +239,7 @@ def _release_targets(
 ) -> tuple[TwilioNumber, list[tuple[Ivr, str]]]:
     number = twilio.find_number(phone_number)
     if number is None:
-        raise ProvisioningError(f"{phone_number} is not a number on the Twilio account")
+        raise NotOnAccountError(f"{phone_number} is not a number on the Twilio account")
     route = owning_route(policy, number.phone_number, number.friendly_name)
     if route is None:
         raise NotOwnedError(
@@ -309,7 +314,7 @@ def _first_available(
     wanted = " ".join(
         part
         for part in (
-            f"area code {request.area_code}" if request.area_code else "",
+            f"in area code {request.area_code}" if request.area_code else "",
             f"matching {request.contains!r}" if request.contains else "",
         )
         if part

@@ -17,7 +17,9 @@ from shared.domain.commands import (
     ReleaseNumber,
     envelope,
 )
-from shared.numbers.provisioning import check_purchase, release_preflight
+from shared.numbers.provisioning import NotOnAccountError, check_purchase, release_preflight
+from shared.numbers.releases import PARTITION as RELEASES
+from shared.numbers.releases import ReleaseKeys
 from shared.numbers.reservations import PARTITION as RESERVATIONS
 from shared.numbers.reservations import NumberReservations
 from shared.ports import ServiceContext
@@ -64,10 +66,30 @@ def accept_purchase(
 
 
 def accept_release(
-    ctx: ServiceContext, phone_number: str, *, correlation_id: str, idempotency_key: str | None
+    ctx: ServiceContext,
+    phone_number: str,
+    *,
+    correlation_id: str,
+    idempotency_key: str | None,
+    now: datetime,
 ) -> Accepted:
-    """Check the number is ours to release and queue its release."""
-    release_preflight(ctx.policy(), ctx.twilio, ctx.genesys, phone_number)
+    """Check the number is ours to release and queue its release.
+
+    With `idempotency_key`, the key is recorded before the release is queued, so a retry
+    with the same key is answered the same way even once the worker has released the
+    number (NotOnAccountError otherwise). The retry queues the same command again: Service
+    Bus drops it as a duplicate, and should it run after the duplicate-detection window,
+    the worker finds the number gone and counts it as released."""
+    try:
+        release_preflight(ctx.policy(), ctx.twilio, ctx.genesys, phone_number)
+    except NotOnAccountError:
+        if not idempotency_key:
+            raise  # nothing tells a retry from a mistake: no state table needed to say so
+        if not ReleaseKeys(ctx.state_store(RELEASES)).released_with(phone_number, idempotency_key):
+            raise
+    else:
+        if idempotency_key:
+            ReleaseKeys(ctx.state_store(RELEASES)).record(phone_number, idempotency_key, now)
     queued = envelope(
         ReleaseNumber(phone_number=phone_number),
         correlation_id=correlation_id,

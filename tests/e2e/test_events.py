@@ -179,3 +179,47 @@ def test_a_malformed_genesys_body_is_400_with_the_reason(running: Running) -> No
         headers={"X-API-Key": running.sandbox.genesys_event_key},
     )
     assert answer.status_code == 400 and "topicName" in answer.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"{not json", "Expecting property name enclosed in double quotes at line 1 column 2"),
+        (b'{"a": 1}\n{"b"', "Extra data at line 2 column 1"),
+        (b'{"a": "\xff"}', "not UTF-8 (byte 0xff at position 7)"),
+    ],
+)
+def test_a_body_that_is_not_json_is_refused_in_the_same_words_by_every_endpoint(
+    running: Running, body: bytes, reason: str
+) -> None:
+    """The numbers API parses with pydantic and the webhooks with the json module; a client
+    (or an operator reading the log) sees one wording whichever endpoint it called."""
+    signed_url = running.url("twilio/events") + "?bodySHA256=" + hashlib.sha256(body).hexdigest()
+    twilio_headers = {
+        "Content-Type": "application/json",
+        "X-Twilio-Signature": RequestValidator(twilio_token(running)).compute_signature(
+            signed_url, {}
+        ),
+    }
+    answers = {
+        "numbers": running.call("POST", "numbers", data=body),
+        "genesys": running.call(
+            "POST",
+            "genesys/events",
+            key=False,
+            data=body,
+            headers={"X-API-Key": running.sandbox.genesys_event_key},
+        ),
+    }
+    twilio = post(running, signed_url, body, twilio_headers)
+    if reason.startswith("not UTF-8"):
+        # Twilio's signature check reads the body as text first, JSON or form alike.
+        assert (twilio.status_code, twilio.json()["error"]) == (400, "body is not UTF-8")
+    else:
+        answers["twilio"] = twilio
+    expected = f"body is not JSON: {reason}"
+    assert {name: (a.status_code, a.json()["error"]) for name, a in answers.items()} == {
+        name: (400, expected) for name in answers
+    }
+    running.drain()
+    assert running.worker_runs() == []

@@ -134,3 +134,21 @@ def test_healthz_answers_with_the_callers_correlation_id_like_every_endpoint(
     assert json.loads(response.get_body())["correlation_id"] == "probe-42"
     fresh = healthz(func.HttpRequest(method="GET", url="/api/healthz", body=b"", headers={}))
     assert fresh.headers["X-Correlation-Id"], "a new id when the caller sent none"
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"{", "Expecting property name enclosed in double quotes at line 1 column 2"),
+        (b"\xff", "not UTF-8 (byte 0xff at position 0)"),
+        # The json module reads a byte-order mark, pydantic does not: pydantic's reason, then.
+        (b'\xef\xbb\xbf{"route": "main"}', "expected value at line 1 column 1"),
+    ],
+)
+def test_a_purchase_body_that_does_not_parse_is_400_in_the_shared_wording(
+    body: bytes, reason: str
+) -> None:
+    request = func.HttpRequest(method="POST", url="/api/numbers", body=body, headers={})
+    response = function_named("buy_number")(request)
+    assert response.status_code == 400
+    assert json.loads(response.get_body())["error"] == f"body is not JSON: {reason}"

@@ -1,0 +1,65 @@
+"""Which Idempotency-Key released which number: the record a retried DELETE is checked by."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from shared.numbers.releases import ReleaseKeys
+from shared.ports import StateConflictError, StateStoreError, StoredState
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+NUMBER = "+12025550101"
+
+
+class Store:
+    """An in-memory StateStore with the table's ETag rule; `interleave` writes another
+    request's record between a caller's read and its write, that many times."""
+
+    def __init__(self, interleave: int = 0) -> None:
+        self.rows: dict[str, StoredState] = {}
+        self.interleave = interleave
+        self._version = 0
+
+    def load(self, key: str) -> StoredState | None:
+        return self.rows.get(key)
+
+    def save(self, key: str, data: Mapping[str, Any], etag: str | None) -> str:
+        if self.interleave:
+            self.interleave -= 1
+            self._write(key, {"key": "someone-else", "at": NOW.isoformat()})
+        current = self.rows.get(key)
+        if (current.etag if current else None) != etag:
+            raise StateConflictError(f"{key}: changed")
+        return self._write(key, data)
+
+    def _write(self, key: str, data: Mapping[str, Any]) -> str:
+        self._version += 1
+        self.rows[key] = StoredState(dict(data), str(self._version))
+        return str(self._version)
+
+
+def test_the_key_of_the_latest_keyed_release_is_the_one_recognised() -> None:
+    keys = ReleaseKeys(Store())
+    assert not keys.released_with(NUMBER, "order-7")
+    keys.record(NUMBER, "order-7", NOW)
+    keys.record(NUMBER, "order-7", NOW)  # the retry while the number is still there
+    assert keys.released_with(NUMBER, "order-7")
+    assert not keys.released_with(NUMBER, "order-8")
+    assert not keys.released_with("+12025550102", "order-7")
+    keys.record(NUMBER, "order-8", NOW)  # bought again and released by another request
+    assert keys.released_with(NUMBER, "order-8") and not keys.released_with(NUMBER, "order-7")
+
+
+def test_a_release_recorded_in_between_is_read_again_and_the_latest_writer_wins() -> None:
+    keys = ReleaseKeys(Store(interleave=2))
+    keys.record(NUMBER, "order-7", NOW)
+    assert keys.released_with(NUMBER, "order-7")
+
+
+def test_a_record_that_keeps_changing_is_a_state_store_error_not_a_silent_loss() -> None:
+    with pytest.raises(StateStoreError, match="kept changing"):
+        ReleaseKeys(Store(interleave=3)).record(NUMBER, "order-7", NOW)

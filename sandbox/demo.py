@@ -32,6 +32,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 from collections.abc import Callable
@@ -80,6 +81,16 @@ _QUIET_MESSAGES = re.compile(
 _CORRELATION = re.compile(r"\[cid=(\w{8})\w*\] ")
 
 
+_ANSWER_FIELDS = (
+    ("command", "command_id"),
+    ("number", "phone_number"),
+    ("status URL", "status_url"),
+    ("error", "error"),
+)
+_GUTTER = "  host │ "
+_NARROWEST = 40  # below this, a wrapped line would be more gutter than text
+
+
 def _host_line(line: str) -> str | None:
     """A served-process log line as the narration shows it: logger and message, no timestamp."""
     found = _LOG_LINE.match(line)
@@ -89,8 +100,16 @@ def _host_line(line: str) -> str | None:
     if logger.startswith(_QUIET_LOGGERS) or _QUIET_MESSAGES.search(found["message"]):
         return None
     message = _CORRELATION.sub(r"[cid=\1…] ", found["message"])
-    text = f"{found['level'][0]} {logger}: {message}"
-    return text if len(text) <= 160 else text[:157] + "..."
+    return f"{found['level'][0]} {logger}: {message}"
+
+
+def _gutter_lines(text: str, width: int) -> list[str]:
+    """`text` behind the host gutter, wrapped to `width` columns rather than cut: the end of
+    a log line is usually its reason. Continuations are indented under the message, so one
+    log line still reads as one, and the terminal never wraps a line back to column 0."""
+    room = max(width, _NARROWEST) - len(_GUTTER)
+    pieces = textwrap.wrap(text, room, subsequent_indent="  ", break_on_hyphens=False)
+    return [_GUTTER + piece for piece in pieces]
 
 
 class HostLog:
@@ -115,11 +134,20 @@ class HostLog:
                 continue
             self.seen.append(line)
             shown = _host_line(line)
-            if shown:
-                console.print(f"  [dim]host │ {escape(shown)}[/dim]", markup=True, soft_wrap=True)
+            for text in _gutter_lines(shown, console.width) if shown else ():
+                console.print(f"[dim]{escape(text)}[/dim]", soft_wrap=True)
             if predicate(line):
                 return line
         return None
+
+
+def _json_or_text(answer: requests.Response) -> dict[str, Any]:
+    """The answer's JSON body; the Functions host's own refusals (a wrong function key, no
+    such route) are plain text, shown as the error."""
+    if answer.headers.get("Content-Type", "").startswith("application/json"):
+        body: dict[str, Any] = answer.json()
+        return body
+    return {"error": answer.text}
 
 
 class Demo:
@@ -184,8 +212,12 @@ class Demo:
             headers=self.key,
             timeout=30,
         )
-        body = answer.json()
-        console.print(f"POST /api/numbers → {answer.status_code} {json.dumps(body)[:200]}")
+        body = _json_or_text(answer)
+        console.print(f"POST /api/numbers → {answer.status_code}", markup=False)
+        # What a client uses, each whole (the plan is the worker's to carry out, shown below).
+        for label, key in _ANSWER_FIELDS:
+            if key in body:
+                console.print(f"  {label:<10} {body[key]}", markup=False, soft_wrap=True)
         if answer.status_code != 202:
             self.record(
                 "buy over the API",
@@ -204,7 +236,13 @@ class Demo:
             f"{number} bought, on its trunk, in a DID pool and on {', '.join(row['ivrs'])}"
             if row
             else f"{number} did not become routable",
-            {"status_code": answer.status_code, "number": number, "in_sync": row},
+            {
+                "status_code": answer.status_code,
+                "number": number,
+                "command_id": body["command_id"],
+                "status_url": body["status_url"],
+                "in_sync": row,
+            },
         )
 
     def buy_by_hand(self) -> None:

@@ -66,6 +66,16 @@ def test_demo_shows_the_event_driven_product_end_to_end_and_runs_twice(tmp_path:
     out = result.stdout
     assert "BYOC_FUNCTIONS_URL=http://127.0.0.1:" in out
     assert "POST /api/numbers → 202" in out
+    # The answer's fields, each whole, not a cut raw body.
+    assert f"  command    {bought['command_id']}\n" in out
+    assert f"  number     {bought['number']}\n" in out
+    assert f"  status URL {bought['status_url']}\n" in out
+    # Host lines are wrapped to the terminal (COLUMNS), not cut; polling the status URL of a
+    # number still being bought is an ordinary 404, logged at INFO, not a warning.
+    host_lines = [line for line in out.splitlines() if line.startswith("  host │")]
+    assert host_lines and all(len(line) <= 200 for line in host_lines)
+    assert not any(line.endswith("...") for line in host_lines)
+    assert "W byoc_sync.http" not in out
     assert "POST /api/genesys/events (EventBridge envelope) → 202" in out
     narrated_failover, narrated_recovery = out.split("3 · ", 1)[1].split("4 · ", 1)
     after = "after: Genesys route: {0} → {1}; Twilio priorities: {0} 10, {1} 20"

@@ -1,4 +1,4 @@
-"""`byoc-sync audit`: the guides' checklists and traps, checked now. Reading only."""
+"""`byoc-sync audit`: the preflight checks of docs/audit.md, run now. Reading only."""
 
 from __future__ import annotations
 
@@ -18,6 +18,19 @@ from shared.audit.rules import RULES
 from shared.audit.run import gather, run_rules
 
 RULE_IDS = ", ".join(rule.id for rule in RULES)
+
+# Its list of rules is made from RULES, so that a rule added there is in `--help` too (a
+# hand-written list had left `dial-plan-bypass` out).
+HELP = "\n\n".join(
+    [
+        "Check Twilio, Genesys Cloud and the policy for what stops or misroutes calls.",
+        "Each finding names its rule, its severity and the objects it concerns, with a "
+        "remediation. Reads only: never changes anything.",
+        "Rules, in the order they run (--rule ID runs only the rules named):\n"
+        + "\n".join(f"  {rule.id}: {rule.title}" for rule in RULES),
+        "Exit code: 0 clean, 2 warnings or errors found, 1 the audit could not run.",
+    ]
+)
 
 
 def print_report(report: AuditReport, console: Console) -> None:
@@ -60,18 +73,12 @@ def audit_command(
     ] = 30,
     rule: Annotated[
         list[str] | None,
-        typer.Option("--rule", help=f"Run only this rule (repeatable): {RULE_IDS}."),
+        typer.Option("--rule", metavar="ID", help=f"Run only this rule (repeatable): {RULE_IDS}."),
     ] = None,
     policy: PolicyOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Check the estate against the BYOC guides' checklists and traps, with remediation.
-
-    Rules: TLS chain of every SIP TLS endpoint in the policy; registrar / origination loops;
-    E.164 formats; duplicate DNIS; Twilio-Genesys coverage; carrier side (origination URLs,
-    TLS, termination auth); trunk health. Never changes anything. Exit code: 0 clean,
-    2 warnings or errors found, 1 the audit could not run.
-    """
+    """Run the audit's rules (`HELP` is its `--help`), print the findings, exit 0/2/1."""
     unknown = sorted(set(rule or ()) - {r.id for r in RULES})
     if unknown:
         err.print(f"[red]error:[/red] unknown rule(s) {', '.join(unknown)} (rules: {RULE_IDS})")

@@ -26,6 +26,7 @@ import typer
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from cli.runtime import err
+from cli.typer_app import App
 from shared.audit.rules import RULES
 from shared.domain.commands import CommandEnvelope, PurchaseRequest
 from shared.domain.policy import policy_json_schema
@@ -334,7 +335,7 @@ def write(root: Path) -> list[str]:
 
 
 # ------------------------------------------------------------------ the commands
-app = typer.Typer(
+app = App(
     help="Regenerate the schemas and the documentation tables derived from the code.",
     no_args_is_help=True,
 )

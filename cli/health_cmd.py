@@ -16,16 +16,16 @@ from rich.text import Text
 
 from cli.runtime import JsonOption, PolicyOption, err, operator_errors
 from cli.tables import described, indented, print_table, prose_column
+from cli.typer_app import App
 from shared import bootstrap
 from shared.domain.policy import TrunkGroup
 from shared.health.decision import GroupHealth, Switch, operator_move, operator_release
 from shared.health.evaluate import HEALTH_PARTITION, GroupOutcome, evaluate_groups, read_estate
 from shared.ports import StateConflictError
 
-app = typer.Typer(
-    help="Trunk-group health: member states, probes, the preferred member.",
-    invoke_without_command=True,
-)
+EXIT_UNHEALTHY = 2  # a member is not up, or a group cannot be vouched for (see `show`)
+
+app = App(invoke_without_command=True)  # its help is the docstring of `show`
 
 
 def _rows(
@@ -52,6 +52,33 @@ def _rows(
             }
         )
     return rows
+
+
+def _unhealthy(
+    group: TrunkGroup, state: GroupHealth | None, outcome: GroupOutcome | None, *, probed: bool
+) -> list[str]:
+    """Why `group` keeps `health` from exiting 0, a phrase per reason ([] when healthy).
+
+    Without --probe the engine's stored verdict decides: a member is down once it failed
+    `failures_to_down` probes in a row, so one lost probe does not page anyone. With
+    --probe the probe just made counts at once, as a check run by hand or by a monitor
+    means it: a member failing it is not up now, whatever its counters say.
+    """
+    if outcome is not None and outcome.problem:
+        return [f"{group.name}: failover cannot act ({outcome.problem})"]
+    if state is None:
+        return [f"{group.name}: not evaluated yet"]
+    problems = []
+    for member in sorted(group.members, key=lambda m: m.priority):
+        name = member.genesys_trunk
+        health = state.members.get(name)
+        if health is None:
+            problems.append(f"{group.name}: {name} never probed")
+        elif health.state == "down":
+            problems.append(f"{group.name}: {name} is down")
+        elif probed and health.last_ok is False:
+            problems.append(f"{group.name}: {name} failed its probe")
+    return problems
 
 
 def _ago(seconds: float) -> str:
@@ -109,8 +136,15 @@ def show(
     policy: PolicyOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Each trunk group: members, their states and last probes, the preferred member and
-    the last switch of the active member (when, to which member, why)."""
+    """Trunk-group health: member states, probes, the preferred member.
+
+    Without a command: each trunk group's members, their states and last probes, the
+    preferred member and the last switch of the active member (when, to which member, why).
+
+    Exit code, for cron and monitoring: 0 every member of every group is up, 2 a member is
+    down (or failed the probe just made, with --probe), a group was never evaluated or its
+    failover cannot act, 1 the command could not run.
+    """
     if ctx.invoked_subcommand is not None:
         return
     with operator_errors():
@@ -135,6 +169,7 @@ def show(
         rows: list[dict[str, Any]] = []
         summaries: dict[str, str] = {}
         states: dict[str, GroupHealth | None] = {}
+        problems: list[str] = []
         for group in routing.trunk_groups:
             outcome = outcomes.get(group.name)
             if outcome is not None and outcome.decision is not None:
@@ -146,13 +181,22 @@ def show(
                 summaries[group.name] = state.last_decision if state else "not evaluated yet"
             states[group.name] = state
             rows += _rows(group, state, outcome.probes if outcome else {})
+            problems += _unhealthy(group, state, outcome, probed=probe)
     if as_json:
         switches = {
             name: state.last_switch.model_dump(mode="json") if state and state.last_switch else None
             for name, state in states.items()
         }
-        report = {"members": rows, "groups": summaries, "last_switch": switches}
+        report = {
+            "members": rows,
+            "groups": summaries,
+            "last_switch": switches,
+            "healthy": not problems,
+            "problems": problems,
+        }
         typer.echo(json.dumps(report, indent=2))
+        if problems:
+            raise typer.Exit(EXIT_UNHEALTHY)
         return
     console = Console()
     now = datetime.now(UTC)
@@ -166,6 +210,12 @@ def show(
         if state is not None:
             line = indented(_switch_line(state.last_switch, now), console.width)
             console.print(line, markup=False, highlight=False, soft_wrap=True)
+    console.print()
+    verdict = f"not healthy: {'; '.join(problems)}" if problems else "healthy: every member is up"
+    line = indented(verdict, console.width, indent=0)
+    console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if problems:
+        raise typer.Exit(EXIT_UNHEALTHY)
 
 
 def _change_state(

@@ -22,8 +22,9 @@ from cli import (
     runtime,
     sandbox_cmd,
 )
+from cli.typer_app import App
 
-app = typer.Typer(
+app = App(
     name="byoc-sync",
     help="Keep Twilio numbers and trunks and Genesys Cloud BYOC routing in sync.",
     no_args_is_help=True,
@@ -70,7 +71,7 @@ def root(
 
 app.command("plan")(reconcile_cmd.plan_command)
 app.command("apply")(reconcile_cmd.apply_command)
-app.command("audit")(audit_cmd.audit_command)
+app.command("audit", help=audit_cmd.HELP)(audit_cmd.audit_command)
 app.add_typer(numbers_cmd.app, name="numbers")
 app.add_typer(health_cmd.app, name="health")
 app.command("rehearse")(rehearse_cmd.rehearse_command)

@@ -11,8 +11,10 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
 
+from cli.render import step_line
 from cli.runtime import JsonOption, PolicyOption, err, fail, operator_errors
 from cli.tables import indented, listing, name_column, print_table, prose_column
+from cli.typer_app import App
 from shared import bootstrap
 from shared.domain.commands import PurchaseRequest
 from shared.domain.e164 import InvalidNumberError, country_code, to_e164
@@ -25,19 +27,44 @@ from shared.numbers.provisioning import (
 from shared.reconcile.inventory import number_rows
 from shared.reconcile.snapshot import read_snapshot
 
-app = typer.Typer(help="List, buy and release numbers.", no_args_is_help=True)
+app = App(help="List, show, buy and release numbers.", no_args_is_help=True)
+IN_SYNC = "in sync"  # the status `number_rows` gives a number nothing is to be done for
 
 
 @app.command("list")
-def list_numbers(policy: PolicyOption = None, as_json: JsonOption = False) -> None:
+def list_numbers(
+    route: Annotated[
+        str | None, typer.Option(help="Only the numbers this route of the policy selects.")
+    ] = None,
+    drift: Annotated[
+        bool,
+        typer.Option(
+            "--drift",
+            help="Only the numbers not in sync: drifted, in conflict, unrouted or not on Twilio.",
+        ),
+    ] = False,
+    policy: PolicyOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """Every number: Twilio, trunk, DID pool, IVR, route, and whether it drifted."""
     with operator_errors():
         app = bootstrap.app()
         routing = app.policy(policy)
+        known = [r.name for r in routing.routes]
+        if route is not None and route not in known:
+            fail(f"no route {route!r} in the policy (routes: {', '.join(known) or 'none'})")
         with err.status("reading Twilio and Genesys…"):
             rows = number_rows(routing, read_snapshot(app.twilio, app.genesys))
+    rows = [
+        row
+        for row in rows
+        if (route is None or row.route == route) and (not drift or row.status != IN_SYNC)
+    ]
     if as_json:
         typer.echo(json.dumps([row.model_dump() for row in rows], indent=2))
+        return
+    if not rows:
+        typer.echo("No numbers." if route is None and not drift else "No numbers match.")
         return
     trunks = [row.twilio_trunk or ("—" if row.on_twilio else "not on Twilio") for row in rows]
     routes = [row.route or "—" for row in rows]
@@ -54,7 +81,7 @@ def list_numbers(policy: PolicyOption = None, as_json: JsonOption = False) -> No
     details: list[tuple[str, str]] = []
     for row, trunk, route in zip(rows, trunks, routes, strict=True):
         pool = "—" if row.did_pool is None else ("owned" if row.did_pool_owned else "not owned")
-        style = "green" if row.status == "in sync" else "yellow"
+        style = "green" if row.status == IN_SYNC else "yellow"
         status, _, detail = row.status.partition(": ")
         if detail:
             details.append((row.phone_number, row.status))
@@ -84,6 +111,52 @@ CountryOption = Annotated[
 ]
 
 
+@app.command("show")
+def show(
+    number: Annotated[str, typer.Argument(help="The number: E.164, or national with --country.")],
+    country: CountryOption = None,
+    policy: PolicyOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """One number as `numbers list` shows it, a line per field. Exit 1 if neither Twilio
+    nor a Genesys IVR has it.
+
+    The same joined view as `GET /api/numbers/{e164}`, read here directly (nothing goes
+    through the Functions app); `--json` prints the `number` object of its answer.
+    """
+    e164 = _number_argument(number, _country_argument(country))
+    with operator_errors():
+        app = bootstrap.app()
+        routing = app.policy(policy)
+        with err.status("reading Twilio and Genesys…"):
+            rows = number_rows(routing, read_snapshot(app.twilio, app.genesys))
+    row = next((row for row in rows if row.phone_number == e164), None)
+    if row is None:
+        fail(f"{e164} is neither a number on the Twilio account nor a DNIS of a Genesys IVR")
+    if as_json:
+        typer.echo(json.dumps(row.model_dump(), indent=2))
+        return
+    pool = "—"
+    if row.did_pool is not None:
+        pool = f"{row.did_pool} ({'owned' if row.did_pool_owned else 'not owned'})"
+    fields = {
+        "number": row.phone_number,
+        "friendly name": row.friendly_name or "—",
+        "Twilio trunk": row.twilio_trunk or ("—" if row.on_twilio else "not on Twilio"),
+        "DID pool": pool,
+        "IVRs": ", ".join(row.ivrs) or "—",
+        "route": row.route or "—",
+        "status": row.status,
+    }
+    # A line per field, the value after the longest name; a long value (many IVRs, a long
+    # drift) wraps under itself, and no line carries the padding of a table cell.
+    console = Console()
+    width = max(map(len, fields)) + 2
+    for name, value in fields.items():
+        line = indented(f"{name:<{width}}{value}", console.width, indent=0, hang=width)
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
 @app.command("buy")
 def buy(
     route: Annotated[str, typer.Option(help="Route in the policy the number is for.")],
@@ -93,7 +166,9 @@ def buy(
     ] = None,
     area_code: Annotated[str | None, typer.Option(help="Buy the first available here.")] = None,
     contains: Annotated[str | None, typer.Option(help="Twilio pattern, e.g. 555*.")] = None,
-    toll_free: Annotated[bool, typer.Option(help="Search toll-free numbers.")] = False,
+    toll_free: Annotated[
+        bool, typer.Option("--toll-free", help="Search toll-free numbers.")
+    ] = False,
     friendly_name: Annotated[str | None, typer.Option(help="Twilio friendly name.")] = None,
     country: CountryOption = None,
     dry_run: Annotated[
@@ -122,7 +197,7 @@ def buy(
         routing = app.policy(policy)
         flow = check_purchase if dry_run else purchase
         result = flow(routing, app.twilio, app.genesys, request)
-    _show(result, as_json)
+    _show(result, as_json, dry_run=dry_run)
 
 
 @app.command("release")
@@ -180,13 +255,21 @@ def _number_argument(number: str, country: str | None) -> str:
         fail(message)
 
 
-def _show(result: ProvisioningResult, as_json: bool) -> None:
+def _show(result: ProvisioningResult, as_json: bool, *, dry_run: bool = False) -> None:
+    """The result of a buy or release: the number, then a line per step in the words of
+    `plan` and `apply`. A dry run says so instead of carrying the ✓ of a purchase made.
+    `--json` is the result as the HTTP API reports it, step names and all."""
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
     else:
-        mark = "[green]✓[/green]" if result.ok else "[red]✗[/red]"
-        Console().print(f"{mark} {result.phone_number}")
+        console = Console(highlight=False)
+        if dry_run:
+            console.print(f"[yellow]dry run — nothing bought:[/yellow] {result.phone_number}")
+        else:
+            mark = "[green]✓[/green]" if result.ok else "[red]✗[/red]"
+            console.print(f"{mark} {result.phone_number}")
         for line in result.report:
-            Console().print(f"  {line}", markup=False)
+            shown = indented(step_line(line), console.width)
+            console.print(shown, markup=False, highlight=False, soft_wrap=True)
     if not result.ok:
         raise typer.Exit(1)

@@ -9,10 +9,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from cli.typer_app import App
 from shared.domain.policy import load_policy, policy_json_schema
 from shared.domain.yaml_source import SourceError
 
-app = typer.Typer(help="Inspect and validate the routing policy.", no_args_is_help=True)
+app = App(help="Inspect and validate the routing policy.", no_args_is_help=True)
 
 
 @app.command("schema")

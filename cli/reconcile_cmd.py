@@ -26,7 +26,6 @@ from cli.runtime import (
 from cli.tables import print_table
 from shared import bootstrap
 from shared.reconcile.apply import ApplyReport, apply_plan
-from shared.reconcile.changes import Change, numbers_in
 from shared.reconcile.saved_plans import apply_saved_plan, load_plan, plan_now, save_plan
 
 EXIT_PENDING = 2
@@ -75,7 +74,7 @@ def apply_command(
         routing = app.policy(policy)
         if plan_file is not None:
             saved = load_plan(plan_file)
-            with apply_progress(_size(saved.changes), enabled=not as_json) as progress:
+            with apply_progress(saved.changes, enabled=not as_json) as progress:
                 report = apply_saved_plan(
                     saved, app.twilio, app.genesys, force=force, progress=progress
                 )
@@ -92,13 +91,9 @@ def apply_command(
                     err.print("error: not a terminal: pass --yes to apply without asking")
                     raise typer.Exit(1)
                 typer.confirm("Apply these changes?", abort=True)
-            with apply_progress(_size(result.changes), enabled=not as_json) as progress:
+            with apply_progress(result.changes, enabled=not as_json) as progress:
                 report = apply_plan(result, app.twilio, app.genesys, force=force, progress=progress)
     _finish(report, as_json)
-
-
-def _size(changes: tuple[Change, ...]) -> int:
-    return sum(len(numbers_in(change)) for change in changes)
 
 
 def _finish(report: ApplyReport, as_json: bool) -> None:

@@ -47,7 +47,9 @@ def rehearse_command(
     ] = "default",
     group: Annotated[
         list[str] | None,
-        typer.Option("--group", help="Rehearse only this trunk group (repeatable)."),
+        typer.Option(
+            "--group", metavar="GROUP", help="Rehearse only this trunk group (repeatable)."
+        ),
     ] = None,
     recovery: Annotated[
         Recovery | None,
@@ -55,15 +57,17 @@ def rehearse_command(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Play the BYOC guide's three validation states for each trunk group: primary up and
-    failover idle; primary down, failover active; primary back, traffic returned (on_success)
-    or kept on the failover (never).
+    """Try each trunk group's failover on a sandbox of its own before relying on it.
+
+    Three states are played for each group: primary up, failover idle; primary down,
+    failover active; primary back, traffic returned to it (recovery: on_success) or kept on
+    the failover (never). After each, what both vendors hold is checked: the first trunk of
+    the group's Genesys outbound route and the first enabled Twilio origination URL.
 
     Runs the real health engine (Genesys trunk state and SIP OPTIONS probes, state in
-    Azurite, the route and origination-URL actions through the SDKs) against the sandbox,
-    with time simulated one probe interval per health check, and checks what both vendors
-    hold after each state. Exit code: 0 every state passed, 2 a state failed, 1 the
-    rehearsal could not run.
+    Azurite, the route and origination-URL actions through the SDKs) against emulators,
+    never a real vendor, with time simulated one probe interval per health check. Exit
+    code: 0 every state passed, 2 a state failed, 1 the rehearsal could not run.
     """
     with operator_errors():
         path = _policy_path(policy)

@@ -41,6 +41,25 @@ _LABEL = {
 }
 
 
+# The steps of `numbers buy` and `numbers release` beyond the plan's changes.
+_STEP_LABEL = {
+    **_LABEL,
+    "purchase": "buy on Twilio",
+    "detach_number_from_trunk": "detach from Twilio trunk",
+    "release": "release on Twilio",
+}
+
+
+def step_line(line: str) -> str:
+    """A line of a purchase or release report (`ProvisioningResult.report`: "add_dnis:
+    done") with the step in the words `plan` and `apply` use ("add DNIS: done"). The report
+    keeps the step's name for the HTTP API and `--json`; a line that names no step is
+    returned as it is."""
+    step, colon, rest = line.partition(":")
+    label = _STEP_LABEL.get(step) if colon else None
+    return f"{label}:{rest}" if label else line
+
+
 def describe(change: Change) -> tuple[str, str]:
     """(action, target) in words an engineer uses."""
     label = _LABEL[change.kind]

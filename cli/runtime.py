@@ -9,16 +9,17 @@ through instead, traceback and all, and shows the log records, for bug reports.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from threading import Lock
 from typing import Annotated, NoReturn
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from shared.domain.yaml_source import SourceError
 from shared.numbers.provisioning import ProvisioningError
@@ -30,6 +31,7 @@ from shared.ports import (
     TerminalVendorError,
 )
 from shared.reconcile.apply import Outcome, PlanRefusedError
+from shared.reconcile.changes import Change, numbers_in
 from shared.settings import MissingSettingError
 
 PolicyOption = Annotated[
@@ -181,19 +183,42 @@ def operator_errors() -> Iterator[None]:
 
 
 @contextmanager
-def apply_progress(total_numbers: int, enabled: bool) -> Iterator[Callable[[Outcome], None]]:
-    """A progress bar on stderr counting numbers done, for applies that take a while."""
-    if not enabled or total_numbers == 0:
+def apply_progress(
+    changes: Sequence[Change], enabled: bool, console: Console | None = None
+) -> Iterator[Callable[[Outcome], None]]:
+    """A progress bar on stderr (or `console`) for applies that take a while: "3/5 changes".
+
+    It counts changes, as the plan lists them: one number's attach, DID pool and DNIS are
+    three (counting the numbers each change touches had it say "3/3 numbers" for one
+    number). A DNIS change of many numbers reports once per batch: the bar moves with each
+    batch, and the count goes up once the change's last batch is in.
+    """
+    if not enabled or not changes:
         yield lambda outcome: None
         return
+    remaining: dict[Change, int] = {}
+    for change in changes:
+        remaining[change] = remaining.get(change, 0) + len(numbers_in(change))
+    lock = Lock()  # outcomes arrive from the apply's worker threads
     with Progress(
         TextColumn("applying"),
         BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("numbers"),
+        TextColumn("{task.fields[done]}/{task.fields[changes]} changes"),
         TimeElapsedColumn(),
-        console=err,
+        console=console or err,
         transient=True,
     ) as bar:
-        task = bar.add_task("apply", total=total_numbers)
-        yield lambda outcome: bar.advance(task, max(1, len(outcome.numbers)))
+        task = bar.add_task("apply", total=sum(remaining.values()), done=0, changes=len(changes))
+        done = 0
+
+        def advance(outcome: Outcome) -> None:
+            nonlocal done
+            covered = max(1, len(outcome.numbers))
+            with lock:
+                left = remaining.get(outcome.change, 0)
+                remaining[outcome.change] = left - covered
+                if left > 0 >= left - covered:
+                    done += 1
+                bar.update(task, advance=covered, done=done)
+
+        yield advance

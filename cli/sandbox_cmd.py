@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from cli.typer_app import App
 from sandbox.runner import DEFAULT_POLICY, HostOptions, Sandbox
 from sandbox.scenario import load_scenario
 from sandbox.shell_env import (
@@ -23,7 +24,7 @@ from sandbox.shell_env import (
 from shared import bootstrap
 from shared.domain.yaml_source import SourceError
 
-app = typer.Typer(
+app = App(
     help="Run the local Twilio and Genesys Cloud emulators (no accounts needed).",
     no_args_is_help=True,
 )

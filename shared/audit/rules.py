@@ -253,7 +253,9 @@ def coverage(data: AuditInput) -> list[Finding]:
                     f"is {', '.join(problems)}",
                     "Run `byoc-sync apply` to provision it"
                     if route is not None
-                    else "Add a route that selects it, or release it if it is not needed.",
+                    # `numbers release` refuses a number no route selects (not ours).
+                    else "Add a route that selects it, or, if it is not needed, release it "
+                    "in the Twilio console.",
                 )
             )
     for dnis in sorted(on_ivrs - twilio_numbers):

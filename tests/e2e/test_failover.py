@@ -169,8 +169,9 @@ def test_health_shows_the_last_switch_after_later_checks(failover: Running) -> N
     settings = failover.sandbox.host_settings()
 
     shown = CliRunner().invoke(cli, ["health", "--json"], env=settings)
-    assert shown.exit_code == 0, shown.output
+    assert shown.exit_code == 2, shown.output  # the primary is down
     report = json.loads(shown.output)
+    assert report["problems"] == [f"{GROUP}: {PRIMARY} is down"]
     assert report["groups"][GROUP].startswith(f"{BACKUP} is active and up")
     switch = report["last_switch"][GROUP]
     assert (switch["from_member"], switch["to_member"]) == (PRIMARY, BACKUP)
@@ -178,7 +179,7 @@ def test_health_shows_the_last_switch_after_later_checks(failover: Running) -> N
     assert switch["at"]
 
     table = CliRunner().invoke(cli, ["health"], env={**settings, "COLUMNS": "80"})
-    assert table.exit_code == 0, table.output
+    assert table.exit_code == 2, table.output
     start = table.output.index("last switch ")
     shown_switch = table.output[start:].splitlines()
     assert all(len(line) <= 80 for line in shown_switch)

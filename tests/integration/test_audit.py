@@ -211,6 +211,27 @@ def test_coverage_finds_numbers_missing_on_either_side(estate: Estate) -> None:
     assert "+12025550105 is a DNIS of Main IVR but no Twilio number on this account" in messages
 
 
+def test_coverage_advises_what_byoc_sync_lets_you_do_with_an_unrouted_number(
+    estate: Estate,
+) -> None:
+    """`numbers release` refuses a number no route selects, so the advice for one is the
+    Twilio console (or a route), not "release it"."""
+    twilio, _ = estate.adapters()
+    spare = twilio.purchase("+18885550123", "Spare line").phone_number
+    code, findings = estate.audit("coverage")
+    assert code == 2
+    (finding,) = findings
+    assert finding["severity"] == "warning" and finding["objects"] == [spare]
+    assert finding["remediation"] == (
+        "Add a route that selects it, or, if it is not needed, release it in the Twilio console."
+    )
+    released = runner.invoke(
+        app, ["numbers", "release", spare, "--yes", "--policy", str(estate.policy)]
+    )
+    assert released.exit_code == 1
+    assert "selected by no route in the policy: not ours to release" in released.output
+
+
 def test_carrier_side_finds_missing_url_plain_transport_and_no_termination_auth(
     estate: Estate,
 ) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +16,7 @@ from cli.main import app
 from sandbox.runner import Sandbox
 from sandbox.scenario import load_scenario
 from shared.reconcile import Plan
-from tests.conftest import EXAMPLE_POLICY
+from tests.conftest import EXAMPLE_POLICY, REPO_ROOT
 
 runner = CliRunner()
 
@@ -91,10 +94,26 @@ def test_buy_and_release_from_the_command_line(sandbox: Sandbox) -> None:
         app, ["numbers", "buy", "--route", "support", "--number", "+18005550100", "--toll-free"]
     )
     assert bought.exit_code == 0, bought.output
-    assert "add_dnis: done" in bought.output
+    # Each step in the words of `plan` and `apply`, not by its internal name.
+    steps = [line.strip() for line in bought.stdout.splitlines()[1:]]
+    assert [step.split(":")[0] for step in steps] == [
+        "buy on Twilio",
+        "attach to Twilio trunk",
+        "create DID pool",
+        "add DNIS",
+    ]
+    assert all(step.split(": ")[1].startswith("done") for step in steps), steps
     released = runner.invoke(app, ["numbers", "release", "+18005550100", "--yes", "--json"])
     assert released.exit_code == 0, released.output
-    assert json.loads(released.stdout)["ok"] is True
+    # --json is the result as the HTTP API reports it: the steps keep their names.
+    report = json.loads(released.stdout)
+    assert report["ok"] is True
+    assert [line.split(":")[0] for line in report["report"]] == [
+        "remove_dnis",
+        "delete_did_pool",
+        "detach_number_from_trunk",
+        "release",
+    ]
     refused = runner.invoke(app, ["numbers", "release", "+18885550123", "--yes"])
     assert refused.exit_code == 1 and "not a number on the Twilio account" in refused.output
 
@@ -104,9 +123,71 @@ def test_buy_dry_run_names_the_number_and_buys_nothing(sandbox: Sandbox) -> None
         app, ["numbers", "buy", "--route", "main", "--area-code", "202", "--dry-run"]
     )
     assert result.exit_code == 0, result.output
+    # Said to be a dry run from its first line, without the ✓ of a purchase made.
+    assert result.stdout.splitlines()[0] == "dry run — nothing bought: +12025550102"
+    assert "✓" not in result.output
     assert "would buy +12025550102 ('byoc-sync route:main') for route 'main'" in result.output
     assert "IVR 'Main IVR'" in result.output
     assert sandbox.twilio.log.writes() == []
+
+
+def test_numbers_list_filters_by_route_and_drift(sandbox: Sandbox) -> None:
+    def listed(*args: str) -> list[str]:
+        result = runner.invoke(app, ["numbers", "list", *args, "--json"])
+        assert result.exit_code == 0, result.output
+        return [row["phone_number"] for row in json.loads(result.stdout)]
+
+    assert listed("--route", "main") == ["+12025550100", "+12025550101"]
+    assert listed("--route", "support") == ["+13125550100", "+13125550101"]
+    assert listed("--drift") == ["+13125550101"]  # bought by hand, never provisioned
+    assert listed("--route", "main", "--drift") == []
+    table = runner.invoke(app, ["numbers", "list", "--route", "support", "--drift"])
+    assert table.exit_code == 0, table.output
+    assert "+13125550101" in table.stdout and "+13125550100" not in table.stdout
+    assert runner.invoke(app, ["numbers", "list", "--route", "main", "--drift"]).stdout == (
+        "No numbers match.\n"
+    )
+    unknown = runner.invoke(app, ["numbers", "list", "--route", "sales"])
+    assert unknown.exit_code == 1
+    assert "no route 'sales' in the policy (routes: main, support)" in unknown.output
+
+
+def test_numbers_show_is_the_row_of_numbers_list(sandbox: Sandbox) -> None:
+    listed = runner.invoke(app, ["numbers", "list", "--json"])
+    rows = {row["phone_number"]: row for row in json.loads(listed.stdout)}
+    shown = runner.invoke(app, ["numbers", "show", "+13125550101", "--json"])
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout) == rows["+13125550101"]
+    national = runner.invoke(app, ["numbers", "show", "3125550101", "--country", "us"])
+    assert national.exit_code == 0, national.output
+    lines = national.stdout.splitlines()
+    assert lines[0] == "number         +13125550101"
+    assert "route          support" in lines
+    assert lines[-1].startswith("status         drift: not on its trunk")
+    missing = runner.invoke(app, ["numbers", "show", "+12025550199"])
+    assert missing.exit_code == 1
+    assert "+12025550199 is neither a number on the Twilio account nor a DNIS" in missing.output
+
+
+@pytest.mark.slow
+def test_apply_progress_counts_changes(sandbox: Sandbox) -> None:
+    """One number's three changes are "3/3 changes" (the bar said "3/3 numbers" for one
+    number). A process of its own, its stderr taken for a terminal, so the bar is drawn."""
+    env = {**os.environ, "TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1", "TERM": "xterm"}
+    applied = subprocess.run(
+        [sys.executable, "-m", "cli.main", "apply", "--yes"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert applied.returncode == 0, applied.stderr
+    assert "3 done, 0 skipped, 0 failed" in applied.stdout
+    assert "3/3 changes" in applied.stderr
+    assert "numbers" not in applied.stderr
 
 
 def test_a_buy_without_a_way_to_choose_says_what_to_give(sandbox: Sandbox) -> None:

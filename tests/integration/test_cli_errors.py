@@ -32,6 +32,7 @@ VENDOR_COMMANDS = [
     ["plan"],
     ["apply", "--yes"],
     ["numbers", "list"],
+    ["numbers", "show", "+12025550100"],
     ["numbers", "buy", "--route", "main", "--number", "+12025550115"],
     ["numbers", "release", "+12025550100", "--yes"],
     ["audit"],

@@ -198,9 +198,15 @@ def health_state(azurite: Azurite, tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_health_has_a_section_per_group_with_names_whole(width: int) -> None:
     report = invoke_json("health")
     result = runner.invoke(app, ["health"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2, result.output  # a member down, a group never evaluated
     output = result.stdout
     assert_fits(output, width, [GROUP, PRIMARY, BACKUP, SECOND_GROUP, *SECOND_MEMBERS])
+    # Why it is not healthy closes the output, every group and member named whole.
+    verdict = flat(output[output.rindex("not healthy: ") :])
+    assert verdict == (
+        f"not healthy: {GROUP}: {PRIMARY} is down; {SECOND_GROUP}: not evaluated yet"
+    )
+    output = output[: output.rindex("not healthy: ")]
     # Each group heads its section: its verdict, its members' table, its last switch.
     first, second = output.split(f"{SECOND_GROUP}: not evaluated yet")
     assert first.startswith(f"{GROUP}: {BACKUP} is active and up")
@@ -221,6 +227,11 @@ def test_health_has_a_section_per_group_with_names_whole(width: int) -> None:
     assert report["groups"][SECOND_GROUP] == "not evaluated yet"
     assert report["last_switch"][GROUP]["to_member"] == BACKUP
     assert report["last_switch"][SECOND_GROUP] is None
+    assert report["healthy"] is False
+    assert report["problems"] == [
+        f"{GROUP}: {PRIMARY} is down",
+        f"{SECOND_GROUP}: not evaluated yet",
+    ]
 
 
 # ---------------------------------------------------------------------------- a real pipe

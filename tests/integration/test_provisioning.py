@@ -107,7 +107,7 @@ def test_buying_an_exact_toll_free_number_for_the_support_route(
     [
         ({"route": "nowhere", "area_code": "202"}, "no route 'nowhere'"),
         ({"route": "support", "area_code": "202", "friendly_name": "plain"}, "does not select"),
-        ({"route": "main", "area_code": "415"}, "no local numbers available area code 415"),
+        ({"route": "main", "area_code": "415"}, "no local numbers available in area code 415"),
     ],
 )
 def test_a_purchase_that_cannot_be_routed_buys_nothing(

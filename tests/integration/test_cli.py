@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +13,8 @@ from cli.main import app
 from sandbox.runner import Sandbox
 from sandbox.scenario import load_scenario
 from shared.reconcile import Plan
-from tests.conftest import EXAMPLE_POLICY, REPO_ROOT
+from tests.conftest import EXAMPLE_POLICY
+from tests.support.cli_process import run_cli
 
 runner = CliRunner()
 
@@ -173,17 +171,8 @@ def test_numbers_show_is_the_row_of_numbers_list(sandbox: Sandbox) -> None:
 def test_apply_progress_counts_changes(sandbox: Sandbox) -> None:
     """One number's three changes are "3/3 changes" (the bar said "3/3 numbers" for one
     number). A process of its own, its stderr taken for a terminal, so the bar is drawn."""
-    env = {**os.environ, "TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1", "TERM": "xterm"}
-    applied = subprocess.run(
-        [sys.executable, "-m", "cli.main", "apply", "--yes"],
-        cwd=REPO_ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    terminal = {"TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1", "TERM": "xterm"}
+    applied = run_cli("apply", "--yes", env=terminal)
     assert applied.returncode == 0, applied.stderr
     assert "3 done, 0 skipped, 0 failed" in applied.stdout
     assert "3/3 changes" in applied.stderr

@@ -5,10 +5,7 @@ code 1 and no traceback — through the real command line, against the sandbox e
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator, Mapping
 from importlib.metadata import version
 from pathlib import Path
@@ -21,7 +18,8 @@ from sandbox.azure.azurite import Azurite
 from sandbox.runner import Sandbox
 from sandbox.scenario import load_scenario
 from shared.ports import AdapterError
-from tests.conftest import EXAMPLE_POLICY, REPO_ROOT
+from tests.conftest import EXAMPLE_POLICY
+from tests.support.cli_process import run_cli
 
 runner = CliRunner()
 
@@ -253,20 +251,6 @@ def test_debug_lets_the_exception_through_for_bug_reports(
     one_line_failure(invoke(["numbers", "list"], env), sandbox, "refused the OAuth client")
 
 
-def _run_cli(args: list[str], env: Mapping[str, str | None]) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k not in env}
-    environment.update({k: v for k, v in env.items() if v is not None})
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", *args],
-        cwd=REPO_ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
 @pytest.mark.slow  # two processes, each importing both vendor SDKs
 def test_a_real_process_prints_one_line_and_with_debug_the_traceback_and_retries(
     sandbox: Sandbox, env: dict[str, str | None]
@@ -275,13 +259,13 @@ def test_a_real_process_prints_one_line_and_with_debug_the_traceback_and_retries
     and library warnings are log records, shown only with --debug. Genesys answers here
     (its token is fetched with the real secret), Twilio does not."""
     env["TWILIO_API_BASE_URL"] = f"http://127.0.0.1:{closed_port()}"
-    plain = _run_cli(["plan"], env)
+    plain = run_cli("plan", env=env)
     assert plain.returncode == 1
     assert plain.stderr.count("\n") == 1, plain.stderr
     assert plain.stderr.startswith("error: snapshot read aborted: twilio list numbers")
     assert plain.stdout == ""
 
-    debug = _run_cli(["--debug", "plan"], env)
+    debug = run_cli("--debug", "plan", env=env)
     assert debug.returncode == 1
     assert "Traceback (most recent call last)" in debug.stderr
     assert "shared.ports.SnapshotReadError: snapshot read aborted: twilio" in debug.stderr

@@ -10,9 +10,6 @@ console; `--json` is not affected. Each case runs the real command line against 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -30,7 +27,8 @@ from sandbox.scenario import load_scenario
 from shared import bootstrap
 from shared.health.decision import GroupHealth, MemberHealth, Switch
 from shared.health.evaluate import HEALTH_PARTITION
-from tests.conftest import EXAMPLE_POLICY, REPO_ROOT
+from tests.conftest import EXAMPLE_POLICY
+from tests.support.cli_process import run_cli
 from tests.support.tables import (
     WIDTHS,
     assert_fits,
@@ -239,17 +237,7 @@ def test_health_has_a_section_per_group_with_names_whole(width: int) -> None:
 def test_plan_through_a_real_pipe_is_80_columns_with_the_trunk_whole(sandbox: Sandbox) -> None:
     """The command as a shell pipeline runs it: a process of its own, COLUMNS unset, no
     terminal on any standard stream."""
-    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-    piped = subprocess.run(
-        [sys.executable, "-m", "cli.main", "plan"],
-        cwd=REPO_ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    piped = run_cli("plan", env={"COLUMNS": None, "LINES": None})
     assert piped.returncode == 2, piped.stderr
     assert "\x1b[" not in piped.stdout  # no colour codes in a pipe
     assert_fits(piped.stdout, 80, [f"+13125550101 → {TRUNK}", f"'{TRUNK}'"])

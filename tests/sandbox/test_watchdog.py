@@ -79,7 +79,13 @@ def test_a_child_and_its_folder_go_when_the_parent_is_killed(
     parent = Parent(folder)
     parents.append(parent)
     assert running(parent.child) and folder.is_dir()
-    assert command_line(parent.child).startswith("sleep 600")
+    # Popen returns once the exec began; the kernel fills in the new command line a moment
+    # later (a loaded machine once read it empty), so wait for what is asserted.
+    wait_until(
+        lambda: command_line(parent.child).startswith("sleep 600"),
+        timeout=10,
+        what="the child to show its command line",
+    )
     assert os.getpgid(parent.child) == parent.child  # a process group of its own
     parent.kill()
     wait_until(lambda: not running(parent.child), timeout=10, what="the child to end")

@@ -83,11 +83,13 @@ class Sandbox(Service):
 
     def _genesys_trunk_up(self, name: str) -> bool:
         with self.genesys.lock:
+            state = self.genesys.state
             try:
-                trunk = self.genesys.state.find_trunk(name)
+                trunks = state.find_trunks(name)
             except Exception:  # no such trunk: nothing answers for it
                 return False
-            return trunk.connected and trunk.in_service and trunk.enabled
+            # A member answers while any of its trunk base's instances does.
+            return any(t.connected and state.in_service(t) and t.enabled for t in trunks)
 
     def _work_dir(self) -> tempfile.TemporaryDirectory[str]:
         """The derived policy and (by default) Azurite's data. Registered with the watchdog,

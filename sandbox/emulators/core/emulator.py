@@ -2,7 +2,8 @@
 
 Request pipeline, in the order a vendor's edge would apply it:
 admin routes (unlogged) -> injected latency -> authentication -> route match (404/405)
--> injected fault -> vendor rate limit -> handler. Every method goes through it, those no
+-> injected fault -> vendor rate limit -> handler -> the vendor's response headers (on
+every answer, errors included). Every method goes through it, those no
 route serves (TRACE, OPTIONS, made-up ones) included: 405 on a path that exists, 404 on
 one that does not, in the vendor's error body like any other error. Every vendor request is
 logged with the endpoint template it matched, which is what call-count tests and benchmarks
@@ -87,6 +88,13 @@ class Emulator(ABC):
     def admit(self, request: Request, route: Route) -> Callable[[], None] | None:
         """Apply the vendor's rate limits; raise VendorError(429) or return a release hook."""
         return None
+
+    def response_headers(self, request: Request, response: Response) -> dict[str, str]:
+        """Headers the vendor puts on every answer to a vendor request, successes and errors
+        alike (rate-limit counters, correlation ids). They never replace a header the answer
+        already carries (a 429's own `Retry-After`). Admin routes and dropped requests get
+        none; neither does a request http.server could not parse."""
+        return {}
 
     @abstractmethod
     def snapshot(self) -> dict[str, Any]:
@@ -201,6 +209,13 @@ class Emulator(ABC):
 
     def dispatch(self, request: Request) -> Outcome:
         """Run one vendor request through the pipeline."""
+        outcome = self._pipeline(request)
+        if outcome.response is not None:
+            for name, value in self.response_headers(request, outcome.response).items():
+                outcome.response.headers.setdefault(name, value)
+        return outcome
+
+    def _pipeline(self, request: Request) -> Outcome:
         route, params, known = self.router.match(request.method, request.path)
         endpoint = route.endpoint if route else f"{request.method} <unmatched>"
         request.params = params

@@ -7,11 +7,13 @@ vendors do (429 with Retry-After, 5xx, hung connections, resets, version conflic
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -135,31 +137,48 @@ class FaultInjector:
 
 
 class SlidingWindowBudget:
-    """A per-client request budget over a rolling window (Genesys' 300 requests/minute).
+    """A request budget per key over a rolling window (Genesys' 300 requests/minute).
 
-    `take` answers None when the request fits, else the whole seconds until it would,
-    which is what the vendor sends back as Retry-After.
+    The key is whatever the vendor limits on (Genesys: the access token). `take` answers
+    None when the request fits, else the whole seconds until it would, which is what the
+    vendor sends back as Retry-After. `clock` is injectable so tests control time.
     """
 
-    def __init__(self, limit: int, window_s: float = 60.0) -> None:
+    def __init__(
+        self, limit: int, window_s: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.limit = limit
         self.window_s = window_s
+        self._clock = clock
         self._lock = threading.Lock()
         self._seen: dict[str, deque[float]] = {}
+
+    def _window(self, client: str, now: float) -> deque[float]:
+        stamps = self._seen.setdefault(client, deque())
+        while stamps and now - stamps[0] >= self.window_s:
+            stamps.popleft()
+        return stamps
 
     def take(self, client: str, now: float | None = None) -> int | None:
         if self.limit <= 0:
             return None
-        now = time.monotonic() if now is None else now
+        now = self._clock() if now is None else now
         with self._lock:
-            stamps = self._seen.setdefault(client, deque())
-            while stamps and now - stamps[0] >= self.window_s:
-                stamps.popleft()
+            stamps = self._window(client, now)
             if len(stamps) < self.limit:
                 stamps.append(now)
                 return None
-            wait = self.window_s - (now - stamps[0])
-            return max(1, int(wait + 0.999))
+            return max(1, math.ceil(self.window_s - (now - stamps[0])))
+
+    def usage(self, client: str, now: float | None = None) -> tuple[int, int]:
+        """(requests counted in the window now, whole seconds until the oldest leaves it);
+        a full window (`window_s`) when nothing is counted."""
+        now = self._clock() if now is None else now
+        with self._lock:
+            stamps = self._window(client, now)
+            if not stamps:
+                return 0, math.ceil(self.window_s)
+            return len(stamps), max(1, math.ceil(self.window_s - (now - stamps[0])))
 
     def reset(self) -> None:
         with self._lock:

@@ -1,5 +1,6 @@
-"""The Genesys Cloud emulator's edge: OAuth tokens, bearer auth, the per-client rate limit and
-Genesys' error bodies, around the routes of `routes.py`, on one loopback port."""
+"""The Genesys Cloud emulator's edge: OAuth tokens, bearer auth, the per-token rate limit,
+correlation ids (and, when switched on, the `inin-ratelimit-*` headers Genesys has since
+removed) and Genesys' error bodies, around the routes of `routes.py`, on one loopback port."""
 
 from __future__ import annotations
 
@@ -22,13 +23,34 @@ from sandbox.emulators.core import (
     VendorError,
 )
 from sandbox.emulators.genesys import render
-from sandbox.emulators.genesys.errors import AUTH_REQUIRED, BAD_CREDENTIALS, DEFAULT_CODES
+from sandbox.emulators.genesys.errors import (
+    AUTH_REQUIRED,
+    BAD_CREDENTIALS,
+    DEFAULT_CODES,
+    TOO_MANY_REQUESTS,
+    DetailedError,
+)
 from sandbox.emulators.genesys.inputs import TrunkControl
 from sandbox.emulators.genesys.routes import GenesysRoutes
 from sandbox.emulators.genesys.scenario import GenesysScenario
 from sandbox.emulators.genesys.state import GenesysState
 
 OAUTH_PATH = "/oauth/token"
+# Requests counted against the token's limit in the current window, the limit, and whole
+# seconds until the window frees up. Genesys deprecated these in 2019 and announced their
+# removal from every answer from 2021-06-05 (developer forum, "Removal of inin-ratelimit-*
+# response headers"), so they are sent only while `ratelimit_headers` is on. The correlation
+# id is on every API answer (an error body's `contextId` is the same id).
+RATELIMIT_COUNT = "inin-ratelimit-count"
+RATELIMIT_ALLOWED = "inin-ratelimit-allowed"
+RATELIMIT_RESET = "inin-ratelimit-reset"
+CORRELATION_ID = "inin-correlation-id"
+
+
+def bearer_token(request: Request) -> str | None:
+    """The bearer token of the request's Authorization header, if it has one."""
+    scheme, _, token = (request.header("authorization") or "").partition(" ")
+    return token if scheme.lower() == "bearer" and token else None
 
 
 class GenesysEmulator(Emulator):
@@ -39,7 +61,12 @@ class GenesysEmulator(Emulator):
     def __init__(self, scenario: GenesysScenario | None = None) -> None:
         self.scenario = scenario or GenesysScenario()
         self.state = GenesysState(self.scenario)
+        # Genesys limits each client-credentials *token*, not the OAuth client: the budget is
+        # keyed on the token, so a client that fetches a new token gets a fresh window.
         self.budget = SlidingWindowBudget(self.scenario.requests_per_minute)
+        # Off by default, as in today's Genesys Cloud (see RATELIMIT_COUNT); tests of a client
+        # that reads them switch them on. Then every authenticated API answer carries them.
+        self.ratelimit_headers = self.scenario.ratelimit_headers
         self._tokens: dict[str, tuple[str, float]] = {}  # token -> (client id, expiry)
         self._token_lock = threading.Lock()
         super().__init__(self.scenario.faults)
@@ -67,24 +94,28 @@ class GenesysEmulator(Emulator):
                 "error_description": error.message,
             }
             return Response(status, body)
+        correlation_id = str(uuid.uuid4())
+        details = error.details if isinstance(error, DetailedError) else []
         return Response(
             status,
             {
                 "message": error.message,
                 "code": code,
                 "status": status,
-                "contextId": str(uuid.uuid4()),
-                "details": [],
+                "messageWithParams": error.message,
+                "messageParams": {},
+                "contextId": correlation_id,
+                "details": [dict(d) for d in details],
                 "errors": [],
             },
+            {CORRELATION_ID: correlation_id},
         )
 
     def authenticate(self, request: Request, route: Route | None) -> None:
         if request.path == OAUTH_PATH:
             return
-        header = request.header("authorization") or ""
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token:
+        token = bearer_token(request)
+        if token is None:
             raise VendorError(
                 401,
                 "No authentication bearer token specified in authorization header.",
@@ -97,18 +128,33 @@ class GenesysEmulator(Emulator):
         request.principal = found[0]
 
     def admit(self, request: Request, route: Route) -> Callable[[], None] | None:
-        if request.principal is None:
+        token = bearer_token(request)
+        if request.principal is None or token is None:
             return None
-        wait = self.budget.take(request.principal)
+        wait = self.budget.take(token)
         if wait is not None:
-            limit = self.budget.limit
             raise VendorError(
                 429,
-                f"Rate limit exceeded the maximum [{limit}] requests within [60] seconds",
-                "too.many.requests",
-                {"Retry-After": str(wait)},
+                f"Rate limit exceeded the maximum. Retry the request in [{wait}] seconds",
+                TOO_MANY_REQUESTS,
+                {"Retry-After": str(wait)},  # whole seconds, as Genesys sends it
             )
         return None
+
+    def response_headers(self, request: Request, response: Response) -> dict[str, str]:
+        if request.path == OAUTH_PATH:
+            return {}
+        headers = {CORRELATION_ID: str(uuid.uuid4())}
+        token = bearer_token(request)
+        if not self.ratelimit_headers or request.principal is None or token is None:
+            return headers  # switched off, or not authenticated (401)
+        if self.budget.limit <= 0:
+            return headers  # no rate limit configured
+        count, reset = self.budget.usage(token)
+        headers[RATELIMIT_COUNT] = str(count)
+        headers[RATELIMIT_ALLOWED] = str(self.budget.limit)
+        headers[RATELIMIT_RESET] = str(reset)
+        return headers
 
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
@@ -117,7 +163,7 @@ class GenesysEmulator(Emulator):
                 "didPools": [render.did_pool(p) for p in s.pools.values()],
                 "dids": [render.did(s, d) for d in s.dids()],
                 "ivrs": [render.ivr(s, i) for i in s.ivrs.values()],
-                "trunkBaseSettings": [render.trunk_base(b) for b in s.trunk_bases.values()],
+                "trunkBaseSettings": [render.trunk_base(s, b) for b in s.trunk_bases.values()],
                 "trunks": [render.trunk(s, t) for t in s.trunks.values()],
                 "sites": [
                     {
@@ -165,29 +211,35 @@ class GenesysEmulator(Emulator):
 
     # ------------------------------------------------------------------ admin
     def _admin_trunk(self, request: Request) -> Response:
-        """Take a trunk down or up, by trunk id, trunk name or trunk base name."""
+        """Take trunks down or up: one instance (by its id or name) or every instance of a
+        trunk base (by the base's id or name). `inService` writes the base's `trunk_enabled`
+        property, which every instance's inService follows. Answers the instances changed."""
         control = TrunkControl.model_validate(request.json())
         with self.lock:
             try:
-                trunk = self.state.find_trunk(request.params["trunk"])
+                trunks = self.state.find_trunks(request.params["trunk"])
             except VendorError as error:
                 return Response(404, {"error": error.message})
-            self.state.set_trunk_status(
-                trunk,
-                connected=control.connected,
-                in_service=control.in_service,
-                enabled=control.enabled,
-                options_up=None
-                if control.options_status is None
-                else control.options_status == "UP",
-                registered=None
-                if control.registers_status is None
-                else control.registers_status == "UP",
-                proxy_address=control.proxy_address,
-                inbound_calls=control.inbound_call_count,
-                outbound_calls=control.outbound_call_count,
-            )
-            return Response(200, render.trunk(self.state, trunk))
+            for trunk in trunks:
+                if control.in_service is not None:
+                    base = self.state.trunk_bases.get(trunk.trunk_base_id)
+                    if base is not None:
+                        self.state.set_trunk_enabled(base, control.in_service)
+                self.state.set_trunk_status(
+                    trunk,
+                    connected=control.connected,
+                    enabled=control.enabled,
+                    options_up=None
+                    if control.options_status is None
+                    else control.options_status == "UP",
+                    registered=None
+                    if control.registers_status is None
+                    else control.registers_status == "UP",
+                    proxy_address=control.proxy_address,
+                    inbound_calls=control.inbound_call_count,
+                    outbound_calls=control.outbound_call_count,
+                )
+            return Response(200, [render.trunk(self.state, trunk) for trunk in trunks])
 
     def _admin_propagate(self, request: Request) -> Response:
         with self.lock:

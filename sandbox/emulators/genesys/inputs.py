@@ -58,6 +58,8 @@ class TrunkBaseBody(_Body):
     trunk_metabase: Ref | None = None
     properties: dict[str, Any] | None = None
     managed: bool | None = None
+    site: Ref | None = None
+    inbound_site: Ref | None = None
     version: int | None = None
 
 

@@ -50,7 +50,7 @@ def _entity(entity: Entity, self_uri: str) -> dict[str, Any]:
         version=entity.version,
         dateCreated=iso(entity.created),
         dateModified=iso(entity.modified),
-        state="active",
+        state=entity.state,
         selfUri=self_uri,
     )
     return out
@@ -114,7 +114,10 @@ def trunk_base_uri(base_id: str) -> str:
     return f"{EDGES}/trunkbasesettings/{base_id}"
 
 
-def trunk_base(base: TrunkBase) -> dict[str, Any]:
+def trunk_base(
+    state: GenesysState, base: TrunkBase, *, with_properties: bool = True
+) -> dict[str, Any]:
+    """Lists leave `properties` out unless asked (`expand=properties`); GET has them."""
     out = _entity(base, trunk_base_uri(base.id))
     out.update(
         division=_division(),
@@ -123,10 +126,14 @@ def trunk_base(base: TrunkBase) -> dict[str, Any]:
             None,
             f"{EDGES}/trunkbasesettings/availablemetabases/{base.trunk_metabase_id}",
         ),
-        properties=base.properties,
-        trunkType=base.trunk_type,
-        managed=base.managed,
     )
+    if with_properties:
+        out["properties"] = base.properties
+    out.update(trunkType=base.trunk_type, managed=base.managed)
+    for key, site_id in (("site", base.site_id), ("inboundSite", base.inbound_site_id)):
+        if site_id is not None:
+            found = state.sites.get(site_id)
+            out[key] = ref(site_id, found.name if found else None, site_uri(site_id))
     return out
 
 
@@ -134,16 +141,23 @@ def trunk_uri(trunk_id: str) -> str:
     return f"{EDGES}/trunks/{trunk_id}"
 
 
+EDGE_GROUP_ID = ids.entity_id("edgegroup", "byoc-cloud")
+
+
 def trunk(state: GenesysState, item: Trunk) -> dict[str, Any]:
     out = _entity(item, trunk_uri(item.id))
-    base = state.trunk_bases.get(item.trunk_base_id)
+    found = state.trunk_bases.get(item.trunk_base_id) or state.deleted.get(item.trunk_base_id)
+    base = found if isinstance(found, TrunkBase) else None
+    proxies = state.proxies_of(item)
     out.update(
         division=_division(),
         trunkType=item.trunk_type,
+        edge=ref(item.edge_id, f"BYOC Cloud edge {item.instance}", f"{EDGES}/{item.edge_id}"),
         trunkBase=ref(
             item.trunk_base_id, base.name if base else None, trunk_base_uri(item.trunk_base_id)
         ),
-        inService=item.in_service,
+        edgeGroup=ref(EDGE_GROUP_ID, None, f"{EDGES}/edgegroups/{EDGE_GROUP_ID}"),
+        inService=state.in_service(item),
         enabled=item.enabled,
         connectedStatus={
             "connected": item.connected,
@@ -151,22 +165,25 @@ def trunk(state: GenesysState, item: Trunk) -> dict[str, Any]:
         },
         optionsStatus=[
             {
-                "proxyAddress": item.proxy_address,
+                "proxyAddress": proxy,
                 "optionState": item.options_up,
                 "optionStateTime": iso(item.options_since),
             }
+            for proxy in proxies
         ],
         optionsEnabledStatus="ENABLED",
         registersEnabledStatus="DISABLED" if item.registered is None else "ENABLED",
         family=4,
+        proxyAddressList=proxies,
     )
     if item.registered is not None:
         out["registersStatus"] = [
             {
-                "proxyAddress": item.proxy_address,
+                "proxyAddress": proxy,
                 "registerState": item.registered,
                 "registerStateTime": iso(item.registered_since),
             }
+            for proxy in proxies
         ]
     if base is not None:
         out["trunkMetabase"] = ref(
@@ -177,9 +194,9 @@ def trunk(state: GenesysState, item: Trunk) -> dict[str, Any]:
     return out
 
 
-def trunk_metrics(item: Trunk, now: datetime) -> dict[str, Any]:
+def trunk_metrics(state: GenesysState, item: Trunk, now: datetime) -> dict[str, Any]:
     """`TrunkMetrics` has no connection field; a down trunk shows as carrying no calls."""
-    up = item.connected and item.in_service and item.enabled
+    up = item.connected and state.in_service(item) and item.enabled
     return {
         "eventTime": iso(now),
         "trunk": ref(item.id, item.name, trunk_uri(item.id)),
@@ -201,7 +218,7 @@ def site(item: Site) -> dict[str, Any]:
     out.update(
         division=_division(),
         mediaModel="Cloud",
-        managed=False,
+        managed=item.managed,
         coreSite=False,
         location={
             "id": location_id,

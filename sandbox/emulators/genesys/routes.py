@@ -19,7 +19,14 @@ from sandbox.emulators.genesys.inputs import (
 )
 from sandbox.emulators.genesys.paging import page
 from sandbox.emulators.genesys.scenario import GenesysScenario, NumberPlanSeed
-from sandbox.emulators.genesys.state import Entity, GenesysState
+from sandbox.emulators.genesys.state import (
+    DidPool,
+    Entity,
+    GenesysState,
+    Ivr,
+    Trunk,
+    TrunkBase,
+)
 
 T = TypeVar("T")
 E = TypeVar("E", bound=Entity)
@@ -98,9 +105,13 @@ class GenesysRoutes:
     def list_pools(self, request: Request) -> Response:
         ids = set(_list_param(request, "id"))
         with self.host.lock:
-            pools = [p for p in self.state.pools.values() if not ids or p.id in ids]
+            listed = self.state.listed(self.state.pools, DidPool)
+            pools = [p for p in listed if not ids or p.id in ids]
             if (request.query_one("sortBy") or "number") == "number":
-                ordered = sorted(pools, key=lambda p: (len(p.start), p.start))
+                order = _sort_order(request)
+                ordered = sorted(
+                    pools, key=lambda p: (len(p.start), p.start), reverse=order.startswith("desc")
+                )
             else:
                 ordered = _sorted(request, pools)
             return self._page(request, ordered, render.did_pool)
@@ -112,7 +123,9 @@ class GenesysRoutes:
 
     def get_pool(self, request: Request) -> Response:
         with self.host.lock:
-            return Response(200, render.did_pool(self.state.get_pool(request.params["didPoolId"])))
+            s = self.state
+            pool = s.read(s.pools, DidPool, request.params["didPoolId"], "DID pool")
+            return Response(200, render.did_pool(pool))
 
     def put_pool(self, request: Request) -> Response:
         body = DidPoolBody.model_validate(request.json())
@@ -159,7 +172,7 @@ class GenesysRoutes:
             s = self.state
             ivrs = [
                 i
-                for i in s.ivrs.values()
+                for i in s.listed(s.ivrs, Ivr)
                 if _name_matches(name, i.name)
                 and (not dnis or dnis in i.dnis)
                 and (not group or i.schedule_group == group)
@@ -173,9 +186,9 @@ class GenesysRoutes:
 
     def get_ivr(self, request: Request) -> Response:
         with self.host.lock:
-            return Response(
-                200, render.ivr(self.state, self.state.get_ivr(request.params["ivrId"]))
-            )
+            s = self.state
+            ivr = s.read(s.ivrs, Ivr, request.params["ivrId"], "IVR config")
+            return Response(200, render.ivr(s, ivr))
 
     def put_ivr(self, request: Request) -> Response:
         body = IvrBody.model_validate(request.json())
@@ -192,29 +205,37 @@ class GenesysRoutes:
     def list_trunk_bases(self, request: Request) -> Response:
         name = request.query_one("name")
         managed = _bool_param(request, "managed")
+        expand = set(_list_param(request, "expand"))
         with self.host.lock:
+            s = self.state
             bases = [
                 b
-                for b in self.state.trunk_bases.values()
+                for b in s.listed(s.trunk_bases, TrunkBase)
                 if _name_matches(name, b.name) and (managed is None or b.managed == managed)
             ]
-            return self._page(request, _sorted(request, bases), render.trunk_base)
+            return self._page(
+                request,
+                _sorted(request, bases),
+                lambda b: render.trunk_base(s, b, with_properties="properties" in expand),
+            )
 
     def create_trunk_base(self, request: Request) -> Response:
         body = TrunkBaseBody.model_validate(request.json())
         with self.host.lock:
-            return Response(200, render.trunk_base(self.state.create_trunk_base(body)))
+            return Response(200, render.trunk_base(self.state, self.state.create_trunk_base(body)))
 
     def get_trunk_base(self, request: Request) -> Response:
         with self.host.lock:
-            base = self.state.get_trunk_base(request.params["trunkBaseSettingsId"])
-            return Response(200, render.trunk_base(base))
+            s = self.state
+            base_id = request.params["trunkBaseSettingsId"]
+            base = s.read(s.trunk_bases, TrunkBase, base_id, "Trunk base settings")
+            return Response(200, render.trunk_base(s, base))
 
     def put_trunk_base(self, request: Request) -> Response:
         body = TrunkBaseBody.model_validate(request.json())
         with self.host.lock:
             base = self.state.update_trunk_base(request.params["trunkBaseSettingsId"], body)
-            return Response(200, render.trunk_base(base))
+            return Response(200, render.trunk_base(self.state, base))
 
     def delete_trunk_base(self, request: Request) -> Response:
         with self.host.lock:
@@ -232,22 +253,23 @@ class GenesysRoutes:
             s = self.state
             trunks = [
                 t
-                for t in s.trunks.values()
+                for t in s.listed(s.trunks, Trunk)
                 if (not base_id or t.trunk_base_id == base_id)
                 and (not trunk_type or t.trunk_type == trunk_type)
-                and not edge  # BYOC Cloud trunks run on no customer edge
+                and (not edge or t.edge_id == edge)
             ]
             return self._page(request, _sorted(request, trunks), lambda t: render.trunk(s, t))
 
     def get_trunk(self, request: Request) -> Response:
         with self.host.lock:
-            trunk = self.state.get_trunk(request.params["trunkId"])
-            return Response(200, render.trunk(self.state, trunk))
+            s = self.state
+            trunk = s.read(s.trunks, Trunk, request.params["trunkId"], "Trunk")
+            return Response(200, render.trunk(s, trunk))
 
     def trunk_metrics(self, request: Request) -> Response:
         with self.host.lock:
             trunk = self.state.get_trunk(request.params["trunkId"])
-            return Response(200, render.trunk_metrics(trunk, self.state.wall_clock()))
+            return Response(200, render.trunk_metrics(self.state, trunk, self.state.wall_clock()))
 
     def trunks_metrics(self, request: Request) -> Response:
         ids = _list_param(request, "trunkIds")
@@ -256,7 +278,7 @@ class GenesysRoutes:
         with self.host.lock:
             now = self.state.wall_clock()
             trunks = [self.state.get_trunk(i) for i in ids]
-            return Response(200, [render.trunk_metrics(t, now) for t in trunks])
+            return Response(200, [render.trunk_metrics(self.state, t, now) for t in trunks])
 
     # ------------------------------------------------------------------ sites, outbound routes
     def list_sites(self, request: Request) -> Response:
@@ -266,7 +288,7 @@ class GenesysRoutes:
             sites = [
                 site
                 for site in self.state.sites.values()
-                if _name_matches(name, site.name) and (managed is None or managed is False)
+                if _name_matches(name, site.name) and (managed is None or site.managed == managed)
             ]
             return self._page(request, _sorted(request, sites), render.site)
 
@@ -307,7 +329,7 @@ class GenesysRoutes:
         with self.host.lock:
             s = self.state
             routes = [
-                r
+                s.as_read(r)
                 for r in s.get_site(request.params["siteId"]).outbound_routes.values()
                 if _name_matches(name, r.name)
                 and (not base_ids or base_ids & set(r.external_trunk_base_ids))
@@ -324,10 +346,11 @@ class GenesysRoutes:
 
     def get_route(self, request: Request) -> Response:
         with self.host.lock:
-            route = self.state.get_route(
-                request.params["siteId"], request.params["outboundRouteId"]
+            s = self.state
+            route = s.as_read(
+                s.get_route(request.params["siteId"], request.params["outboundRouteId"])
             )
-            return Response(200, render.outbound_route(self.state, route))
+            return Response(200, render.outbound_route(s, route))
 
     def put_route(self, request: Request) -> Response:
         body = OutboundRouteBody.model_validate(request.json())
@@ -365,9 +388,7 @@ def _bool_param(request: Request, name: str) -> bool | None:
 
 def _sorted(request: Request, items: list[E]) -> list[E]:
     sort_by = request.query_one("sortBy") or "name"
-    order = (request.query_one("sortOrder") or "ascending").lower()
-    if order not in ("asc", "ascending", "desc", "descending"):
-        raise bad_request(f"sortOrder must be ascending or descending, not {order!r}")
+    order = _sort_order(request)
     keys: dict[str, Callable[[E], Any]] = {
         "name": lambda e: (e.name.lower(), e.id),
         "id": lambda e: e.id,
@@ -376,3 +397,10 @@ def _sorted(request: Request, items: list[E]) -> list[E]:
     }
     key = keys.get(sort_by, keys["name"])
     return sorted(items, key=key, reverse=order.startswith("desc"))
+
+
+def _sort_order(request: Request) -> str:
+    order = (request.query_one("sortOrder") or "ascending").lower()
+    if order not in ("asc", "ascending", "desc", "descending"):
+        raise bad_request(f"sortOrder must be ascending or descending, not {order!r}")
+    return order

@@ -9,15 +9,21 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sandbox.emulators.core import FaultConfig
+from sandbox.emulators.genesys import properties
 from sandbox.emulators.genesys.ids import entity_id
 
 if TYPE_CHECKING:
-    from sandbox.emulators.genesys.state import GenesysState
+    from sandbox.emulators.genesys.state import GenesysState, NumberPlan
 
 E164_RE = re.compile(r"^\+[1-9]\d{7,14}$")
 DEFAULT_CLIENT_ID = "byoc-sync-sandbox-client"
 DEFAULT_CLIENT_SECRET = "byoc-sync-sandbox-secret"
 BYOC_CARRIER_METABASE_ID = "external_sip_pcv_byoc_carrier.json"
+# Every Genesys Cloud Voice org has this managed site and trunk base; their routes are
+# read-only (the API refuses writes), and an integration must leave them alone.
+MANAGED_SITE_NAME = "PureCloud Voice - AWS"
+MANAGED_METABASE_ID = "external_sip_pcv_aws.json"
+MAX_NUMBER_PLANS_PER_SITE = 200
 
 Distribution = Literal["SEQUENTIAL", "RANDOM"]
 OptionsStatus = Literal["UP", "DOWN"]
@@ -81,16 +87,26 @@ class TrunkBaseSeed(_Model):
     trunk_type: Literal["EXTERNAL"] = "EXTERNAL"
     trunk_metabase_id: str = BYOC_CARRIER_METABASE_ID
     managed: bool = False
-    properties: dict[str, Any] = Field(default_factory=dict)
+    inbound_site: str | None = Field(
+        None, description="Site name for inbound calls; defaults to the first site."
+    )
+    properties: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Property key -> its instance value (e.g. trunk_transport_serverProxyList: "
+        "[host]); seeding wraps each in Genesys' {value: {instance, default}, type} shape.",
+    )
 
 
 class TrunkSeed(_Model):
-    """Runtime status of the trunk Genesys created for an EXTERNAL trunk base setting."""
+    """Runtime status of the trunk instances Genesys runs for an EXTERNAL trunk base setting
+    (every instance of the base, unless `instance` picks one)."""
 
-    name: str | None = Field(None, description="Defaults to the trunk base's name.")
     trunk_base: str = Field(description="Trunk base setting name.")
+    instance: int | None = Field(None, ge=1, description="1-based instance; unset: all of them.")
     connected: bool = True
-    in_service: bool = True
+    in_service: bool = Field(
+        True, description="False writes the base's trunk_enabled property (all instances)."
+    )
     enabled: bool = True
     options_status: OptionsStatus = "UP"
     registers_status: OptionsStatus | None = Field(
@@ -220,12 +236,22 @@ def default_number_plans() -> list[NumberPlanSeed]:
                 "match_type": "interCountryCode",
                 "priority": 5,
             },
+            {
+                "name": "Suicide Prevention",
+                "classification": "Suicide Prevention",
+                "match_type": "regex",
+                "match": r"^988$",
+                "normalized_format": "+18002738255",
+                "priority": 6,
+            },
         )
     ]
 
 
 def check_number_plans(plans: list[NumberPlanSeed]) -> list[NumberPlanSeed]:
-    """What Genesys refuses in a site's whole set of plans: repeated names."""
+    """What Genesys refuses in a site's whole set of plans: repeated names, more than 200."""
+    if len(plans) > MAX_NUMBER_PLANS_PER_SITE:
+        raise ValueError(f"a site holds at most {MAX_NUMBER_PLANS_PER_SITE} number plans")
     names = [plan.name.lower() for plan in plans]
     if len(set(names)) != len(names):
         raise ValueError("number plan names must be unique within a site")
@@ -254,13 +280,51 @@ class GenesysScenario(_Model):
         min_length=1,
     )
     token_ttl_s: int = Field(86400, gt=0, description="Client-credentials token lifetime.")
-    requests_per_minute: int = Field(300, ge=0, description="Per-client budget; 0 = off.")
+    requests_per_minute: int = Field(
+        300, ge=0, description="Requests per minute per access token; 0 = off."
+    )
+    ratelimit_headers: bool = Field(
+        False,
+        description="Send inin-ratelimit-allowed/count/reset on every answer, as Genesys did "
+        "until it removed them in 2021.",
+    )
     faults: FaultConfig = Field(default_factory=FaultConfig)
     did_pool_propagation_delay_s: float = Field(
-        0.0, ge=0, description="A new DID pool accepts DNIS assignments only after this delay."
+        3.0, ge=0, description="A new DID pool accepts DNIS assignments only after this delay."
     )
     reject_duplicate_dnis: bool = Field(
         True, description="A DNIS already on another IVR configuration is a 400."
+    )
+    max_dnis_added_per_put: int | None = Field(
+        50, ge=1, description="An IVR write adding more new DNIS than this is a 400; unset: no cap."
+    )
+    trunk_instances_per_base: int = Field(
+        2, ge=1, description="Trunk instances Genesys runs for each EXTERNAL trunk base."
+    )
+    trunk_instance_names: Literal["suffixed", "base"] = Field(
+        "suffixed",
+        description="'suffixed': '<base name>_<uuid>' per instance; 'base': the base's name.",
+    )
+    soft_delete: bool = Field(
+        True,
+        description="Deleted DID pools, IVRs, trunk bases and trunks stay readable, and listed, "
+        "with state 'deleted'.",
+    )
+    version_conflict_status: Literal[409, 400] = Field(
+        409,
+        description="A stale version answers 409, or 400 '... does not match the current version'.",
+    )
+    replica_lag_s: float = Field(
+        0.0,
+        ge=0,
+        description="For this long after a write, GET of that object still answers what it was "
+        "before (eventual consistency).",
+    )
+    pool_overlap_status: Literal[400, 409] = Field(
+        400, description="Status of a DID pool create or update whose range overlaps another."
+    )
+    managed_site: bool = Field(
+        True, description="Seed the managed 'PureCloud Voice - AWS' site with its default route."
     )
     max_page_size: int = Field(100, ge=1)
     did_pools: list[DidPoolSeed] = Field(default_factory=list)
@@ -277,8 +341,15 @@ class GenesysScenario(_Model):
         for trunk in self.trunks:
             if trunk.trunk_base not in bases:
                 raise ValueError(f"trunk refers to unknown trunk base {trunk.trunk_base!r}")
-        if len({t.trunk_base for t in self.trunks}) != len(self.trunks):
-            raise ValueError("at most one trunk per trunk base setting")
+            if trunk.instance is not None and trunk.instance > self.trunk_instances_per_base:
+                raise ValueError(
+                    f"trunk of {trunk.trunk_base!r}: instance {trunk.instance} of "
+                    f"{self.trunk_instances_per_base}"
+                )
+        sites = {s.name for s in self.sites}
+        for base in self.trunk_base_settings:
+            if base.inbound_site is not None and base.inbound_site not in sites:
+                raise ValueError(f"trunk base {base.name!r}: unknown inbound site")
         for site in self.sites:
             for route in site.outbound_routes:
                 for name in route.external_trunk_bases:
@@ -299,12 +370,9 @@ def seed(state: GenesysState, scenario: GenesysScenario) -> None:
         SEED_TIME,
         DidPool,
         Ivr,
-        NumberPlan,
         OutboundRoute,
         Site,
         TrunkBase,
-        by_priority,
-        with_priority,
     )
 
     for p in scenario.did_pools:
@@ -339,7 +407,20 @@ def seed(state: GenesysState, scenario: GenesysScenario) -> None:
         )
         state.ivrs[ivr.id] = ivr
         state._set_dnis(ivr, i.dnis)  # seeds may hold drift (duplicates, out-of-pool numbers)
-    trunk_seeds = {t.trunk_base: t for t in scenario.trunks}
+    for site_seed in scenario.sites:
+        site = Site(
+            id=entity_id("site", site_seed.name),
+            name=site_seed.name,
+            description=site_seed.description,
+            created=SEED_TIME,
+            modified=SEED_TIME,
+            country=site_seed.country,
+        )
+        site.number_plans = _seed_plans(site.name, site_seed.number_plans)
+        state.sites[site.id] = site
+    if scenario.managed_site:
+        _seed_managed_site(state)
+    first_site = next((s.id for s in state.sites.values() if not s.managed), None)
     for b in scenario.trunk_base_settings:
         base = TrunkBase(
             id=entity_id("trunkbase", b.name),
@@ -350,45 +431,28 @@ def seed(state: GenesysState, scenario: GenesysScenario) -> None:
             trunk_type=b.trunk_type,
             trunk_metabase_id=b.trunk_metabase_id,
             managed=b.managed,
-            properties=dict(b.properties),
+            properties=properties.wrap(b.properties),
+            inbound_site_id=entity_id("site", b.inbound_site) if b.inbound_site else first_site,
         )
         state.trunk_bases[base.id] = base
-        trunk = state._trunk_for(base, entity_id("trunk", b.name), SEED_TIME)
-        trunk_seed = trunk_seeds.get(b.name)
-        if trunk_seed is not None:
-            trunk.name = trunk_seed.name or b.name
+        state.add_instances(base, SEED_TIME, seeded=True)
+    for trunk_seed in scenario.trunks:
+        base = state.trunk_bases[entity_id("trunkbase", trunk_seed.trunk_base)]
+        if not trunk_seed.in_service:
+            base.properties.update(properties.wrap({properties.TRUNK_ENABLED: False}))
+        for trunk in state.instances_of(base.id):
+            if trunk_seed.instance not in (None, trunk.instance):
+                continue
             trunk.connected = trunk_seed.connected
-            trunk.in_service = trunk_seed.in_service
             trunk.enabled = trunk_seed.enabled
             trunk.options_up = trunk_seed.options_status == "UP"
             if trunk_seed.registers_status is not None:
                 trunk.registered = trunk_seed.registers_status == "UP"
-            trunk.proxy_address = trunk_seed.proxy_address or trunk.proxy_address
+            trunk.proxy_address = trunk_seed.proxy_address
             trunk.inbound_calls = trunk_seed.inbound_call_count
             trunk.outbound_calls = trunk_seed.outbound_call_count
-        state.trunks[trunk.id] = trunk
     for site_seed in scenario.sites:
-        site = Site(
-            id=entity_id("site", site_seed.name),
-            name=site_seed.name,
-            description=site_seed.description,
-            created=SEED_TIME,
-            modified=SEED_TIME,
-            country=site_seed.country,
-        )
-        site.number_plans = by_priority(
-            [
-                NumberPlan(
-                    id=entity_id("numberplan", f"{site.name}/{spec.name}"),
-                    name=spec.name,
-                    description=None,
-                    created=SEED_TIME,
-                    modified=SEED_TIME,
-                    spec=with_priority(spec, position),
-                )
-                for position, spec in enumerate(site_seed.number_plans, start=1)
-            ]
-        )
+        site = state.sites[entity_id("site", site_seed.name)]
         for r in site_seed.outbound_routes:
             route = OutboundRoute(
                 id=entity_id("outboundroute", f"{site_seed.name}/{r.name}"),
@@ -405,7 +469,75 @@ def seed(state: GenesysState, scenario: GenesysScenario) -> None:
                 ],
             )
             site.outbound_routes[route.id] = route
-        state.sites[site.id] = site
+
+
+def _seed_plans(site_name: str, specs: list[NumberPlanSeed]) -> list[NumberPlan]:
+    from sandbox.emulators.genesys.state import (  # noqa: PLC0415 (cycle, see seed)
+        SEED_TIME,
+        NumberPlan,
+        by_priority,
+        with_priority,
+    )
+
+    return by_priority(
+        [
+            NumberPlan(
+                id=entity_id("numberplan", f"{site_name}/{spec.name}"),
+                name=spec.name,
+                description=None,
+                created=SEED_TIME,
+                modified=SEED_TIME,
+                spec=with_priority(spec, position),
+            )
+            for position, spec in enumerate(specs, start=1)
+        ]
+    )
+
+
+def _seed_managed_site(state: GenesysState) -> None:
+    """The Genesys Cloud Voice site, trunk base and default route every org has."""
+    from sandbox.emulators.genesys.state import (  # noqa: PLC0415 (cycle, see seed)
+        SEED_TIME,
+        OutboundRoute,
+        Site,
+        TrunkBase,
+    )
+
+    site = Site(
+        id=entity_id("site", MANAGED_SITE_NAME),
+        name=MANAGED_SITE_NAME,
+        description=None,
+        created=SEED_TIME,
+        modified=SEED_TIME,
+        managed=True,
+    )
+    site.number_plans = _seed_plans(site.name, default_number_plans())
+    base = TrunkBase(
+        id=entity_id("trunkbase", MANAGED_SITE_NAME),
+        name=MANAGED_SITE_NAME,
+        description=None,
+        created=SEED_TIME,
+        modified=SEED_TIME,
+        trunk_metabase_id=MANAGED_METABASE_ID,
+        managed=True,
+        properties=properties.wrap({properties.TRUNK_ENABLED: True}),
+        site_id=site.id,
+        inbound_site_id=site.id,
+    )
+    route = OutboundRoute(
+        id=entity_id("outboundroute", f"{MANAGED_SITE_NAME}/Default Outbound Route"),
+        name="Default Outbound Route",
+        description=None,
+        created=SEED_TIME,
+        modified=SEED_TIME,
+        site_id=site.id,
+        classification_types=["National", "International"],
+        external_trunk_base_ids=[base.id],
+    )
+    site.outbound_routes[route.id] = route
+    state.sites[site.id] = site
+    state.trunk_bases[base.id] = base
+    state.add_instances(base, SEED_TIME, seeded=True)
 
 
 def _flow_by_name(state: GenesysState, name: str | None) -> str | None:

@@ -7,13 +7,22 @@ so the DID pool propagation quirk is testable without sleeping.
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sandbox.emulators.genesys.errors import bad_request, not_found, stale_version
+from sandbox.emulators.core import VendorError
+from sandbox.emulators.genesys import properties as props
+from sandbox.emulators.genesys.errors import (
+    CONFLICT,
+    bad_request,
+    not_found,
+    required_field,
+    stale_version,
+)
 from sandbox.emulators.genesys.ids import entity_id
 from sandbox.emulators.genesys.inputs import (
     DidPoolBody,
@@ -44,6 +53,7 @@ class Entity:
     created: datetime
     modified: datetime
     version: int = 1
+    state: str = "active"  # "deleted" once deleted: Genesys keeps showing it (soft delete)
 
     def touch(self, now: datetime) -> None:
         """A successful write bumps version and dateModified, as Genesys does."""
@@ -79,22 +89,29 @@ class TrunkBase(Entity):
     trunk_type: str = "EXTERNAL"
     trunk_metabase_id: str = BYOC_CARRIER_METABASE_ID
     managed: bool = False
-    properties: dict[str, Any] = field(default_factory=dict)
+    properties: dict[str, Any] = field(default_factory=dict)  # Genesys' nested shape
+    site_id: str | None = None
+    inbound_site_id: str | None = None
 
 
 @dataclass
 class Trunk(Entity):
+    """One running instance of a trunk base; BYOC Cloud runs several per base, each on its
+    own Genesys-managed edge. `inService` is not the instance's own: it follows the base's
+    `trunk_enabled` property."""
+
     trunk_base_id: str = ""
     trunk_type: str = "EXTERNAL"
+    instance: int = 1
+    edge_id: str = ""
     connected: bool = True
     connected_since: datetime = SEED_TIME
-    in_service: bool = True
     enabled: bool = True
     options_up: bool = True
     options_since: datetime = SEED_TIME
     registered: bool | None = None  # SIP registration mode only; None: the trunk does not register
     registered_since: datetime = SEED_TIME
-    proxy_address: str = ""
+    proxy_address: str | None = None  # None: the base's first SIP server
     inbound_calls: int = 0
     outbound_calls: int = 0
 
@@ -116,6 +133,7 @@ class NumberPlan(Entity):
 @dataclass
 class Site(Entity):
     country: str = "US"
+    managed: bool = False  # Genesys-managed: its outbound routes are read-only
     number_plans: list[NumberPlan] = field(default_factory=list)  # in priority order
     outbound_routes: dict[str, OutboundRoute] = field(default_factory=dict)
 
@@ -173,6 +191,11 @@ class GenesysState:
         self._pool_ranges = RangeIndex()
         self._dnis_owners: dict[str, set[str]] = {}  # number -> IVR ids (seeds may repeat)
         self._dids: dict[str, Did] | None = None  # derived; None = rebuild on next read
+        # Soft-deleted objects by id: gone for every rule and write, still answered by GET
+        # and lists with state "deleted".
+        self.deleted: dict[str, Entity] = {}
+        # Replica lag: the copy a GET still answers until the monotonic time given.
+        self._before: dict[str, tuple[Entity, float]] = {}
         seed(self, scenario)
 
     def _new_id(self, kind: str, name: str) -> str:
@@ -180,12 +203,57 @@ class GenesysState:
         self._creates += 1
         return entity_id(kind, f"{name}#{self._creates}")
 
-    @staticmethod
-    def _check_version(kind: str, entity: Entity, given: int | None) -> None:
+    def _check_version(
+        self, kind: str, entity: Entity, given: int | None, *, required: bool = True
+    ) -> None:
+        """DID pools and outbound routes take a PUT without `version` (CX as Code sends
+        none); IVRs and trunk bases are not known to, so they still require it."""
         if given is None:
+            if not required:
+                return
             raise bad_request(f"{kind} version is required for an update")
         if given != entity.version:
-            raise stale_version(kind, given, entity.version)
+            raise stale_version(
+                kind, given, entity.version, status=self.scenario.version_conflict_status
+            )
+
+    # ------------------------------------------------------------------ soft delete, lag
+    def _delete(self, active: dict[str, E], entity_id: str) -> None:
+        entity = active.pop(entity_id)
+        self._before.pop(entity_id, None)
+        if self.scenario.soft_delete and isinstance(entity, Entity):
+            entity.state = "deleted"
+            entity.touch(self.wall_clock())
+            self.deleted[entity_id] = entity
+
+    def listed(self, active: dict[str, E], kind: type[E]) -> list[E]:
+        """What a list answers: the live objects, then the soft-deleted ones of that kind."""
+        gone = [e for e in self.deleted.values() if isinstance(e, kind)]
+        return [*(self.as_read(e) for e in active.values()), *gone]
+
+    def read(self, active: dict[str, E], kind: type[E], entity_id: str, label: str) -> E:
+        """What GET answers: a live object (as a lagging replica may still see it), else a
+        soft-deleted one, else 404."""
+        found = active.get(entity_id)
+        if found is not None:
+            return self.as_read(found)
+        gone = self.deleted.get(entity_id)
+        if isinstance(gone, kind):
+            return gone
+        raise not_found(label, entity_id)
+
+    def as_read(self, entity: E) -> E:
+        before = self._before.get(getattr(entity, "id", ""))
+        if before is not None and self.clock() < before[1]:
+            return before[0]  # type: ignore[return-value]
+        return entity
+
+    def _keep_previous(self, entity: Entity) -> None:
+        """Before a write: what reads answer for `replica_lag_s` seconds after it."""
+        lag = self.scenario.replica_lag_s
+        if lag > 0:
+            current = self.as_read(entity)
+            self._before[entity.id] = (copy.deepcopy(current), self.clock() + lag)
 
     # ------------------------------------------------------------------ DID pools
     def get_pool(self, pool_id: str) -> DidPool:
@@ -202,8 +270,11 @@ class GenesysState:
         overlap = self._pool_ranges.overlapping(start, end, exclude=exclude)
         if overlap is not None:
             other = self.pools[overlap]
-            raise bad_request(
-                f"DID range {start}-{end} overlaps DID pool {other.id} ({other.start}-{other.end})"
+            status = self.scenario.pool_overlap_status
+            raise VendorError(
+                status,
+                f"DID range {start}-{end} overlaps DID pool {other.id} ({other.start}-{other.end})",
+                CONFLICT if status == 409 else None,
             )
 
     def _store_pool(self, pool: DidPool) -> None:
@@ -214,7 +285,7 @@ class GenesysState:
 
     def _drop_pool(self, pool_id: str) -> None:
         self._pool_ranges.remove(pool_id)
-        del self.pools[pool_id]
+        self._delete(self.pools, pool_id)
         self._dids = None
 
     def create_pool(self, body: DidPoolBody) -> DidPool:
@@ -238,7 +309,7 @@ class GenesysState:
 
     def update_pool(self, pool_id: str, body: DidPoolBody) -> DidPool:
         pool = self.get_pool(pool_id)
-        self._check_version("DID pool", pool, body.version)
+        self._check_version("DID pool", pool, body.version, required=False)
         self._check_pool_range(body, exclude=pool_id)
         probe = DidPool(
             id=pool.id, name="", description=None, created=pool.created, modified=pool.modified,
@@ -249,6 +320,7 @@ class GenesysState:
         ]
         if stranded:
             raise bad_request(f"DID pool range would exclude assigned numbers: {stranded}")
+        self._keep_previous(pool)
         pool.name = body.name or pool.name
         pool.description = body.description
         pool.comments = body.comments
@@ -262,7 +334,7 @@ class GenesysState:
         pool = self.get_pool(pool_id)
         assigned = [d.phone_number for d in self._dids_in(pool)]
         if assigned:
-            raise bad_request(f"DID pool {pool_id} has assigned numbers: {assigned}")
+            raise VendorError(409, f"DID pool {pool_id} has assigned numbers: {assigned}", CONFLICT)
         self._drop_pool(pool_id)
 
     def propagate_pools(self) -> None:
@@ -323,12 +395,18 @@ class GenesysState:
             raise bad_request("dnis contains the same number more than once")
         existing = set(current)
         added = [n for n in dnis if n not in existing]
+        cap = self.scenario.max_dnis_added_per_put
+        if cap is not None and len(added) > cap:
+            raise bad_request(
+                f"dnis: {len(added)} numbers added in one request; at most {cap} may be added"
+            )
         now = self.clock()
         for number in added:
             pool = self.pool_of(number)
-            # A pool still propagating looks exactly like no pool to the IVR service.
+            # A pool still propagating looks exactly like no pool to the IVR service, which
+            # then cannot fill in the DID's pool id.
             if pool is None or pool.usable_at > now:
-                raise bad_request(f"DNIS {number} is not in any DID pool")
+                raise required_field("didPoolId")
             if self.scenario.reject_duplicate_dnis:
                 others = sorted(self._dnis_owners.get(number, set()) - {ivr_id})
                 if others:
@@ -338,7 +416,7 @@ class GenesysState:
                     )
 
     def _check_ivr_name(self, name: str, ivr_id: str | None) -> None:
-        for other in self.ivrs.values():
+        for other in self.ivrs.values():  # deleted IVRs give their name up
             if other.id != ivr_id and other.name.lower() == name.lower():
                 raise bad_request(f"an IVR config named {name!r} already exists")
 
@@ -373,6 +451,7 @@ class GenesysState:
         self._check_version("IVR config", ivr, body.version)
         self._check_ivr_name(body.name, ivr_id)
         self._check_dnis(body.dnis, ivr.dnis, ivr_id)
+        self._keep_previous(ivr)
         self._apply_ivr(ivr, body)
         ivr.touch(self.wall_clock())
         return ivr
@@ -380,7 +459,7 @@ class GenesysState:
     def delete_ivr(self, ivr_id: str) -> None:
         ivr = self.get_ivr(ivr_id)
         self._set_dnis(ivr, [])
-        del self.ivrs[ivr_id]
+        self._delete(self.ivrs, ivr_id)
 
     def _set_dnis(self, ivr: Ivr, dnis: Iterable[str]) -> None:
         for number in ivr.dnis:
@@ -403,23 +482,47 @@ class GenesysState:
             if other.id != base_id and other.name.lower() == name.lower():
                 raise bad_request(f"a trunk base setting named {name!r} already exists")
 
-    def _trunk_for(self, base: TrunkBase, trunk_id: str, now: datetime) -> Trunk:
-        proxy = str(base.properties.get("proxy_address") or "byoc.sandbox.invalid")
-        return Trunk(
-            id=trunk_id,
-            name=base.name,
-            description=None,
-            created=now,
-            modified=now,
-            trunk_base_id=base.id,
-            trunk_type=base.trunk_type,
-            connected_since=now,
-            options_since=now,
-            proxy_address=proxy,
-        )
+    def _check_base_body(self, body: TrunkBaseBody, metabase_id: str) -> None:
+        bad = props.malformed(body.properties or {})
+        if bad:
+            raise bad_request(
+                f"properties {', '.join(sorted(bad))}: each must be "
+                '{"value": {"instance": ..., "default": ...}, ...}'
+            )
+        inbound = body.inbound_site.id if body.inbound_site else None
+        if "external_sip_pcv_byoc" in metabase_id and not inbound:
+            raise required_field("inboundSiteId")
+        for ref in (body.inbound_site, body.site):
+            if ref is not None and ref.id and ref.id not in self.sites:
+                raise bad_request(f"site {ref.id} does not exist")
+
+    def add_instances(self, base: TrunkBase, now: datetime, *, seeded: bool = False) -> None:
+        """Start the trunk instances Genesys runs for an EXTERNAL base, one per edge."""
+        if base.trunk_type != "EXTERNAL":
+            return
+        for n in range(1, self.scenario.trunk_instances_per_base + 1):
+            key = f"{base.name}#{n}"
+            trunk_id = entity_id("trunk", key) if seeded else self._new_id("trunk", key)
+            suffixed = self.scenario.trunk_instance_names == "suffixed"
+            trunk = Trunk(
+                id=trunk_id,
+                name=f"{base.name}_{trunk_id}" if suffixed else base.name,
+                description=None,
+                created=now,
+                modified=now,
+                trunk_base_id=base.id,
+                trunk_type=base.trunk_type,
+                instance=n,
+                edge_id=entity_id("edge", f"byoc-cloud-{n}"),
+                connected_since=now,
+                options_since=now,
+            )
+            self.trunks[trunk.id] = trunk
 
     def create_trunk_base(self, body: TrunkBaseBody) -> TrunkBase:
         self._check_base_name(body.name, None)
+        metabase_id = (body.trunk_metabase and body.trunk_metabase.id) or BYOC_CARRIER_METABASE_ID
+        self._check_base_body(body, metabase_id)
         now = self.wall_clock()
         base = TrunkBase(
             id=self._new_id("trunkbase", body.name),
@@ -428,65 +531,106 @@ class GenesysState:
             created=now,
             modified=now,
             trunk_type=body.trunk_type,
-            trunk_metabase_id=(body.trunk_metabase and body.trunk_metabase.id)
-            or BYOC_CARRIER_METABASE_ID,
-            managed=bool(body.managed),
+            trunk_metabase_id=metabase_id,
+            managed=False,  # only Genesys makes managed bases
             properties=dict(body.properties or {}),
+            site_id=body.site.id if body.site else None,
+            inbound_site_id=body.inbound_site.id if body.inbound_site else None,
         )
         self.trunk_bases[base.id] = base
-        if base.trunk_type == "EXTERNAL":  # BYOC Cloud instantiates the trunk right away
-            trunk = self._trunk_for(base, self._new_id("trunk", body.name), now)
-            self.trunks[trunk.id] = trunk
+        self.add_instances(base, now)  # BYOC Cloud starts the instances right away
         return base
 
     def update_trunk_base(self, base_id: str, body: TrunkBaseBody) -> TrunkBase:
         base = self.get_trunk_base(base_id)
+        if base.managed:
+            raise bad_request(f"trunk base setting {base.name!r} is managed by Genesys Cloud")
         self._check_version("Trunk base settings", base, body.version)
         self._check_base_name(body.name, base_id)
         if body.trunk_type != base.trunk_type:
             raise bad_request("trunkType cannot be changed")
+        self._check_base_body(body, base.trunk_metabase_id)
+        self._keep_previous(base)
         base.name = body.name
         base.description = body.description
         if body.properties is not None:
             base.properties = dict(body.properties)
+        if body.site is not None:
+            base.site_id = body.site.id
+        if body.inbound_site is not None:
+            base.inbound_site_id = body.inbound_site.id
         now = self.wall_clock()
         base.touch(now)
-        for trunk in self.trunks.values():
-            if trunk.trunk_base_id == base_id:
+        for trunk in self.instances_of(base_id):
+            if self.scenario.trunk_instance_names == "base":
                 trunk.name = base.name
-                trunk.touch(now)
+            trunk.touch(now)
         return base
 
+    def set_trunk_enabled(self, base: TrunkBase, enabled: bool) -> None:
+        """Write `trunk_enabled`, as an administrator does (the instances' inService follows)."""
+        entry = base.properties.get(props.TRUNK_ENABLED)
+        if isinstance(entry, dict) and isinstance(entry.get("value"), dict):
+            entry["value"]["instance"] = enabled
+        else:
+            base.properties[props.TRUNK_ENABLED] = props.wrap({props.TRUNK_ENABLED: enabled})[
+                props.TRUNK_ENABLED
+            ]
+        base.touch(self.wall_clock())
+
     def delete_trunk_base(self, base_id: str) -> None:
-        self.get_trunk_base(base_id)
+        base = self.get_trunk_base(base_id)
+        if base.managed:
+            raise bad_request(f"trunk base setting {base.name!r} is managed by Genesys Cloud")
         for site in self.sites.values():
             for route in site.outbound_routes.values():
                 if base_id in route.external_trunk_base_ids:
                     raise bad_request(
                         f"trunk base setting {base_id} is used by outbound route {route.name!r}"
                     )
-        del self.trunk_bases[base_id]
-        for trunk_id in [t.id for t in self.trunks.values() if t.trunk_base_id == base_id]:
-            del self.trunks[trunk_id]
+        self._delete(self.trunk_bases, base_id)
+        for trunk in self.instances_of(base_id):
+            self._delete(self.trunks, trunk.id)
 
     # ------------------------------------------------------------------ trunks
     def get_trunk(self, trunk_id: str) -> Trunk:
         return _found(self.trunks, trunk_id, "Trunk")
 
-    def find_trunk(self, id_or_name: str) -> Trunk:
-        """Admin lookup by id, trunk name or trunk base name."""
-        for trunk in self.trunks.values():
-            base = self.trunk_bases.get(trunk.trunk_base_id)
-            if id_or_name in (trunk.id, trunk.name) or (base and base.name == id_or_name):
-                return trunk
+    def instances_of(self, base_id: str) -> list[Trunk]:
+        return sorted(
+            (t for t in self.trunks.values() if t.trunk_base_id == base_id),
+            key=lambda t: t.instance,
+        )
+
+    def find_trunks(self, id_or_name: str) -> list[Trunk]:
+        """Admin lookup: one instance by its id or name, or every instance of a trunk base
+        given by id or name (a carrier outage takes all of a base's instances down)."""
+        trunk = self.trunks.get(id_or_name)
+        if trunk is not None:
+            return [trunk]
+        for base in self.trunk_bases.values():
+            if id_or_name in (base.id, base.name):
+                return self.instances_of(base.id)
+        named = [t for t in self.trunks.values() if t.name == id_or_name]
+        if named:
+            return named
         raise not_found("Trunk", id_or_name)
+
+    def in_service(self, trunk: Trunk) -> bool:
+        base = self.trunk_bases.get(trunk.trunk_base_id) or self.deleted.get(trunk.trunk_base_id)
+        return isinstance(base, TrunkBase) and props.enabled(base.properties)
+
+    def proxies_of(self, trunk: Trunk) -> list[str]:
+        if trunk.proxy_address is not None:
+            return [trunk.proxy_address]
+        base = self.trunk_bases.get(trunk.trunk_base_id) or self.deleted.get(trunk.trunk_base_id)
+        return props.proxies(base.properties if isinstance(base, TrunkBase) else {})
 
     def set_trunk_status(
         self,
         trunk: Trunk,
         *,
         connected: bool | None = None,
-        in_service: bool | None = None,
         enabled: bool | None = None,
         options_up: bool | None = None,
         registered: bool | None = None,
@@ -503,8 +647,6 @@ class GenesysState:
             trunk.registered, trunk.registered_since = registered, now
         if proxy_address is not None:
             trunk.proxy_address = proxy_address
-        if in_service is not None:
-            trunk.in_service = in_service
         if enabled is not None:
             trunk.enabled = enabled
         if inbound_calls is not None:
@@ -557,6 +699,14 @@ class GenesysState:
     def get_route(self, site_id: str, route_id: str) -> OutboundRoute:
         return _found(self.get_site(site_id).outbound_routes, route_id, "Outbound route")
 
+    def _writable_site(self, site_id: str) -> Site:
+        site = self.get_site(site_id)
+        if site.managed:
+            raise bad_request(
+                f"site {site.name!r} is managed by Genesys Cloud; its outbound routes are read-only"
+            )
+        return site
+
     def _apply_route(self, site: Site, route: OutboundRoute, body: OutboundRouteBody) -> None:
         for other in site.outbound_routes.values():
             if other.id != route.id and other.name.lower() == body.name.lower():
@@ -579,7 +729,7 @@ class GenesysState:
         route.external_trunk_base_ids = ids
 
     def create_route(self, site_id: str, body: OutboundRouteBody) -> OutboundRoute:
-        site = self.get_site(site_id)
+        site = self._writable_site(site_id)
         now = self.wall_clock()
         route = OutboundRoute(
             id=self._new_id("outboundroute", f"{site.name}/{body.name}"),
@@ -595,13 +745,16 @@ class GenesysState:
 
     def update_route(self, site_id: str, route_id: str, body: OutboundRouteBody) -> OutboundRoute:
         route = self.get_route(site_id, route_id)
-        self._check_version("Outbound route", route, body.version)
+        self._writable_site(site_id)
+        self._check_version("Outbound route", route, body.version, required=False)
+        self._keep_previous(route)
         self._apply_route(self.sites[site_id], route, body)
         route.touch(self.wall_clock())
         return route
 
     def delete_route(self, site_id: str, route_id: str) -> None:
         self.get_route(site_id, route_id)
+        self._writable_site(site_id)
         del self.sites[site_id].outbound_routes[route_id]
 
 

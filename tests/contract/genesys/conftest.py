@@ -36,9 +36,9 @@ ivrs:
     open_hours_flow: Support Menu
 trunk_base_settings:
   - name: BYOC-Primary-Twilio
-    properties: {proxy_address: byoc-primary.pstn.twilio.com}
+    properties: {trunk_transport_serverProxyList: [byoc-primary.pstn.twilio.com]}
   - name: BYOC-Failover-Twilio
-    properties: {proxy_address: byoc-failover.pstn.twilio.com}
+    properties: {trunk_transport_serverProxyList: [byoc-failover.pstn.twilio.com]}
 trunks:
   - trunk_base: BYOC-Primary-Twilio
     registers_status: UP    # SIP registration mode, as the guide sets it up
@@ -228,7 +228,9 @@ def assert_error_body(body: Any, status: int, code: str | None = None) -> None:
     assert check_against_model(body, "ErrorBody", "$") == []
     assert body["status"] == status
     assert body["message"] and body["contextId"]
-    assert body["details"] == [] and body["errors"] == []
+    assert isinstance(body["details"], list) and body["errors"] == []
+    for detail in body["details"]:  # e.g. REQUIRED_FIELD_MISSING naming the field
+        assert detail["errorCode"] and detail["fieldName"]
     if code is not None:
         assert body["code"] == code
 

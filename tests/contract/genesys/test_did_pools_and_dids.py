@@ -8,7 +8,9 @@ import PureCloudPlatformClientV2 as genesys
 import pytest
 from PureCloudPlatformClientV2.rest import ApiException
 
+from sandbox.emulators.core import VendorError
 from sandbox.emulators.genesys import GenesysEmulator, GenesysScenario
+from sandbox.emulators.genesys.inputs import DidPoolBody
 
 from .conftest import assert_error_body, byoc_scenario, model
 
@@ -48,9 +50,38 @@ def test_pool_create_update_delete(edge: Any) -> None:
     filtered = edge.get_telephony_providers_edges_didpools(id=[created.id])
     assert [p.id for p in filtered.entities] == [created.id]
     edge.delete_telephony_providers_edges_didpool(created.id)
+    assert edge.get_telephony_providers_edges_didpool(created.id).state == "deleted"
+
+
+def test_a_deleted_pool_stays_readable_and_listed_as_deleted(edge: Any) -> None:
+    """Genesys deletes softly: GET and lists keep answering the pool, with state deleted;
+    its range is free again and a second delete is a 404."""
+    created = edge.post_telephony_providers_edges_didpools(_pool("+14155550100", "+14155550109"))
+    edge.delete_telephony_providers_edges_didpool(created.id)
+    assert edge.get_telephony_providers_edges_didpool(created.id).state == "deleted"
+    listed = {p.id: p.state for p in edge.get_telephony_providers_edges_didpools().entities}
+    assert listed[created.id] == "deleted"
+    again = edge.post_telephony_providers_edges_didpools(_pool("+14155550100", "+14155550109"))
+    assert again.state == "active"
     with pytest.raises(ApiException) as err:
-        edge.get_telephony_providers_edges_didpool(created.id)
+        edge.delete_telephony_providers_edges_didpool(created.id)
     assert err.value.status == 404
+
+
+def test_a_pool_put_without_version_is_accepted(edge: Any) -> None:
+    pool = edge.get_telephony_providers_edges_didpools().entities[0]
+    pool.version = None
+    pool.comments = "written without a version, as CX as Code does"
+    assert edge.put_telephony_providers_edges_didpool(pool.id, pool).version == 2
+
+
+@pytest.mark.parametrize("status", [400, 409])
+def test_overlap_status_is_a_scenario_switch(status: int) -> None:
+    emu = GenesysEmulator(byoc_scenario(pool_overlap_status=status))
+    body = DidPoolBody(start_phone_number="+13175550150", end_phone_number="+13175550160")
+    with pytest.raises(VendorError) as err:
+        emu.state.create_pool(body)
+    assert err.value.status == status
 
 
 def test_pool_stale_version_conflicts(edge: Any) -> None:
@@ -89,7 +120,7 @@ def test_pool_with_assigned_numbers_cannot_be_deleted_or_shrunk(edge: Any) -> No
     pool = edge.get_telephony_providers_edges_didpools().entities[0]
     with pytest.raises(ApiException) as err:
         edge.delete_telephony_providers_edges_didpool(pool.id)
-    assert err.value.status == 400
+    assert err.value.status == 409  # CX as Code retries exactly this 409 (its DEVTOOLING-317)
     pool.end_phone_number = "+13175550120"  # would strand +13175550150 of Support IVR
     with pytest.raises(ApiException) as err:
         edge.put_telephony_providers_edges_didpool(pool.id, pool)

@@ -59,10 +59,71 @@ def test_ivr_crud_and_versions(architect: Any) -> None:
     fresh.dnis = []
     assert architect.put_architect_ivr(fresh.id, fresh).version == 3
     architect.delete_architect_ivr(created.id)
+    gone = architect.get_architect_ivr(created.id)  # soft delete: still readable
+    assert gone.state == "deleted" and gone.dnis == []
+    assert "deleted" in {i.state for i in architect.get_architect_ivrs(page_size=100).entities}
+    with pytest.raises(ApiException) as err:
+        architect.put_architect_ivr(created.id, gone)
+    assert err.value.status == 404
+    assert_error_body(json.loads(err.value.body), 404, "not.found")
+    # A deleted call route gives its name up.
+    assert architect.post_architect_ivrs(_ivr("Sales IVR", [])).state == "active"
+
+
+@pytest.mark.parametrize("scenario", [byoc_scenario(soft_delete=False)])
+def test_hard_delete_when_switched_off(scenario: GenesysScenario, architect: Any) -> None:
+    created = architect.post_architect_ivrs(_ivr("Sales IVR", []))
+    architect.delete_architect_ivr(created.id)
     with pytest.raises(ApiException) as err:
         architect.get_architect_ivr(created.id)
     assert err.value.status == 404
-    assert_error_body(json.loads(err.value.body), 404, "not.found")
+
+
+def test_at_most_50_dnis_may_be_added_in_one_write(
+    emu: GenesysEmulator, architect: Any, edge: Any
+) -> None:
+    """CX as Code never adds more than 50 DNIS per PUT; the emulator refuses more, so a
+    client that sends bigger writes fails here and not first on a real org."""
+    numbers = [f"+131755502{n:02d}" for n in range(51)]
+    pool = model(
+        genesys.DIDPool, start_phone_number="+13175550200", end_phone_number="+13175550299"
+    )
+    edge.post_telephony_providers_edges_didpools(pool)
+    emu.state.propagate_pools()
+    with pytest.raises(ApiException) as err:
+        architect.post_architect_ivrs(_ivr("Bulk IVR", numbers))
+    assert err.value.status == 400 and "at most 50" in json.loads(err.value.body)["message"]
+    created = architect.post_architect_ivrs(_ivr("Bulk IVR", numbers[:50]))
+    created.dnis = numbers  # one more: the 50 already there do not count again
+    assert len(architect.put_architect_ivr(created.id, created).dnis) == 51
+
+
+@pytest.mark.parametrize("scenario", [byoc_scenario(version_conflict_status=400)])
+def test_a_version_conflict_may_come_as_a_400(scenario: GenesysScenario, architect: Any) -> None:
+    main = _by_name(architect, "Main IVR")
+    main.version = 7
+    with pytest.raises(ApiException) as err:
+        architect.put_architect_ivr(main.id, main)
+    assert err.value.status == 400
+    assert "does not match the current version" in json.loads(err.value.body)["message"]
+
+
+@pytest.mark.parametrize("scenario", [byoc_scenario(replica_lag_s=30)])
+def test_a_read_right_after_a_write_may_answer_the_old_version(
+    scenario: GenesysScenario, emu: GenesysEmulator, architect: Any
+) -> None:
+    emulated_now = [0.0]
+    emu.state.clock = lambda: emulated_now[0]
+    main = _by_name(architect, "Main IVR")
+    main.dnis = main.dnis[:1]
+    assert architect.put_architect_ivr(main.id, main).version == 2
+    stale = architect.get_architect_ivr(main.id)
+    assert stale.version == 1 and len(stale.dnis) == 2
+    with pytest.raises(ApiException) as err:
+        architect.put_architect_ivr(stale.id, stale)  # the stale read cannot be written back
+    assert err.value.status == 409
+    emulated_now[0] += 31
+    assert architect.get_architect_ivr(main.id).version == 2
 
 
 def test_duplicate_ivr_name_is_rejected(architect: Any) -> None:
@@ -75,7 +136,8 @@ def test_dnis_outside_any_pool_is_400(architect: Any) -> None:
     with pytest.raises(ApiException) as err:
         architect.post_architect_ivrs(_ivr("Stray", ["+14155550100"]))
     assert err.value.status == 400
-    assert "not in any DID pool" in json.loads(err.value.body)["message"]
+    body = json.loads(err.value.body)
+    assert body["message"] == "Field 'didPoolId' is required and cannot be empty."
     main = _by_name(architect, "Main IVR")
     main.dnis = [*main.dnis, "+442071838750"]
     with pytest.raises(ApiException) as err:
@@ -161,3 +223,10 @@ def test_malformed_bodies_are_400(emu: GenesysEmulator, raw: requests.Session) -
     main_id = next(iter(emu.state.ivrs))
     answer = raw.put(f"{url}/{main_id}", json={"name": "Main IVR", "dnis": []})
     assert answer.status_code == 400  # an update without its version
+
+
+def test_a_dnis_no_pool_covers_names_the_missing_did_pool_in_details(architect: Any) -> None:
+    with pytest.raises(ApiException) as err:
+        architect.post_architect_ivrs(_ivr("Stray", ["+14155550100"]))
+    details = json.loads(err.value.body)["details"]
+    assert details == [{"errorCode": "REQUIRED_FIELD_MISSING", "fieldName": "didPoolId"}]

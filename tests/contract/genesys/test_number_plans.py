@@ -38,7 +38,9 @@ def test_a_new_site_has_the_default_plans_in_priority_order(edge: Any) -> None:
         ("Network", "regex", 3),
         ("National", "intraCountryCode", 4),
         ("International", "interCountryCode", 5),
+        ("Suicide Prevention", "regex", 6),
     ]
+    assert (plans[5].match, plans[5].normalized_format) == ("^988$", "+18002738255")
     emergency, extension = plans[0], plans[1]
     assert [(n.start, n.end) for n in emergency.numbers] == [("911", None), ("933", None)]
     assert (extension.digit_length.start, extension.digit_length.end) == ("4", "6")
@@ -93,6 +95,24 @@ def test_two_plans_with_one_name_are_a_400(edge: Any) -> None:
             _site_id(edge), [_toll_free_plan(), _toll_free_plan(priority=2)]
         )
     assert err.value.status == 400 and "unique" in str(err.value.body)
+
+
+def test_a_site_holds_at_most_200_plans(edge: Any) -> None:
+    plans = [
+        model(
+            genesys.NumberPlan,
+            name=f"Plan {n}",
+            classification="Toll Free",
+            match_type="e164NumberList",
+            numbers=[model(genesys.Number, start=f"+1800555{n:04d}")],
+        )
+        for n in range(201)
+    ]
+    with pytest.raises(ApiException) as err:
+        edge.put_telephony_providers_edges_site_numberplans(_site_id(edge), plans)
+    assert err.value.status == 400 and "at most 200" in str(err.value.body)
+    kept = edge.put_telephony_providers_edges_site_numberplans(_site_id(edge), plans[:200])
+    assert len(kept) == 200
 
 
 def test_unknown_site_or_plan_is_404(edge: Any) -> None:

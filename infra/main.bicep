@@ -73,6 +73,9 @@ param retryMaxWaitSeconds string = '30'
 @description('Client-side Genesys Cloud request budget per minute; 0 turns it off.')
 param genesysRequestsPerMinute string = '300'
 
+@description('Most DNIS one Genesys IVR write adds; larger changes go in several writes.')
+param genesysDnisPerWrite string = '50'
+
 @description('Object id of a user or group allowed to roll secrets in Key Vault; empty for none.')
 param operatorPrincipalId string = ''
 
@@ -193,6 +196,7 @@ module functionApp 'modules/function-app.bicep' = {
     retryMaxAttempts: retryMaxAttempts
     retryMaxWaitSeconds: retryMaxWaitSeconds
     genesysRequestsPerMinute: genesysRequestsPerMinute
+    genesysDnisPerWrite: genesysDnisPerWrite
     genesysEventApiKeysSecretUri: keyVault.outputs.genesysEventApiKeysSecretUri
     serviceBusNamespace: serviceBus.outputs.fullyQualifiedNamespace
     commandQueueName: serviceBus.outputs.queueName

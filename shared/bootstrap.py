@@ -77,12 +77,15 @@ def build_adapters(settings: Settings) -> tuple[TwilioAdapter, GenesysAdapter]:
 
     retry = RetryPolicy.from_settings(settings)
     twilio = TwilioAdapter(twilio_client(settings), retry)
-    api_client = genesys_api_client(settings)
+    # The budget reads the rate-limit headers of every answer the client receives.
+    budget = RequestBudget.from_settings(settings)
+    api_client = genesys_api_client(settings, budget=budget)
     genesys = GenesysAdapter(
         api_client,
         retry,
-        RequestBudget.from_settings(settings),
+        budget,
         reauthenticate=genesys_token_refresher(settings, api_client),
+        dnis_per_write=settings.byoc_genesys_dnis_per_write,
     )
     return twilio, genesys
 

@@ -85,6 +85,8 @@ class TwilioPort(TwilioNumberWrites, OriginationUrlWriter, Protocol):
 
 
 class GenesysNumberWrites(Protocol):
+    dnis_per_write: int  # most DNIS one IVR write adds (Genesys practice: 50)
+
     def create_did_pool(self, number: str, provider: str | None = None) -> DidPool: ...
 
     def update_ivr_dnis(
@@ -110,6 +112,11 @@ class GenesysPort(GenesysNumberWrites, OutboundRouteWriter, Protocol):
     def list_trunk_bases(self) -> list[TrunkBase]: ...
 
     def list_trunks(self) -> list[GenesysTrunk]: ...
+
+    def trunk_base_id_of(self, trunk_id: str) -> str | None:
+        """The trunk base a trunk instance runs for (cached); None if Genesys has no such
+        live trunk."""
+        ...
 
     def list_outbound_routes(self) -> list[OutboundRoute]: ...
 

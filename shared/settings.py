@@ -80,6 +80,13 @@ class Settings(BaseSettings):
     byoc_genesys_requests_per_minute: int = Field(
         300, ge=0, description="Client-side Genesys request budget per minute; 0 = off."
     )
+    byoc_genesys_dnis_per_write: int = Field(
+        50,
+        ge=1,
+        le=500,
+        description="Most DNIS one IVR write adds; bigger changes go in several writes, each "
+        "leaving what the earlier ones added in place.",
+    )
     byoc_command_queue: str = Field(
         "commands",
         min_length=1,

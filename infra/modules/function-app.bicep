@@ -70,6 +70,9 @@ param retryMaxWaitSeconds string
 @description('Client-side Genesys Cloud request budget per minute; 0 turns it off.')
 param genesysRequestsPerMinute string
 
+@description('Most DNIS one Genesys IVR write adds; larger changes go in several writes.')
+param genesysDnisPerWrite string
+
 @description('Key Vault secret URI of the Genesys events API key(s).')
 param genesysEventApiKeysSecretUri string
 
@@ -262,6 +265,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'BYOC_GENESYS_REQUESTS_PER_MINUTE'
           value: genesysRequestsPerMinute
+        }
+        {
+          name: 'BYOC_GENESYS_DNIS_PER_WRITE'
+          value: genesysDnisPerWrite
         }
         {
           name: 'BYOC_COMMAND_QUEUE'

@@ -41,6 +41,15 @@ T = TypeVar("T")
 
 VENDOR = "genesys"
 MAX_PAGE_SIZE = 100
+# CX as Code adds at most 50 DNIS per IVR write (its PR #488) after a failed bigger write
+# emptied a call route; no larger size is known to be safe.
+DEFAULT_DNIS_PER_WRITE = 50
+VERSION_MISMATCH = "does not match the current version"
+
+
+def is_version_conflict(error: TerminalVendorError) -> bool:
+    """409, or the 400 Genesys sometimes answers a stale version with."""
+    return error.status == 409 or (error.status == 400 and VERSION_MISMATCH in error.message)
 
 
 class GenesysAdapter:
@@ -53,6 +62,7 @@ class GenesysAdapter:
         budget: RequestBudget | None = None,
         page_size: int = MAX_PAGE_SIZE,
         reauthenticate: Callable[[], object] | None = None,
+        dnis_per_write: int = DEFAULT_DNIS_PER_WRITE,
     ) -> None:
         self._edge = genesys.TelephonyProvidersEdgeApi(api_client)
         self._architect = genesys.ArchitectApi(api_client)
@@ -60,10 +70,12 @@ class GenesysAdapter:
         self._budget = budget or RequestBudget(0)
         self._page_size = page_size
         self._reauthenticate = reauthenticate
+        self.dnis_per_write = max(1, dnis_per_write)
         # DID pools this adapter has seen (listed or created), so creating one twice is
         # answered from memory (verified by one GET) instead of a second POST.
         self._pools: dict[str, DidPool] = {}
         self._pool_ranges = RangeIndex()
+        self._trunk_bases: dict[str, str] = {}  # trunk instance id -> its trunk base id
 
     # ------------------------------------------------------------------ plumbing
     def _call(self, operation: str, fn: Callable[[], T]) -> T:
@@ -80,7 +92,9 @@ class GenesysAdapter:
             return self._retry.call(VENDOR, operation, fn, before_attempt=self._budget.acquire)
 
     def _all(self, operation: str, fetch: Callable[[int], Any]) -> list[Any]:
-        """Every entity of a paged list; fails if the pages do not add up to `total`."""
+        """Every live entity of a paged list; fails if the pages do not add up to `total`.
+
+        Soft-deleted entities count towards `total` but are left out of the answer."""
         entities: dict[str, Any] = {}
         page_number = 1
         while True:
@@ -97,7 +111,7 @@ class GenesysAdapter:
                 f"{VENDOR} {operation}: read {len(entities)} of {listing.total} "
                 "(the collection changed while it was paged)"
             )
-        return list(entities.values())
+        return [entity for entity in entities.values() if not convert.is_deleted(entity)]
 
     def _remember(self, pool: DidPool) -> DidPool:
         self._forget(pool.id)
@@ -132,8 +146,9 @@ class GenesysAdapter:
         size = self._page_size
         items = self._all(
             "list trunk base settings",
+            # Without the expand Genesys leaves the properties (SIP servers, enabled) out.
             lambda n: self._edge.get_telephony_providers_edges_trunkbasesettings(
-                page_size=size, page_number=n
+                page_size=size, page_number=n, expand=["properties"]
             ),
         )
         return [convert.trunk_base(item) for item in items]
@@ -146,7 +161,24 @@ class GenesysAdapter:
                 page_size=size, page_number=n
             ),
         )
-        return [convert.trunk(item) for item in items]
+        trunks = [convert.trunk(item) for item in items]
+        self._trunk_bases.update({t.id: t.trunk_base_id for t in trunks if t.trunk_base_id})
+        return trunks
+
+    def trunk_base_id_of(self, trunk_id: str) -> str | None:
+        """The base of a trunk instance: from the last listing, else one GET (remembered:
+        an instance never moves to another base)."""
+        known = self._trunk_bases.get(trunk_id)
+        if known is not None:
+            return known
+        item = self._get_live(
+            f"get trunk {trunk_id}",
+            lambda: self._edge.get_telephony_providers_edges_trunk(trunk_id),
+        )
+        if item is None or item.trunk_base is None:
+            return None
+        self._trunk_bases[trunk_id] = item.trunk_base.id
+        return str(item.trunk_base.id)
 
     def list_outbound_routes(self) -> list[OutboundRoute]:
         """Every site's outbound routes: one list of sites, then one list per site."""
@@ -161,7 +193,10 @@ class GenesysAdapter:
                 f"list outbound routes of site {site.name!r}",
                 functools.partial(self._site_routes_page, site.id),
             )
-            routes.extend(convert.outbound_route(item, site.id, site.name) for item in items)
+            routes.extend(
+                convert.outbound_route(item, site.id, site.name, site_managed=bool(site.managed))
+                for item in items
+            )
         return routes
 
     def read_dial_plan(self, site_id: str) -> SiteDialPlan:
@@ -182,17 +217,24 @@ class GenesysAdapter:
 
     def get_did_pool(self, pool_id: str) -> DidPool | None:
         """The pool as Genesys holds it now; None when it no longer exists."""
+        item = self._get_live(
+            f"get DID pool {pool_id}",
+            lambda: self._edge.get_telephony_providers_edges_didpool(pool_id),
+        )
+        if item is None:
+            self._forget(pool_id)
+            return None
+        return self._remember(convert.did_pool(item))
+
+    def _get_live(self, operation: str, fetch: Callable[[], T]) -> T | None:
+        """One object by id; None when it is gone: 404, or still answered but soft-deleted."""
         try:
-            item = self._call(
-                f"get DID pool {pool_id}",
-                lambda: self._edge.get_telephony_providers_edges_didpool(pool_id),
-            )
+            item = self._call(operation, fetch)
         except TerminalVendorError as exc:
             if exc.status == 404:
-                self._forget(pool_id)
                 return None
             raise
-        return self._remember(convert.did_pool(item))
+        return None if convert.is_deleted(item) else item
 
     def get_ivr(self, ivr_id: str) -> Ivr:
         return convert.ivr(self._get_ivr_entity(ivr_id))
@@ -224,9 +266,10 @@ class GenesysAdapter:
                 lambda: self._edge.post_telephony_providers_edges_didpools(body),
             )
         except TerminalVendorError as exc:
-            # 400 is also what an overlapping range gets, e.g. when an earlier attempt
-            # succeeded but its answer was lost. Look before reporting failure.
-            if exc.status != 400:
+            # An overlapping range is refused (400 here; the status is not documented, so
+            # 409 too), e.g. when an earlier attempt succeeded but its answer was lost.
+            # Look before reporting failure.
+            if exc.status not in (400, 409):
                 raise
             existing = self._find_pool_covering(number)
             if existing is None:
@@ -267,14 +310,15 @@ class GenesysAdapter:
 
     # ------------------------------------------------------------------ versioned writes
     def _on_conflict(self, operation: str, write: Callable[[], T]) -> T:
-        """Run a read-modify-write, re-running it from the read on 409, boundedly."""
+        """Run a read-modify-write, re-running it from the read after a version conflict,
+        boundedly, with a jittered pause before each re-read."""
         attempts = self._retry.max_attempts
         last: TerminalVendorError | None = None
         for attempt in range(1, attempts + 1):
             try:
                 return write()
             except TerminalVendorError as exc:
-                if exc.status != 409:
+                if not is_version_conflict(exc):
                     raise
                 last = exc
                 log.warning(
@@ -284,15 +328,35 @@ class GenesysAdapter:
                     attempt,
                     attempts,
                 )
+                if attempt < attempts:
+                    self._retry.pause_before_reread(attempt)
         assert last is not None
         raise RetriesExhausted(VENDOR, operation, attempts, last, last.reason)
 
     def update_ivr_dnis(
         self, ivr_id: str, add: Sequence[str] = (), remove: Sequence[str] = ()
     ) -> Ivr:
-        """Apply a DNIS delta in one read-modify-write; no PUT when nothing changes."""
-        operation = f"update DNIS of IVR configuration {ivr_id}"
+        """Apply a DNIS delta; no PUT when nothing changes.
 
+        Removals go in the first write; additions in writes of at most `dnis_per_write`
+        new numbers, each its own read-modify-write of the delta alone. A failed write
+        therefore never takes away what an earlier one added, nor anything another writer
+        holds: the worst case is a delta half applied, which the next run completes.
+        """
+        operation = f"update DNIS of IVR configuration {ivr_id}"
+        chunks = [
+            tuple(add[start : start + self.dnis_per_write])
+            for start in range(0, len(add), self.dnis_per_write)
+        ] or [()]
+        updated: Ivr | None = None
+        for number, chunk in enumerate(chunks):
+            updated = self._write_dnis(operation, ivr_id, chunk, remove if number == 0 else ())
+        assert updated is not None
+        return updated
+
+    def _write_dnis(
+        self, operation: str, ivr_id: str, add: Sequence[str], remove: Sequence[str]
+    ) -> Ivr:
         def write() -> Ivr:
             entity = self._get_ivr_entity(ivr_id)
             current = list(entity.dnis or ())

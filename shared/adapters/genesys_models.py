@@ -21,6 +21,27 @@ from shared.domain.model import (
 )
 from shared.domain.ownership import OWNERSHIP_MARKER
 
+# Property keys of a BYOC trunk base (Genesys' BYOC provisioning guide and CX as Code).
+SIP_SERVERS = "trunk_transport_serverProxyList"
+INBOUND_IDENTIFIER = "trunk_sip_termination_uri"
+TRANSPORT = "trunk_transport_protocolVariant"
+TRUNK_ENABLED = "trunk_enabled"
+
+
+def is_deleted(item: Any) -> bool:
+    """Genesys deletes configuration softly: GET and lists may keep answering a deleted
+    DID pool, IVR, trunk base or trunk with `state: deleted`. It is gone for every purpose."""
+    return str(getattr(item, "state", None) or "").lower() == "deleted"
+
+
+def property_value(properties: dict[str, Any] | None, key: str) -> Any:
+    """A trunk base property's value: `{key: {"value": {"instance": v, "default": d}}}`."""
+    entry = (properties or {}).get(key)
+    if not isinstance(entry, dict) or not isinstance(entry.get("value"), dict):
+        return None
+    value = entry["value"]
+    return value["instance"] if value.get("instance") is not None else value.get("default")
+
 
 def did_pool(item: Any) -> DidPool:
     return DidPool(
@@ -39,7 +60,22 @@ def ivr(item: Any) -> Ivr:
 
 
 def trunk_base(item: Any) -> TrunkBase:
-    return TrunkBase(id=item.id, name=item.name)
+    properties = item.properties
+    servers = property_value(properties, SIP_SERVERS)
+    if isinstance(servers, str):
+        servers = [servers]
+    enabled = property_value(properties, TRUNK_ENABLED)
+    identifier = property_value(properties, INBOUND_IDENTIFIER)
+    transport = property_value(properties, TRANSPORT)
+    return TrunkBase(
+        id=item.id,
+        name=item.name,
+        managed=bool(item.managed),
+        sip_servers=tuple(str(s) for s in servers or () if s),
+        inbound_identifier=str(identifier) if identifier else None,
+        transport=str(transport).lower() if transport else None,
+        enabled=None if properties is None else enabled is not False,
+    )
 
 
 def trunk(item: Any) -> GenesysTrunk:
@@ -71,7 +107,9 @@ def _all_up(statuses: Any, attribute: str) -> bool | None:
     return all(known) if known else None
 
 
-def outbound_route(item: Any, site_id: str, site_name: str) -> OutboundRoute:
+def outbound_route(
+    item: Any, site_id: str, site_name: str, *, site_managed: bool = False
+) -> OutboundRoute:
     return OutboundRoute(
         id=item.id,
         site_id=site_id,
@@ -82,6 +120,7 @@ def outbound_route(item: Any, site_id: str, site_name: str) -> OutboundRoute:
         classification_types=tuple(item.classification_types or ()),
         enabled=item.enabled is not False,
         version=item.version or 0,
+        site_managed=site_managed,
     )
 
 

@@ -69,6 +69,19 @@ class RetryPolicy:
         ceiling = min(self.max_wait_s, self.base_wait_s * 2.0 ** (attempt - 1))
         return self._rand() * ceiling
 
+    def pause_before_reread(self, attempt: int) -> float:
+        """Sleep before re-reading an object whose write met a version conflict; seconds slept.
+
+        Right after a write Genesys may still answer the old version (replicas catch up), so
+        an immediate re-read can fetch the same stale version again. Equal jitter (half the
+        ceiling, plus up to the other half) always waits a little, and writers racing on
+        one object spread out.
+        """
+        ceiling = min(self.max_wait_s, self.base_wait_s * 2.0 ** (attempt - 1))
+        wait = ceiling * (0.5 + 0.5 * self._rand())
+        self._sleep(wait)
+        return wait
+
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome is not None else None
         return self.wait_for(exc, state.attempt_number)

@@ -10,21 +10,27 @@ call, so that request is the first to meet an unreachable host or a refused clie
 under the same retry policy and classification as every other vendor call, and what still
 fails becomes a `GenesysTokenError` naming the login host and the setting to check, instead
 of the SDK's raw urllib3 or `ApiException` traceback.
+
+Given a `RequestBudget`, the Genesys client hands the rate-limit headers of every API answer
+(`inin-ratelimit-*`, successes and errors alike) to `RequestBudget.observe`, through
+`RateLimitObservingHttpClient` below.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 import PureCloudPlatformClientV2 as genesys
 import urllib3
 from PureCloudPlatformClientV2.default_http_client import DefaultHttpClient
+from PureCloudPlatformClientV2.rest import ApiException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client as TwilioClient
 
+from shared.adapters.budget import RequestBudget
 from shared.adapters.classify import classify
 from shared.adapters.retry import RetryPolicy
 from shared.ports import AdapterError, RetriesExhausted, TerminalVendorError
@@ -205,11 +211,46 @@ def genesys_token_refresher(
     return lambda: fetch_genesys_token(settings, api_client, retry)
 
 
-def genesys_api_client(settings: Settings, retry: RetryPolicy | None = None) -> Any:
-    """A `PureCloudPlatformClientV2.ApiClient` holding a client-credentials token."""
+class RateLimitObservingHttpClient(DefaultHttpClient):  # type: ignore[misc]  # untyped SDK
+    """The SDK's own HTTP client, handing each API answer's headers to `observe`.
+
+    Why here: `ApiClient.last_response` is one attribute shared by every thread using the
+    client and is set for successes only, and the SDK's documented post-request hook
+    (`set_post_request_hook`) is skipped for errors, because the REST client raises
+    `ApiException` for any status outside 2xx first. `AbstractHttpClient.request` is the
+    SDK's documented extension point (`ApiClient.set_http_client`), and it sees both: the
+    `RESTResponse` of a success, the `ApiException` (with `.headers`) of an error. Nothing is
+    stored on the client, so concurrent calls are safe as long as `observe` is (the budget's
+    is). The login service's answers (`/oauth/…`) are not API answers and are not observed.
+    """
+
+    def __init__(self, observe: Callable[[Mapping[str, str] | None], object]) -> None:
+        super().__init__()
+        self._observe = observe
+
+    def request(self, http_request_options: Any) -> Any:
+        observed = "/oauth/" not in urlsplit(str(http_request_options.url)).path
+        try:
+            response = super().request(http_request_options)
+        except ApiException as error:
+            if observed:
+                self._observe(error.headers)
+            raise
+        if observed:
+            self._observe(response.getheaders())
+        return response
+
+
+def genesys_api_client(
+    settings: Settings, retry: RetryPolicy | None = None, budget: RequestBudget | None = None
+) -> Any:
+    """A `PureCloudPlatformClientV2.ApiClient` holding a client-credentials token; with a
+    `budget`, every API answer's rate-limit headers go to `budget.observe`."""
     settings.require("genesyscloud_oauthclient_id", "genesyscloud_oauthclient_secret")
     client = genesys.ApiClient(host=settings.genesys_base_url)
-    http_client = DefaultHttpClient()
+    http_client = (
+        DefaultHttpClient() if budget is None else RateLimitObservingHttpClient(budget.observe)
+    )
     # The SDK never hands its timeout to urllib3 and configures urllib3 to re-send every
     # method (POST included) up to 10 times on read errors, which would duplicate creates
     # behind our back. Timeouts are set here; retries belong to byoc-sync's retry policy.

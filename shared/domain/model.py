@@ -72,8 +72,16 @@ class Ivr(_Value):
 
 
 class TrunkBase(_Value):
+    """A trunk base setting: what a policy member names. Genesys runs one or more trunk
+    instances for it (`GenesysTrunk`), named differently from it."""
+
     id: str
     name: str
+    managed: bool = False  # Genesys-made (e.g. the Genesys Cloud Voice base): never ours
+    sip_servers: tuple[str, ...] = ()  # trunk_transport_serverProxyList: where it sends calls
+    inbound_identifier: str | None = None  # trunk_sip_termination_uri
+    transport: str | None = None  # trunk_transport_protocolVariant (udp, tcp, tls)
+    enabled: bool | None = None  # trunk_enabled; None when not read (no properties)
 
 
 class GenesysTrunk(_Value):
@@ -98,6 +106,7 @@ class OutboundRoute(_Value):
     classification_types: tuple[str, ...] = ()  # which number-plan classifications it carries
     enabled: bool = True
     version: int
+    site_managed: bool = False  # on a Genesys-managed site: read-only, never ours to write
 
 
 class NumberPlan(_Value):

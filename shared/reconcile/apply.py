@@ -45,7 +45,6 @@ from shared.reconcile.changes import (
 log = logging.getLogger(__name__)
 
 DEFAULT_CONCURRENCY = 4
-DEFAULT_DNIS_BATCH = 500
 # Genesys accepts a number as DNIS only some time after its DID pool was created (400
 # before, as integrators report). Adding numbers whose pools this run created waits up to
 # this long; other 400s are never retried.
@@ -101,7 +100,7 @@ def apply_plan(
     *,
     force: bool = False,
     concurrency: int = DEFAULT_CONCURRENCY,
-    dnis_batch: int = DEFAULT_DNIS_BATCH,
+    dnis_batch: int | None = None,
     progress: Callable[[Outcome], None] | None = None,
     pool_propagation_wait_s: float = DEFAULT_POOL_PROPAGATION_WAIT_S,
     sleep: Callable[[float], None] = time.sleep,
@@ -111,7 +110,9 @@ def apply_plan(
         raise PlanRefusedError("the policy's mode is dry-run: plans are reported, never applied")
     if not plan.guard.allowed and not force:
         raise PlanRefusedError("; ".join(plan.guard.reasons) + " (pass --force to apply anyway)")
-    run = _Run(twilio, genesys, dnis_batch, progress, pool_propagation_wait_s, sleep)
+    # One batch is one IVR write: the adapter's limit of DNIS added per write.
+    batch = dnis_batch if dnis_batch is not None else genesys.dnis_per_write
+    run = _Run(twilio, genesys, batch, progress, pool_propagation_wait_s, sleep)
     for stage in APPLY_STAGES:
         # A stage finishes before the next starts: later stages depend on earlier ones.
         # Each kind in a stage gets its own workers, so one vendor's queue (or budget

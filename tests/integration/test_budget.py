@@ -12,19 +12,7 @@ from shared.adapters.budget import RequestBudget
 from shared.adapters.retry import RetryPolicy
 from shared.ports import RetriesExhausted
 from tests.integration.conftest import Sleeps, genesys_adapter
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+from tests.support.fake_clock import FakeClock
 
 
 def test_budget_admits_limit_calls_per_window_then_waits_for_the_oldest_to_expire() -> None:

@@ -57,9 +57,13 @@ def test_retry_after_http_date() -> None:
 
 
 def test_genesys_429_is_retryable_with_its_retry_after() -> None:
-    failure = classify(genesys_error(429, "too.many.requests", {"Retry-After": "12"}))
+    failure = classify(genesys_error(429, "too.many.requests.retry.after", {"Retry-After": "12"}))
     assert failure is not None
-    assert (failure.retryable, failure.status, failure.code) == (True, 429, "too.many.requests")
+    assert (failure.retryable, failure.status, failure.code) == (
+        True,
+        429,
+        "too.many.requests.retry.after",
+    )
     assert failure.retry_after_s == 12.0
 
 
@@ -141,7 +145,7 @@ def test_policy_waits_retry_after_then_jittered_backoff() -> None:
     sleeps: list[float] = []
     policy = RetryPolicy(max_attempts=5, max_wait_s=10, sleep=sleeps.append, rand=lambda: 1.0)
     fn = Flaky(
-        genesys_error(429, "too.many.requests", {"Retry-After": "3"}),
+        genesys_error(429, "too.many.requests.retry.after", {"Retry-After": "3"}),
         genesys_error(503, "service.unavailable"),
         requests.ConnectionError("reset"),
     )

@@ -4,8 +4,10 @@ per collection, and writes nothing."""
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 from sandbox.emulators.genesys import GenesysEmulator, GenesysScenario
+from sandbox.emulators.genesys.scenario import MANAGED_SITE_NAME as MANAGED
 from sandbox.emulators.twilio import TwilioEmulator, TwilioScenario
 from shared.adapters.genesys import GenesysAdapter
 from shared.adapters.retry import RetryPolicy
@@ -51,12 +53,22 @@ def test_snapshot_of_the_default_scenario_is_what_the_scenario_holds(
         i.name: tuple(i.dnis) for i in seed_genesys.ivrs
     }
     bases = {b.id: b.name for b in snapshot.trunk_bases}
-    assert set(bases.values()) == {"BYOC-Primary-Twilio", "BYOC-Failover-Twilio"}
-    assert {(bases[t.trunk_base_id or ""], t.connected, t.in_service) for t in snapshot.trunks} == {
-        ("BYOC-Primary-Twilio", True, True),
-        ("BYOC-Failover-Twilio", True, True),
-    }
-    (route,) = snapshot.outbound_routes
+    # Every org also holds Genesys Cloud Voice's managed base, site and route.
+    assert set(bases.values()) == {"BYOC-Primary-Twilio", "BYOC-Failover-Twilio", MANAGED}
+    assert {b.name for b in snapshot.trunk_bases if b.managed} == {MANAGED}
+    primary = next(b for b in snapshot.trunk_bases if b.name == "BYOC-Primary-Twilio")
+    assert primary.sip_servers == ("byoc-example.pstn.twilio.com",)
+    assert (primary.inbound_identifier, primary.transport, primary.enabled) == (
+        "byoc-primary.example",
+        "tls",
+        True,
+    )
+    instances = Counter(bases[t.trunk_base_id or ""] for t in snapshot.trunks)
+    assert instances == {"BYOC-Primary-Twilio": 2, "BYOC-Failover-Twilio": 2, MANAGED: 2}
+    assert all(t.connected and t.in_service for t in snapshot.trunks)
+    assert all(t.name != bases[t.trunk_base_id or ""] for t in snapshot.trunks)
+    (route,) = [r for r in snapshot.outbound_routes if not r.site_managed]
+    assert {r.site_name for r in snapshot.outbound_routes if r.site_managed} == {MANAGED}
     assert (route.site_name, route.name, route.distribution) == (
         "HQ",
         "TG-BYOC-Primary-Failover",
@@ -138,7 +150,7 @@ def test_a_full_read_of_thousands_costs_ceil_n_over_page_list_calls_and_no_write
             f"{edges}/trunkbasesettings": 1,
             f"{edges}/trunks": 1,
             f"{edges}/sites": 1,
-            f"{edges}/sites/{{siteId}}/outboundroutes": 1,
+            f"{edges}/sites/{{siteId}}/outboundroutes": 2,  # HQ and the managed site
         }, g_calls
         assert t_emu.log.writes() == [] and g_emu.log.writes() == []
 

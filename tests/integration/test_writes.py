@@ -11,7 +11,8 @@ import pytest
 import requests
 
 from sandbox.emulators.core import FaultConfig
-from sandbox.emulators.genesys import GenesysEmulator
+from sandbox.emulators.genesys import GenesysEmulator, GenesysScenario
+from sandbox.emulators.genesys.inputs import DidPoolBody
 from sandbox.emulators.twilio import TwilioEmulator
 from shared.adapters.genesys import GenesysAdapter
 from shared.adapters.retry import RetryPolicy
@@ -42,6 +43,27 @@ def test_update_ivr_dnis_adds_and_removes_in_one_put(
     assert updated.dnis == ("+12025550101", "+12025550102")
     assert updated.version == main.version + 1
     assert genesys_emu.log.count(endpoint=IVR_PUT) == 1
+
+
+def test_dnis_go_in_writes_of_50_and_a_failed_write_keeps_what_earlier_ones_added(
+    genesys: GenesysAdapter, genesys_emu: GenesysEmulator
+) -> None:
+    """70 numbers: the first write adds 50, the second is refused (its numbers are in no DID
+    pool). Nothing the first added, and nothing the IVR held before, is lost."""
+    with genesys_emu.lock:
+        genesys_emu.state.create_pool(
+            DidPoolBody(start_phone_number="+14155550100", end_phone_number="+14155550149")
+        )
+        genesys_emu.state.propagate_pools()
+    main = ivr_named(genesys, "Main IVR")
+    covered = [f"+141555501{n:02d}" for n in range(50)]
+    uncovered = [f"+141555502{n:02d}" for n in range(20)]
+    with pytest.raises(TerminalVendorError) as refused:
+        genesys.update_ivr_dnis(main.id, add=covered + uncovered)
+    assert refused.value.status == 400
+    after = ivr_named(genesys, "Main IVR")
+    assert after.dnis == (*main.dnis, *covered)
+    assert genesys_emu.log.count(endpoint=IVR_PUT) == 2
 
 
 def test_update_ivr_dnis_with_nothing_to_change_sends_no_put(
@@ -103,11 +125,40 @@ def test_endless_conflicts_give_up_after_max_attempts(
     assert genesys_emu.log.count(endpoint=IVR_PUT) == MAX_ATTEMPTS
 
 
+@pytest.mark.parametrize("conflict_status", [409, 400])
+def test_a_stale_read_right_after_a_write_is_waited_out(
+    default_scenario: tuple[Any, GenesysScenario], conflict_status: int
+) -> None:
+    """Right after a write a Genesys replica may still answer the old version, so the next
+    read-modify-write meets a conflict (409, or a 400 "does not match the current version")
+    and an immediate re-read would fetch the same stale copy. The adapter pauses before
+    re-reading; here the pause moves the emulated clock past the lag."""
+    scenario = default_scenario[1].model_copy(
+        update={"replica_lag_s": 2.0, "version_conflict_status": conflict_status}
+    )
+    emulated_now = [0.0]
+
+    def pause(seconds: float) -> None:
+        emulated_now[0] += seconds
+
+    with GenesysEmulator(scenario) as emu:
+        emu.state.clock = lambda: emulated_now[0]
+        retry = RetryPolicy(max_attempts=MAX_ATTEMPTS, base_wait_s=1.0, sleep=pause)
+        adapter = genesys_adapter(emu, retry)
+        main = ivr_named(adapter, "Main IVR")
+        adapter.update_ivr_dnis(main.id, remove=["+12025550100"])
+        updated = adapter.update_ivr_dnis(main.id, remove=["+12025550101"])
+        assert updated.dnis == ()
+        refused = [e for e in emu.log.entries() if e.endpoint == IVR_PUT and e.status != 200]
+        assert {e.status for e in refused} == {conflict_status}
+        assert emulated_now[0] >= 2.0  # it waited the lag out rather than spend its attempts
+
+
 # ---------------------------------------------------------------- outbound routes
 def test_outbound_route_trunks_are_reordered_once(
     genesys: GenesysAdapter, genesys_emu: GenesysEmulator
 ) -> None:
-    (route,) = genesys.list_outbound_routes()
+    (route,) = [r for r in genesys.list_outbound_routes() if not r.site_managed]
     swapped = list(reversed(route.external_trunk_base_ids))
     updated = genesys.update_outbound_route_trunks(route, swapped)
     assert list(updated.external_trunk_base_ids) == swapped
@@ -118,7 +169,7 @@ def test_outbound_route_trunks_are_reordered_once(
 def test_outbound_route_reorder_survives_a_conflict(
     genesys: GenesysAdapter, genesys_emu: GenesysEmulator
 ) -> None:
-    (route,) = genesys.list_outbound_routes()
+    (route,) = [r for r in genesys.list_outbound_routes() if not r.site_managed]
     swapped = list(reversed(route.external_trunk_base_ids))
     genesys_emu.faults.configure(FaultConfig(conflict_rate=0.5, methods=["PUT"], seed=1))
     updated = genesys.update_outbound_route_trunks(route, swapped)
@@ -127,6 +178,23 @@ def test_outbound_route_reorder_survives_a_conflict(
 
 
 # ---------------------------------------------------------------- DID pools
+def test_a_soft_deleted_pool_is_gone_for_the_adapter(
+    genesys: GenesysAdapter, genesys_emu: GenesysEmulator
+) -> None:
+    """Genesys keeps answering a deleted pool (state: deleted) from GET and lists; the
+    adapter treats it as gone, so it neither covers a number nor gets deleted twice."""
+    pool = genesys.create_did_pool("+13125550101", "PURE_CLOUD")
+    assert genesys.delete_did_pool(pool.id) is True
+    raw = requests.get(f"{genesys_emu.base_url}/__admin/state", timeout=5).json()
+    assert {p["id"]: p["state"] for p in raw["didPools"]}.get(pool.id) is None  # live only
+    assert genesys_emu.state.deleted[pool.id].state == "deleted"
+    assert genesys.get_did_pool(pool.id) is None
+    assert pool.id not in {p.id for p in genesys.list_did_pools()}
+    assert genesys.delete_did_pool(pool.id) is False
+    again = genesys.create_did_pool("+13125550101", "PURE_CLOUD")
+    assert again.id != pool.id and again.owned
+
+
 def test_create_did_pool_twice_makes_one_pool_with_one_post(
     genesys: GenesysAdapter, genesys_emu: GenesysEmulator
 ) -> None:
@@ -138,15 +206,22 @@ def test_create_did_pool_twice_makes_one_pool_with_one_post(
     assert sum(p.contains("+13125550101") for p in genesys.list_did_pools()) == 1
 
 
+@pytest.mark.parametrize("overlap_status", [400, 409])
 def test_a_fresh_adapter_finds_the_pool_an_earlier_run_created(
-    genesys: GenesysAdapter, genesys_emu: GenesysEmulator
+    default_scenario: tuple[Any, GenesysScenario], overlap_status: int
 ) -> None:
     """No memory of it (a new run, or a create whose answer was lost): the refused POST
-    leads to a look-up, and the owned pool is returned instead of an error."""
-    first = genesys.create_did_pool("+13125550101", "PURE_CLOUD")
-    fresh = genesys_adapter(genesys_emu, RetryPolicy())
-    assert fresh.create_did_pool("+13125550101", "PURE_CLOUD").id == first.id
-    assert sum(p.contains("+13125550101") for p in fresh.list_did_pools()) == 1
+    (400 or 409: Genesys does not document which) leads to a look-up, and the owned pool
+    is returned instead of an error."""
+    scenario = default_scenario[1].model_copy(update={"pool_overlap_status": overlap_status})
+    with GenesysEmulator(scenario) as genesys_emu:
+        first = genesys_adapter(genesys_emu, RetryPolicy()).create_did_pool(
+            "+13125550101", "PURE_CLOUD"
+        )
+        fresh = genesys_adapter(genesys_emu, RetryPolicy())
+        assert fresh.create_did_pool("+13125550101", "PURE_CLOUD").id == first.id
+        assert sum(p.contains("+13125550101") for p in fresh.list_did_pools()) == 1
+        assert genesys_emu.log.count(endpoint=POOL_POST) == 2
 
 
 def test_a_number_in_someone_elses_pool_is_used_as_it_is_never_taken_over(

@@ -62,6 +62,35 @@ GROUP, PRIMARY, BACKUP = "TG-BYOC-Primary-Failover", "BYOC-Primary-Twilio", "BYO
 console = Console(highlight=False)
 
 
+def trunk_down_event(trunk_id: str) -> dict[str, Any]:
+    """Genesys's trunk event as Amazon EventBridge delivers it: the topic pattern in
+    `detail-type`, the notification (concrete topic, version "2", the trunk instance's
+    state as `TrunkInstanceTopicTrunk`) in `detail`."""
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    topic = f"v2.telephony.providers.edges.trunks.{trunk_id}"
+    return {
+        "version": "0",
+        "id": f"demo-{time.time_ns()}",
+        "detail-type": "v2.telephony.providers.edges.trunks.{id}",
+        "source": "aws.partner/genesys.com/cloud/00000000-0000-4000-8000-000000000000/demo",
+        "account": "123456789012",
+        "time": now,
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {
+            "topicName": topic,
+            "version": "2",
+            "eventBody": {
+                "id": trunk_id,
+                "connectedStatus": {"connected": False, "connectedStateTime": now},
+                "optionsStatus": [],
+                "registersStatus": [],
+            },
+            "metadata": {"CorrelationId": f"demo-{time.time_ns()}"},
+        },
+    }
+
+
 @dataclass
 class Step:
     title: str
@@ -273,24 +302,14 @@ class Demo:
         started = time.monotonic()
         self.set_trunk(PRIMARY, connected=False)
         _, genesys = self.adapters()
-        trunk_id = next(t.id for t in genesys.list_trunks() if t.name == PRIMARY)
+        base_id = next(b.id for b in genesys.list_trunk_bases() if b.name == PRIMARY)
+        trunk_id = next(t.id for t in genesys.list_trunks() if t.trunk_base_id == base_id)
         console.print(
-            f"Genesys trunk {PRIMARY} ({trunk_id}) is disconnected and its SBC no longer "
-            f"answers OPTIONS; health checks run on {HEALTH_EVERY!r} (demo thresholds: down "
-            "after 2 failed probes, up after 2 good ones)"
+            f"Genesys trunk {PRIMARY} (instance {trunk_id}) is disconnected and its SBC no "
+            f"longer answers OPTIONS; health checks run on {HEALTH_EVERY!r} (demo thresholds: "
+            "down after 2 failed probes, up after 2 good ones)"
         )
-        event = {
-            "version": "0",
-            "id": f"demo-{time.time_ns()}",
-            "detail-type": f"v2.telephony.providers.edges.trunks.{trunk_id}",
-            "source": "aws.partner/genesys.com/cloud/demo",
-            "detail": {
-                "topicName": f"v2.telephony.providers.edges.trunks.{trunk_id}",
-                "version": "2",
-                "eventBody": {"id": trunk_id, "connectedStatus": {"connected": False}},
-                "metadata": {"CorrelationId": f"demo-{time.time_ns()}"},
-            },
-        }
+        event = trunk_down_event(trunk_id)
         answer = requests.post(
             f"{self.api}/genesys/events",
             json=event,

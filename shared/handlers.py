@@ -31,8 +31,8 @@ from shared.health.scope import groups_concerned
 from shared.numbers.provisioning import ProvisioningError, purchase, release_number
 from shared.ports import ServiceContext
 from shared.reconcile.apply import apply_plan
-from shared.reconcile.changes import restricted_to
 from shared.reconcile.saved_plans import plan_now
+from shared.reconcile.scope import reconcile_scope
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +87,12 @@ def _release(command: ReleaseNumber, delivery: Delivery, result: CommandResult) 
 
 def _reconcile(command: ReconcileNumbers, delivery: Delivery, result: CommandResult) -> None:
     ctx, policy = delivery.context, delivery.policy
-    full, _ = plan_now(policy, ctx.twilio, ctx.genesys)
-    plan = restricted_to(full, command.phone_numbers)
-    scope = ", ".join(command.phone_numbers) or "every number"
+    full, snapshot = plan_now(policy, ctx.twilio, ctx.genesys)
+    in_scope = reconcile_scope(command, policy, snapshot)
+    for why in in_scope.widened:
+        log.warning("reconcile scope widened: %s", why)
+    plan = in_scope.applied_to(full)
+    scope = in_scope.label
     if plan.is_empty:
         result.lines = [f"reconcile ({scope}): in sync"]
         return

@@ -60,11 +60,32 @@ class ReleaseNumber(_Command):
 
 
 class ReconcileNumbers(_Command):
-    """Bring these numbers in line with the policy; none listed means every number."""
+    """Bring some numbers in line with the policy; nothing named means every number.
+
+    A Genesys event names an IVR configuration or a DID pool, not numbers: which numbers
+    those hold is only known once the worker reads the estate, so the ids travel as they
+    are and the worker turns them into numbers (`shared/reconcile/scope.py`). The scope is
+    the union of everything named.
+    """
 
     type: Literal["reconcile"] = "reconcile"
     phone_numbers: tuple[E164, ...] = ()
+    genesys_ivr_id: str | None = Field(
+        None,
+        description="An IVR configuration whose numbers (DNIS, and routed to it) to reconcile.",
+    )
+    genesys_ivr_name: str | None = Field(
+        None,
+        description="That IVR's name, for when it is gone: the numbers the policy routes to it.",
+    )
+    genesys_did_pool_id: str | None = Field(
+        None, description="A DID pool: the numbers within its range."
+    )
     reason: str = ""
+
+    @property
+    def every_number(self) -> bool:
+        return not (self.phone_numbers or self.genesys_ivr_id or self.genesys_did_pool_id)
 
 
 class EvaluateTrunkGroup(_Command):
@@ -103,7 +124,10 @@ class CommandEnvelope(BaseModel):
             return request.phone_number or f"purchase:{request.route}"
         if isinstance(command, ReconcileNumbers):
             numbers = command.phone_numbers
-            return numbers[0] if len(numbers) == 1 else "reconcile"
+            one_number = len(numbers) == 1 and not (
+                command.genesys_ivr_id or command.genesys_did_pool_id
+            )
+            return numbers[0] if one_number else "reconcile"
         return (
             f"trunk-group:{command.trunk_group}"
             if command.trunk_group

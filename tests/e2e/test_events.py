@@ -11,6 +11,15 @@ import requests
 from twilio.request_validator import RequestValidator
 
 from tests.e2e.conftest import Running
+from tests.support.genesys_events import (
+    audit_message,
+    audit_topic,
+    eventbridge,
+    notification,
+    trunk_state,
+    trunk_topic,
+)
+from tests.support.wait import wait_until
 
 TRUNK_ERROR = {
     "specversion": "1.0",
@@ -104,9 +113,12 @@ def test_a_redelivery_with_the_same_idempotency_token_runs_once(running: Running
     assert len(running.worker_runs()) == 1
 
 
-def genesys_trunk_id(running: Running, name: str) -> str:
+def genesys_trunk_id(running: Running, base_name: str) -> str:
+    """The id of the trunk instance Genesys runs for the trunk base of this name (trunk
+    events name instances; the policy names bases)."""
     _, genesys = running.adapters()
-    return next(t.id for t in genesys.list_trunks() if t.name == name)
+    base = next(b.id for b in genesys.list_trunk_bases() if b.name == base_name)
+    return next(t.id for t in genesys.list_trunks() if t.trunk_base_id == base)
 
 
 @pytest.mark.parametrize("wrapped", [False, True])
@@ -114,38 +126,18 @@ def test_genesys_trunk_events_raw_or_from_eventbridge_evaluate_the_group(
     running: Running, wrapped: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level("INFO")
-    import requests
-
     trunk = genesys_trunk_id(running, "BYOC-Primary-Twilio")
+    # The carrier is down for the whole trunk base: every instance loses its connection,
+    # and Genesys notifies about each; one of those notifications arrives here.
     requests.post(
-        f"{running.sandbox.genesys.base_url}/__admin/trunks/{trunk}",
+        f"{running.sandbox.genesys.base_url}/__admin/trunks/BYOC-Primary-Twilio",
         json={"connected": False},
         timeout=10,
     ).raise_for_status()
-    notification = {
-        "topicName": f"v2.telephony.providers.edges.trunks.{trunk}",
-        "version": "2",
-        "eventBody": {"id": trunk},
-        "metadata": {"CorrelationId": "c-1"},
-    }
-    body = (
-        {
-            "version": "0",
-            "id": "eb-1",
-            "detail-type": notification["topicName"],
-            "source": "aws.partner/genesys.com",
-            "detail": notification,
-        }
-        if wrapped
-        else notification
+    sent = notification(
+        trunk_topic(trunk), trunk_state(trunk, connected=False), correlation_id="c-1"
     )
-    answer = running.call(
-        "POST",
-        "genesys/events",
-        key=False,
-        json=body,
-        headers={"X-API-Key": running.sandbox.genesys_event_key},
-    )
+    answer = post_genesys(running, eventbridge(sent) if wrapped else sent)
     assert answer.status_code == 202, answer.text
     running.drain()
     (run,) = running.worker_runs()
@@ -156,6 +148,45 @@ def test_genesys_trunk_events_raw_or_from_eventbridge_evaluate_the_group(
         and "1/3 before down" in r.getMessage()
         for r in caplog.records
     )
+
+
+def post_genesys(running: Running, body: object) -> requests.Response:
+    return running.call(
+        "POST",
+        "genesys/events",
+        key=False,
+        json=body,
+        headers={"X-API-Key": running.sandbox.genesys_event_key},
+    )
+
+
+def test_an_ivr_audit_event_reconciles_exactly_that_ivrs_numbers(running: Running) -> None:
+    """Someone takes a number off Main IVR by hand; the audit of that edit puts it back.
+    Support IVR's drift (+13125550101, bought by hand and never provisioned) is another
+    IVR's business: the event leaves it to the reconcile timer."""
+    twilio, genesys = running.adapters()
+
+    def dnis(name: str) -> tuple[str, ...]:
+        return next(i.dnis for i in genesys.list_ivrs() if i.name == name)
+
+    main = next(i for i in genesys.list_ivrs() if i.name == "Main IVR")
+    genesys.update_ivr_dnis(main.id, remove=["+12025550101"])
+    audit = audit_message("IVR", main.id, name="Main IVR", service="Architect")
+    answer = post_genesys(running, eventbridge(notification(audit_topic("IVR", main.id), audit)))
+    assert answer.status_code == 202, answer.text
+    assert [q["type"] for q in answer.json()["queued"]] == ["reconcile"]
+
+    wait_until(
+        lambda: "+12025550101" in dnis("Main IVR"),
+        timeout=60,
+        what="+12025550101 back on Main IVR",
+    )
+    running.drain()
+    (run,) = running.worker_runs()
+    assert run.ok, run.error
+    assert dnis("Support IVR") == ("+13125550100",)
+    hand_bought = twilio.find_number("+13125550101")
+    assert hand_bought is not None and hand_bought.trunk_sid is None
 
 
 def test_genesys_events_need_a_valid_api_key(running: Running) -> None:

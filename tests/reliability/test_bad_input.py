@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from sandbox.runner import COMMAND_QUEUE, HostOptions, Sandbox
 from sandbox.scenario import load_scenario
 from shared.domain.commands import PurchaseRequest
+from tests.support.genesys_events import eventbridge, notification
 
 EXAMPLES = settings(
     max_examples=60,
@@ -214,6 +215,12 @@ def test_twilio_events_refuse_whatever_is_not_signed_by_twilio(
     nothing_queued(host)
 
 
+def _names_a_topic(value: object) -> bool:
+    """What the endpoint would take as a notification: an object with a topicName string."""
+    return isinstance(value, dict) and isinstance(value.get("topicName"), str)
+
+
+# Notifications and EventBridge events with random parts, none of them naming a topic.
 envelope_like = st.fixed_dictionaries(
     {},
     optional={
@@ -224,12 +231,33 @@ envelope_like = st.fixed_dictionaries(
         "detail-type": json_values,
         "detail": json_values,
     },
-).filter(lambda d: not isinstance(d.get("topicName"), str) or not d.get("eventBody"))
+).filter(lambda d: not _names_a_topic(d) and not _names_a_topic(d.get("detail")))
+
+
+def _eventbridge_around(pattern: str, detail: object) -> dict[str, Any]:
+    """EventBridge's event as the Genesys integration sends it (the topic pattern in
+    `detail-type`), around a `detail` that is not a notification."""
+    real = eventbridge(notification("v2.telephony.providers.edges.trunks.x1", {}))
+    return {**real, "detail-type": pattern, "detail": detail}
+
+
+eventbridge_like = st.builds(
+    _eventbridge_around,
+    st.sampled_from(
+        [
+            "v2.telephony.providers.edges.trunks.{id}",
+            "v2.telephony.providers.edges.trunks.{id}.metrics",
+            "v2.audits.entitytype.{id}.entityid.{id}",
+        ]
+    ),
+    json_values.filter(lambda v: not _names_a_topic(v))
+    | st.fixed_dictionaries({"version": st.just("2"), "eventBody": json_values}),
+)
 
 
 @EXAMPLES
 @given(
-    body=raw_bodies | envelope_like.map(lambda v: json.dumps(v).encode()),
+    body=raw_bodies | (envelope_like | eventbridge_like).map(lambda v: json.dumps(v).encode()),
     headers=junk_headers,
     good_key=st.booleans(),
 )

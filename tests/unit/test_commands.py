@@ -54,6 +54,8 @@ def test_api_requests_without_a_key_are_distinct_commands() -> None:
         (PurchaseNumber(request=PurchaseRequest(route="main", area_code="202")), "purchase:main"),
         (ReconcileNumbers(phone_numbers=("+12025550100",)), "+12025550100"),
         (ReconcileNumbers(), "reconcile"),
+        (ReconcileNumbers(genesys_ivr_id="ivr-1"), "reconcile"),
+        (ReconcileNumbers(phone_numbers=("+12025550100",), genesys_did_pool_id="p"), "reconcile"),
         (
             EvaluateTrunkGroup(trunk_group="TG-BYOC-Primary-Failover"),
             "trunk-group:TG-BYOC-Primary-Failover",

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
-from shared.domain.commands import EvaluateTrunkGroup, ReconcileNumbers, envelope
+from shared.domain.commands import AnyCommand, EvaluateTrunkGroup, ReconcileNumbers, envelope
 from shared.events.genesys_events import GenesysEventError, map_genesys_event, parse_genesys_event
 from shared.events.twilio_events import TwilioEventError, map_twilio_request
 from shared.events.webhooks import VerifiedTwilioRequest
+from tests.support.genesys_events import (
+    audit_message,
+    audit_topic,
+    eventbridge,
+    notification,
+    property_change,
+    trunk_metrics,
+    trunk_state,
+    trunk_topic,
+)
 
 TRUNK_SID = "TK" + "a" * 32
 TRUNK_ID = "5ae3d6a0-0000-4000-8000-000000000001"
@@ -94,58 +105,225 @@ def test_a_form_webhook_without_any_delivery_id_is_refused() -> None:
         map_twilio_request(VerifiedTwilioRequest(form={"X": ["1"]}, json_body=None), None)
 
 
-NOTIFICATION = {
-    "topicName": f"v2.telephony.providers.edges.trunks.{TRUNK_ID}",
-    "version": "2",
-    "eventBody": {"id": TRUNK_ID, "connectedStatus": {"connected": False}},
-    "metadata": {"CorrelationId": "corr-1"},
-}
+TRUNK_TOPIC = trunk_topic(TRUNK_ID)
+NOTIFICATION = notification(TRUNK_TOPIC, trunk_state(TRUNK_ID, connected=False))
+IVR_ID = "4b7e1f0a-2c3d-4e5f-8a9b-0c1d2e3f4a5b"
 
 
-@pytest.mark.parametrize("topic_suffix", ["", ".metrics"])
-def test_raw_and_eventbridge_wrapped_trunk_events_both_evaluate_the_trunk(
-    topic_suffix: str,
-) -> None:
-    raw = {**NOTIFICATION, "topicName": NOTIFICATION["topicName"] + topic_suffix}  # type: ignore[operator]
-    wrapped = {
-        "version": "0",
-        "id": "eb-1",
-        "detail-type": raw["topicName"],
-        "source": "aws.partner/genesys.com/cloud/org/x",
-        "detail": raw,
-    }
-    for body, event_id in ((raw, None), (wrapped, "eb-1")):
-        notification, parsed_id = parse_genesys_event(json.dumps(body).encode())
+@pytest.mark.parametrize("metrics", [False, True])
+def test_raw_and_eventbridge_wrapped_trunk_events_both_evaluate_the_trunk(metrics: bool) -> None:
+    topic = trunk_topic(TRUNK_ID, metrics=metrics)
+    body = trunk_metrics(TRUNK_ID, "BYOC-Primary-Twilio") if metrics else NOTIFICATION["eventBody"]
+    raw = notification(topic, body)
+    wrapped = eventbridge(raw, event_id="eb-1")
+    assert wrapped["detail-type"].endswith("trunks.{id}" + (".metrics" if metrics else ""))
+    for sent, event_id in ((raw, None), (wrapped, "eb-1")):
+        parsed, parsed_id = parse_genesys_event(json.dumps(sent).encode())
         assert parsed_id == event_id
-        (mapped,) = map_genesys_event(notification, parsed_id).commands
+        (mapped,) = map_genesys_event(parsed, parsed_id).commands
         assert mapped.command == EvaluateTrunkGroup(
-            genesys_trunk_id=TRUNK_ID, reason=f"Genesys {raw['topicName']}"
+            genesys_trunk_id=TRUNK_ID, reason=f"Genesys {topic}"
         )
 
 
-def test_did_and_ivr_topics_reconcile_the_numbers_they_name() -> None:
-    body = {
-        "topicName": "v2.architect.ivrs.abc",
-        "eventBody": {"dnis": ["+13125550100", "tel:+12025550101", "not a number"]},
-    }
-    notification, _ = parse_genesys_event(json.dumps(body).encode())
-    (mapped,) = map_genesys_event(notification, None).commands
-    assert mapped.command == ReconcileNumbers(
-        phone_numbers=("+12025550101", "+13125550100"), reason="Genesys v2.architect.ivrs.abc"
+def audit_command(entity_type: str, entity_id: str, **audit: Any) -> AnyCommand | None:
+    """The one command an audit notification maps to (None: ignored), its reason aside."""
+    sent = eventbridge(
+        notification(
+            audit_topic(entity_type, entity_id), audit_message(entity_type, entity_id, **audit)
+        )
+    )
+    parsed, event_id = parse_genesys_event(json.dumps(sent).encode())
+    mapping = map_genesys_event(parsed, event_id)
+    if not mapping.commands:
+        assert mapping.ignored and mapping.ignored[0].startswith(parsed.topic_name)
+        return None
+    (mapped,) = mapping.commands
+    return mapped.command.model_copy(update={"reason": ""})
+
+
+DNIS_EDIT = property_change(
+    "dnis", ["+12025550100", "2025550101"], ["+12025550100", "+12025550102"]
+)
+
+
+# One row per audit mapping: (entity type, entity id, audit fields) → the command.
+AUDIT_ROWS: list[tuple[str, str, str, dict[str, Any], AnyCommand | None]] = [
+    (
+        "IVR DNIS edited: the numbers added and removed",
+        "IVR",
+        IVR_ID,
+        {"name": "Main IVR", "changes": [DNIS_EDIT]},
+        ReconcileNumbers(phone_numbers=("+12025550100", "+12025550101", "+12025550102")),
+    ),
+    (
+        "IVR without propertyChanges: that IVR's numbers",
+        "IVR",
+        IVR_ID,
+        {"name": "Main IVR"},
+        ReconcileNumbers(genesys_ivr_id=IVR_ID, genesys_ivr_name="Main IVR"),
+    ),
+    (
+        "IVR deleted: that IVR's numbers (its name is the fallback)",
+        "IVR",
+        IVR_ID,
+        {"name": "Main IVR", "action": "Delete"},
+        ReconcileNumbers(genesys_ivr_id=IVR_ID, genesys_ivr_name="Main IVR"),
+    ),
+    (
+        "IVR renamed with its DNIS: the IVR's numbers and the DNIS edited",
+        "IVR",
+        IVR_ID,
+        {
+            "name": "Main IVR",
+            "changes": [DNIS_EDIT, property_change("name", ["Old"], ["Main IVR"])],
+        },
+        ReconcileNumbers(
+            phone_numbers=("+12025550100", "+12025550101", "+12025550102"),
+            genesys_ivr_id=IVR_ID,
+            genesys_ivr_name="Main IVR",
+        ),
+    ),
+    (
+        "IVR other properties only: that IVR's numbers",
+        "IVR",
+        IVR_ID,
+        {"changes": [property_change("openHoursFlow", ["a"], ["b"])]},
+        ReconcileNumbers(genesys_ivr_id=IVR_ID),
+    ),
+    (
+        "DID pool: the numbers of that pool",
+        "DIDPool",
+        "pool-1",
+        {"action": "Create"},
+        ReconcileNumbers(genesys_did_pool_id="pool-1"),
+    ),
+    (
+        "DID named by its number: that number",
+        "DID",
+        "did-1",
+        {"name": "+13125550101"},
+        ReconcileNumbers(phone_numbers=("+13125550101",)),
+    ),
+    (
+        "DID without a name: the numbers in its changes",
+        "DID",
+        "did-1",
+        {"changes": [property_change("phoneNumber", [], ["+13125550101"])]},
+        ReconcileNumbers(phone_numbers=("+13125550101",)),
+    ),
+    (
+        "DID without any number: every number",
+        "DID",
+        "did-1",
+        {},
+        ReconcileNumbers(),
+    ),
+    (
+        "Trunk: the group holding that trunk instance",
+        "Trunk",
+        TRUNK_ID,
+        {},
+        EvaluateTrunkGroup(genesys_trunk_id=TRUNK_ID),
+    ),
+    ("TrunkBase: every trunk group", "TrunkBase", "tb-1", {}, EvaluateTrunkGroup()),
+    ("OutboundRoute: every trunk group", "OutboundRoute", "or-1", {}, EvaluateTrunkGroup()),
+    ("Site: ignored", "Site", "site-1", {}, None),
+    ("NumberPlan: ignored (the audit timer checks dial plans)", "NumberPlan", "np-1", {}, None),
+    ("Queue: ignored", "Queue", "q-1", {}, None),
+    ("a View of an IVR changes nothing", "IVR", IVR_ID, {"action": "View"}, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("entity_type", "entity_id", "audit", "expected"),
+    [row[1:] for row in AUDIT_ROWS],
+    ids=[row[0] for row in AUDIT_ROWS],
+)
+def test_each_audited_entity_type_maps_to_its_command(
+    entity_type: str, entity_id: str, audit: dict[str, Any], expected: AnyCommand | None
+) -> None:
+    assert audit_command(entity_type, entity_id, **audit) == expected
+
+
+def test_an_audit_command_says_what_changed() -> None:
+    sent = notification(
+        audit_topic("IVR", IVR_ID), audit_message("IVR", IVR_ID, name="Main IVR", action="Delete")
+    )
+    parsed, _ = parse_genesys_event(json.dumps(sent).encode())
+    (mapped,) = map_genesys_event(parsed, None).commands
+    assert isinstance(mapped.command, ReconcileNumbers)
+    assert mapped.command.reason == "Genesys audit: Delete of IVR Main IVR"
+
+
+def test_the_entity_type_is_read_from_the_topic_whatever_its_case() -> None:
+    body = audit_message("DIDPool", "pool-1")
+    for spelled in ("DIDPool", "didpool"):
+        parsed, _ = parse_genesys_event(
+            json.dumps(notification(audit_topic(spelled, "pool-1"), body)).encode()
+        )
+        (mapped,) = map_genesys_event(parsed, None).commands
+        assert mapped.command.model_copy(update={"reason": ""}) == ReconcileNumbers(
+            genesys_did_pool_id="pool-1"
+        )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"entity": "not an object", "propertyChanges": "not a list", "action": 7},
+        {"propertyChanges": [None, {"property": 3, "oldValues": "x", "newValues": [1, None]}]},
+    ],
+)
+def test_an_audit_body_of_an_odd_shape_still_maps_by_its_topic(body: dict[str, Any]) -> None:
+    """An authentic event is never dropped for its body: the topic names the entity."""
+    parsed, _ = parse_genesys_event(
+        json.dumps(notification(audit_topic("IVR", IVR_ID), body)).encode()
+    )
+    (mapped,) = map_genesys_event(parsed, None).commands
+    assert mapped.command.model_copy(update={"reason": ""}) == ReconcileNumbers(
+        genesys_ivr_id=IVR_ID
     )
 
 
-def test_other_genesys_topics_and_the_heartbeat_are_ignored() -> None:
-    for topic in ("channel.metadata", "v2.users.abc.presence"):
-        notification, _ = parse_genesys_event(json.dumps({"topicName": topic}).encode())
-        mapping = map_genesys_event(notification, None)
-        assert mapping.commands == () and mapping.ignored
+@pytest.mark.parametrize(
+    "topic",
+    [
+        "channel.metadata",  # the channel's heartbeat
+        "v2.users.abc.presence",
+        # No such topics exist: IVR, DID and DID pool changes arrive only as audits.
+        "v2.architect.ivrs.abc",
+        "v2.telephony.providers.edges.dids.abc",
+        "v2.telephony.providers.edges.didpools.abc",
+        "v2.telephony.providers.edges.trunks",  # no trunk id
+        "v2.audits.entitytype.IVR",  # no entity id
+    ],
+)
+def test_topics_other_than_trunks_and_audits_are_ignored_with_a_reason(topic: str) -> None:
+    body = {"topicName": topic, "eventBody": {"dnis": ["+13125550100"]}}
+    parsed, _ = parse_genesys_event(json.dumps(body).encode())
+    mapping = map_genesys_event(parsed, None)
+    assert mapping.commands == ()
+    assert mapping.ignored == (f"{topic}: not a trunk or audit topic",)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["v2.telephony.providers.edges.trunks.{id}", "v2.audits.entitytype.{id}.entityid.{id}"],
+)
+def test_a_topic_pattern_where_the_topic_belongs_is_ignored_with_a_reason(pattern: str) -> None:
+    """EventBridge's detail-type is a pattern: taken for the topic, it names no trunk or IVR."""
+    parsed, _ = parse_genesys_event(json.dumps(notification(pattern, {})).encode())
+    mapping = map_genesys_event(parsed, None)
+    assert mapping.commands == ()
+    assert "topic pattern" in mapping.ignored[0]
 
 
 def test_the_same_genesys_notification_maps_to_the_same_key() -> None:
-    notification, _ = parse_genesys_event(json.dumps(NOTIFICATION).encode())
-    first = map_genesys_event(notification, None).commands[0].idempotency_key
-    assert first == map_genesys_event(notification, None).commands[0].idempotency_key
+    parsed, _ = parse_genesys_event(json.dumps(NOTIFICATION).encode())
+    first = map_genesys_event(parsed, None).commands[0].idempotency_key
+    assert first == map_genesys_event(parsed, None).commands[0].idempotency_key
     assert "corr-1" in first
 
 
@@ -155,7 +333,15 @@ def test_the_same_genesys_notification_maps_to_the_same_key() -> None:
         (b"{", "not JSON"),
         (b"[1]", "not a JSON object"),
         (b'{"eventBody": {}}', "topicName"),
-        (b'{"detail-type": "x", "id": "1", "detail": {"eventBody": {}}}', "detail.topicName"),
+        (
+            json.dumps(
+                {
+                    **eventbridge(NOTIFICATION),
+                    "detail": {"version": "2", "eventBody": {}, "metadata": {}},
+                }
+            ).encode(),
+            "detail.topicName",
+        ),
     ],
 )
 def test_bodies_that_are_not_genesys_notifications_are_refused(body: bytes, reason: str) -> None:

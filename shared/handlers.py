@@ -26,6 +26,7 @@ from shared.domain.commands import (
     ReleaseNumber,
 )
 from shared.domain.policy import RoutingPolicy, SyncMode
+from shared.domain.trunks import base_name_of
 from shared.health.evaluate import HEALTH_PARTITION, GroupOutcome, evaluate_groups, read_estate
 from shared.health.scope import groups_concerned
 from shared.numbers.provisioning import ProvisioningError, purchase, release_number
@@ -114,10 +115,24 @@ def _evaluate(command: EvaluateTrunkGroup, delivery: Delivery, result: CommandRe
     ctx, policy = delivery.context, delivery.policy
     genesys_trunks = ctx.genesys.list_trunks()
     twilio_trunks = ctx.twilio.list_trunks()
-    groups = groups_concerned(policy, command, genesys_trunks, twilio_trunks)
+    trunk_bases = ctx.genesys.list_trunk_bases()
+    base_name = None
+    if command.genesys_trunk_id:
+        # The event names a trunk instance; its base is what the policy names.
+        base_name = base_name_of(
+            command.genesys_trunk_id,
+            genesys_trunks,
+            trunk_bases,
+            base_id=ctx.genesys.trunk_base_id_of(command.genesys_trunk_id),
+        )
+    groups = groups_concerned(policy, command, twilio_trunks, genesys_base_name=base_name)
     if groups:
         estate = read_estate(
-            ctx.twilio, ctx.genesys, genesys_trunks=genesys_trunks, twilio_trunks=twilio_trunks
+            ctx.twilio,
+            ctx.genesys,
+            genesys_trunks=genesys_trunks,
+            twilio_trunks=twilio_trunks,
+            trunk_bases=trunk_bases,
         )
         result.groups = evaluate_groups(
             groups,

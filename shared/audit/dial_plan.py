@@ -52,6 +52,12 @@ def _in_ranges(digits: str, ranges: Sequence[tuple[str, str]]) -> bool:
     return any(len(digits) == len(start) and start <= digits <= end for start, end in ranges)
 
 
+# A regex plan matching one short code exactly (`^988$`): that code is worth dialling.
+_LITERAL = re.compile(r"\^?(?P<digits>\+?\d{2,15})\$?")
+# Genesys keeps at most this many number plans per site; GET lists only the first 200.
+MAX_PLANS_PER_SITE = 200
+
+
 @lru_cache(maxsize=256)
 def _regex(pattern: str) -> re.Pattern[str] | None:
     try:
@@ -112,6 +118,9 @@ def witnesses(
     for plan in plans:
         for start, end in plan.numbers:
             found.update((start, end))
+        literal = _LITERAL.fullmatch(plan.match or "") if plan.match_type == "regex" else None
+        if literal is not None:  # e.g. the default plan for 988, Suicide Prevention
+            found.add(literal["digits"])
         if plan.digit_lengths is not None:
             low, high = plan.digit_lengths
             found.update("1" + "0" * (length - 1) for length in range(max(low, 1), high + 1))

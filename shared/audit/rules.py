@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from shared.audit.dial_plan import calling_code, classify, witnesses
+from shared.audit.dial_plan import MAX_PLANS_PER_SITE, calling_code, classify, witnesses
 from shared.audit.report import Finding, Severity
 from shared.audit.tls_check import TlsEndpoint, TlsVerdict
 from shared.domain.e164 import InvalidNumberError, to_e164
@@ -27,10 +27,13 @@ from shared.domain.model import (
 )
 from shared.domain.policy import RoutingPolicy, TrunkGroup
 from shared.domain.sip_uri import parse_sip_target
+from shared.domain.trunks import instances_of
 from shared.health.evaluate import genesys_verdict
 
 # Genesys Cloud's own domains (every region): a registrar or proxy here is Genesys itself.
-GENESYS_HOST = re.compile(r"(^|\.)(mypurecloud\.(com|ie|de|jp|com\.au)|pure\.cloud)\.?$", re.I)
+GENESYS_HOST = re.compile(
+    r"(^|\.)(mypurecloud\.(com|ie|de|jp|com\.au)|(us-gov-)?pure\.cloud)\.?$", re.I
+)
 # Twilio's SIP domains: an origination URL here sends Twilio's calls back to Twilio.
 TWILIO_HOST = re.compile(r"(^|\.)(pstn|sip)\.([a-z0-9-]+\.)*twilio\.com\.?$", re.I)
 
@@ -112,21 +115,23 @@ def tls_chain(data: AuditInput) -> list[Finding]:
 
 def registrar_loop(data: AuditInput) -> list[Finding]:
     findings = []
-    trunk_bases = {b.id: b.name for b in data.snapshot.trunk_bases}
-    members = {m.genesys_trunk for g in data.policy.trunk_groups for m in g.members}
-    for trunk in data.snapshot.trunks:
-        name = trunk_bases.get(trunk.trunk_base_id or "", trunk.name)
-        if name not in members and trunk.name not in members:
-            continue
-        for proxy in trunk.proxies:
+    snapshot = data.snapshot
+    members = dict.fromkeys(m.genesys_trunk for g in data.policy.trunk_groups for m in g.members)
+    for member in members:
+        # What the base is configured to send to (trunk_transport_serverProxyList), and what
+        # its instances report pinging or registering with.
+        configured = [b.sip_servers for b in snapshot.trunk_bases if b.name == member]
+        reported = [t.proxies for t in instances_of(member, snapshot.trunk_bases, snapshot.trunks)]
+        addresses = dict.fromkeys(p for found in [*configured, *reported] for p in found)
+        for proxy in addresses:
             host = proxy.split(":")[0] if proxy.count(":") == 1 else proxy
             if GENESYS_HOST.search(host):
                 findings.append(
                     _finding(
                         "registrar-loop",
                         Severity.ERROR,
-                        [trunk.name, proxy],
-                        f"Genesys trunk {trunk.name} registers / sends to {proxy}, which is "
+                        [member, proxy],
+                        f"Genesys trunk {member} registers / sends to {proxy}, which is "
                         "Genesys Cloud itself: registration stays pending and calls loop",
                         "Set the trunk's registrar and SIP servers to the carrier's ingress "
                         "(e.g. your-trunk.pstn.twilio.com), not a Genesys address.",
@@ -336,11 +341,12 @@ def carrier_side(data: AuditInput) -> list[Finding]:
 
 
 def trunk_health(data: AuditInput) -> list[Finding]:
-    trunks = {t.name: t for t in data.snapshot.trunks}
     findings = []
+    snapshot = data.snapshot
     for group in data.policy.trunk_groups:
         for member in group.members:
-            ok, reason = genesys_verdict(trunks.get(member.genesys_trunk))
+            instances = instances_of(member.genesys_trunk, snapshot.trunk_bases, snapshot.trunks)
+            ok, reason = genesys_verdict(instances)
             if not ok:
                 findings.append(
                     _finding(
@@ -368,7 +374,23 @@ def dial_plan_bypass(data: AuditInput) -> list[Finding]:
         dial_plan = data.dial_plans.get(group.site)
         if dial_plan is not None:
             findings += _GroupDialPlan(data.snapshot, group, route, site_routes).check(dial_plan)
+    for dial_plan in data.dial_plans.values():
+        if len(dial_plan.number_plans) >= MAX_PLANS_PER_SITE:
+            findings.append(_plans_full(dial_plan))
     return findings
+
+
+def _plans_full(dial_plan: SiteDialPlan) -> Finding:
+    return _finding(
+        "dial-plan-bypass",
+        Severity.WARNING,
+        [dial_plan.site_name],
+        f"site {dial_plan.site_name} holds {len(dial_plan.number_plans)} number plans, "
+        f"Genesys' maximum ({MAX_PLANS_PER_SITE}): no plan can be added, and plans past the "
+        "first 200 (if any) are invisible to this audit",
+        "Merge plans that share a classification (one numberList or regex can cover many "
+        "numbers) to get below the limit.",
+    )
 
 
 def _group_route_missing(group: TrunkGroup, route: OutboundRoute | None) -> Finding:

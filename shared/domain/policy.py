@@ -189,7 +189,8 @@ class TrunkGroupMember(_Strict):
     """One path for calls: a Genesys BYOC trunk and the Twilio origination URL feeding it."""
 
     genesys_trunk: Name = Field(
-        description="Name of the Genesys external trunk (trunk base settings), "
+        description="Name of the Genesys external trunk's trunk base settings (not of its "
+        "trunk instances, which Genesys names differently), "
         "e.g. BYOC-Primary-Twilio."
     )
     origination_url: str = Field(

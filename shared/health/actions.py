@@ -133,7 +133,12 @@ def plan_actions(
         raise ActionProblemError(
             f"{group.name}: no outbound route {group.outbound_route!r} on site {group.site!r}"
         )
-    base_ids = {b.name: b.id for b in trunk_bases}
+    if route.site_managed:
+        raise ActionProblemError(
+            f"{group.name}: site {group.site!r} is managed by Genesys Cloud and its outbound "
+            "routes are read-only; put the group's route on a site of your own"
+        )
+    base_ids = {b.name: b.id for b in trunk_bases if not b.managed}
     missing = [name for name in order if name not in base_ids]
     if missing:
         raise ActionProblemError(f"{group.name}: no Genesys trunk base named {', '.join(missing)}")

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from shared.domain.model import GenesysTrunk, OutboundRoute, TrunkBase, TwilioTrunk
 from shared.domain.policy import TrunkGroup
+from shared.domain.trunks import instances_of
 from shared.health.actions import (
     ActionProblemError,
     apply_actions,
@@ -76,20 +77,20 @@ def read_estate(
     *,
     genesys_trunks: Sequence[GenesysTrunk] | None = None,
     twilio_trunks: Sequence[TwilioTrunk] | None = None,
+    trunk_bases: Sequence[TrunkBase] | None = None,
 ) -> Estate:
-    """One read of everything an evaluation looks at (trunks already read are reused)."""
+    """One read of everything an evaluation looks at (collections already read are reused)."""
     return Estate(
         genesys_trunks=genesys.list_trunks() if genesys_trunks is None else genesys_trunks,
-        trunk_bases=genesys.list_trunk_bases(),
+        trunk_bases=genesys.list_trunk_bases() if trunk_bases is None else trunk_bases,
         routes=genesys.list_outbound_routes(),
         twilio_trunks=twilio.list_trunks() if twilio_trunks is None else twilio_trunks,
     )
 
 
-def genesys_verdict(trunk: GenesysTrunk | None) -> tuple[bool, str]:
-    if trunk is None:
-        return False, "no such trunk in Genesys"
-    problems = [
+def instance_problems(trunk: GenesysTrunk) -> list[str]:
+    """What Genesys reports wrong with one trunk instance; unknown signals do not count."""
+    return [
         text
         for bad, text in (
             (trunk.enabled is False, "disabled"),
@@ -100,12 +101,32 @@ def genesys_verdict(trunk: GenesysTrunk | None) -> tuple[bool, str]:
         )
         if bad
     ]
-    return (not problems, ", ".join(problems) or "connected and in service")
 
 
-def observe(trunk: GenesysTrunk | None, probe: ProbeOutcome | None) -> Observation:
+def genesys_verdict(instances: Sequence[GenesysTrunk]) -> tuple[bool, str]:
+    """A member is up in Genesys while any instance of its trunk base is.
+
+    Genesys runs a BYOC trunk base as several instances, one per managed edge, and places
+    calls over any instance that is up: one instance down is redundancy used, not an
+    outage. Only when every instance is down does the member fail, with the problems of
+    each (deduplicated) as its reason.
+    """
+    if not instances:
+        return False, "no such trunk in Genesys"
+    problems = [instance_problems(trunk) for trunk in instances]
+    healthy = sum(1 for found in problems if not found)
+    if healthy == len(instances):
+        return True, "connected and in service"
+    if healthy:
+        return True, f"connected and in service on {healthy} of {len(instances)} instances"
+    seen = list(dict.fromkeys(text for found in problems for text in found))
+    suffix = f" (all {len(instances)} instances)" if len(instances) > 1 else ""
+    return False, ", ".join(seen) + suffix
+
+
+def observe(instances: Sequence[GenesysTrunk], probe: ProbeOutcome | None) -> Observation:
     """A member is healthy only if Genesys sees its trunk up and its endpoint answers."""
-    ok, reason = genesys_verdict(trunk)
+    ok, reason = genesys_verdict(instances)
     if probe is not None:
         ok = ok and probe.alive
         reason = f"{reason}; SIP {probe.detail}"
@@ -123,7 +144,6 @@ def evaluate_group(
     twilio: OriginationUrlWriter,
     dry_run: bool = False,
 ) -> GroupOutcome:
-    trunks = {t.name: t for t in estate.genesys_trunks}
     route = next(
         (r for r in estate.routes if r.name == group.outbound_route and r.site_name == group.site),
         None,
@@ -137,7 +157,8 @@ def evaluate_group(
         result = probe(member, group)
         if result is not None:
             outcome.probes[member.genesys_trunk] = result.detail
-        observations[member.genesys_trunk] = observe(trunks.get(member.genesys_trunk), result)
+        instances = instances_of(member.genesys_trunk, estate.trunk_bases, estate.genesys_trunks)
+        observations[member.genesys_trunk] = observe(instances, result)
     stored = store.load(group.name)
     previous = GroupHealth.model_validate(stored.data) if stored is not None else None
     decision = decide(

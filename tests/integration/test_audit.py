@@ -262,8 +262,28 @@ def test_trunk_health_finds_a_member_down(estate: Estate) -> None:
         timeout=5,
     ).raise_for_status()
     assert estate.messages("trunk-health") == [
-        f"TG-BYOC-Primary-Failover member {PRIMARY}: not connected, SIP registration lost"
+        f"TG-BYOC-Primary-Failover member {PRIMARY}: not connected, SIP registration lost "
+        "(all 2 instances)"
     ]
+
+
+def test_one_instance_down_leaves_its_member_healthy(estate: Estate) -> None:
+    """Genesys places calls over any live instance of a trunk base; one instance down is
+    redundancy at work, not a member down."""
+    _, genesys = estate.adapters()
+    instance = next(
+        t for t in genesys.list_trunks() if t.trunk_base_id == _base_id(genesys, PRIMARY)
+    )
+    requests.post(
+        f"{estate.sandbox.genesys.base_url}/__admin/trunks/{instance.id}",
+        json={"connected": False},
+        timeout=5,
+    ).raise_for_status()
+    assert estate.messages("trunk-health") == []
+
+
+def _base_id(genesys: GenesysAdapter, name: str) -> str:
+    return next(b.id for b in genesys.list_trunk_bases() if b.name == name)
 
 
 class DialPlan:
@@ -277,8 +297,8 @@ class DialPlan:
     def add_trunk(self, name: str) -> str:
         body = genesys_sdk.TrunkBase()
         body.name, body.trunk_type = name, "EXTERNAL"
-        body.trunk_meta_base = genesys_sdk.DomainEntityRef()
-        body.trunk_meta_base.id = "external_sip_pcv_byoc_carrier.json"
+        body.trunk_metabase = _ref("external_sip_pcv_byoc_carrier.json")
+        body.inbound_site = _ref(self.site_id)  # BYOC bases need one
         return str(self.edge.post_telephony_providers_edges_trunkbasesettings(body).id)
 
     def add_route(self, name: str, classifications: list[str], trunk_ids: list[str]) -> None:

@@ -109,12 +109,25 @@ class Chaos:
     def purchase(self, n: int) -> None:
         route = "main" if n % 2 else "support"
         area = API_AREAS[route][n % 4 // 2]
-        answer = self.call(
-            "POST",
-            "numbers",
-            json={"route": route, "area_code": area},
-            headers={"Idempotency-Key": f"chaos-purchase-{n}"},
-        )
+
+        def ask() -> requests.Response:
+            return self.call(
+                "POST",
+                "numbers",
+                json={"route": route, "area_code": area},
+                headers={"Idempotency-Key": f"chaos-purchase-{n}"},
+            )
+
+        # Every number Twilio offers in the area code may be held by purchases still in the
+        # queue (each waits out its new DID pool's propagation): a 409 that says so is an
+        # answer to come back to once some of them are done, as a client would.
+        answer = ask()
+        deadline = time.monotonic() + 180
+        while answer.status_code == 409 and "being bought by other requests" in answer.text:
+            assert time.monotonic() < deadline, answer.text
+            self.tally.client_retries += 1
+            time.sleep(0.5)
+            answer = ask()
         assert answer.status_code == 202, answer.text
         self.tally.accepted_purchases[answer.json()["phone_number"]] = route
 
@@ -135,10 +148,13 @@ class Chaos:
         trunk = PRIMARY if n % 4 < 2 else BACKUP
         up = n % 2 == 1
         emulator = self.running.sandbox.genesys
-        requests.post(
+        changed = requests.post(
             f"{emulator.base_url}/__admin/trunks/{trunk}", json={"connected": up}, timeout=5
-        ).raise_for_status()
-        trunk_id = next(t.id for t in self.genesys.list_trunks() if t.name == trunk)
+        )
+        changed.raise_for_status()
+        # Genesys notifies per trunk instance; one of the base's instances speaks for it.
+        instance = changed.json()[0]
+        trunk_id = instance["id"]
         answer = self.call(
             "POST",
             "genesys/events",
@@ -146,7 +162,7 @@ class Chaos:
             json={
                 "topicName": f"v2.telephony.providers.edges.trunks.{trunk_id}",
                 "version": "2",
-                "eventBody": {"id": trunk_id},
+                "eventBody": {"id": trunk_id, "connectedStatus": instance["connectedStatus"]},
                 "metadata": {"CorrelationId": f"chaos-flap-{n}"},
             },
             headers={"X-API-Key": self.running.sandbox.genesys_event_key},

@@ -5,9 +5,15 @@ from __future__ import annotations
 import pytest
 
 from shared.audit.report import AuditReport, Finding, RuleRun, Severity
-from shared.audit.rules import GENESYS_HOST, TWILIO_HOST, AuditInput, number_format
+from shared.audit.rules import (
+    GENESYS_HOST,
+    TWILIO_HOST,
+    AuditInput,
+    dial_plan_bypass,
+    number_format,
+)
 from shared.audit.run import run_rules
-from shared.domain.model import DidPool, Ivr, Snapshot, TwilioNumber
+from shared.domain.model import DidPool, Ivr, NumberPlan, SiteDialPlan, Snapshot, TwilioNumber
 from shared.domain.policy import load_policy
 from tests.conftest import EXAMPLE_POLICY
 
@@ -41,13 +47,21 @@ def test_pool_edges_and_twilio_numbers_must_be_e164() -> None:
 
 @pytest.mark.parametrize(
     "host",
-    ["byoc.mypurecloud.com", "sip.mypurecloud.ie", "x.usw2.pure.cloud", "MYPURECLOUD.com.au"],
+    [
+        "byoc.mypurecloud.com",
+        "sip.mypurecloud.ie",
+        "x.usw2.pure.cloud",
+        "MYPURECLOUD.com.au",
+        "byoc.use2.us-gov-pure.cloud",  # the US government region's own domain
+    ],
 )
 def test_genesys_hosts_are_recognised(host: str) -> None:
     assert GENESYS_HOST.search(host)
 
 
-@pytest.mark.parametrize("host", ["sip.carrier.example.com", "mypurecloud.com.evil.example"])
+@pytest.mark.parametrize(
+    "host", ["sip.carrier.example.com", "mypurecloud.com.evil.example", "not-pure.cloud"]
+)
 def test_carrier_hosts_are_not_genesys(host: str) -> None:
     assert not GENESYS_HOST.search(host)
 
@@ -81,3 +95,18 @@ def test_dial_plan_bypass_reports_a_group_route_that_does_not_exist() -> None:
         "trunk group TG-BYOC-Primary-Failover: outbound route 'TG-BYOC-Primary-Failover' on "
         "site HQ does not exist, so no outbound call uses the group"
     )
+
+
+def test_a_site_at_genesys_200_plan_limit_is_a_warning() -> None:
+    plans = tuple(
+        NumberPlan(name=f"P{n}", classification="National", match_type="regex", match=f"^{n}$")
+        for n in range(200)
+    )
+    full = SiteDialPlan(site_id="s1", site_name="Branch", number_plans=plans)
+    data = AuditInput(POLICY, Snapshot(), dial_plans={"Branch": full})
+    found = [f for f in dial_plan_bypass(data) if "Branch" in f.objects]
+    assert [f.severity for f in found] == [Severity.WARNING]
+    assert "200 number plans, Genesys' maximum (200)" in found[0].message
+    below = full.model_copy(update={"number_plans": plans[:199]})
+    data = AuditInput(POLICY, Snapshot(), dial_plans={"Branch": below})
+    assert not [f for f in dial_plan_bypass(data) if "Branch" in f.objects]

@@ -96,3 +96,13 @@ def test_witnesses_cover_examples_the_estate_and_the_plans_own_edges() -> None:
     assert "+18002345678" in found  # libphonenumber's US toll-free example
     assert any(n.startswith("+44") for n in found)  # and foreign numbers
     assert found == sorted(set(found))
+
+
+SUICIDE_PREVENTION = plan("Suicide Prevention", "regex", 6, match="^988$")
+
+
+def test_a_short_code_plan_is_dialled_too() -> None:
+    """Genesys' default US plans send 988 to Suicide Prevention: the audit dials 988."""
+    found = witnesses((*SITE, SUICIDE_PREVENTION), "US")
+    assert "988" in found
+    assert classify("988", (*SITE, SUICIDE_PREVENTION), US) == (SUICIDE_PREVENTION, [])

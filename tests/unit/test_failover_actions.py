@@ -167,3 +167,9 @@ def test_realised_order_reads_members_only_and_skips_disabled_urls_for_first() -
         f"Genesys route: {PRIMARY}; Twilio priorities: {BACKUP} 10 (disabled), {PRIMARY} 20"
     )
     assert realised_order(GROUP, None, BASES, None).genesys_first is None
+
+
+def test_a_route_on_a_genesys_managed_site_is_never_written() -> None:
+    managed = route("tb-p", "tb-b").model_copy(update={"site_managed": True})
+    with pytest.raises(ActionProblemError, match="managed by Genesys Cloud"):
+        plan(BACKUP, managed, trunk(10, 20))

@@ -26,7 +26,7 @@ class Probe:
 
 
 def test_a_connected_in_service_trunk_is_healthy() -> None:
-    assert genesys_verdict(healthy()) == (True, "connected and in service")
+    assert genesys_verdict([healthy()]) == (True, "connected and in service")
 
 
 @pytest.mark.parametrize(
@@ -43,25 +43,37 @@ def test_a_connected_in_service_trunk_is_healthy() -> None:
 def test_each_genesys_signal_fails_the_trunk_with_its_reason(
     changes: dict[str, object], reason: str
 ) -> None:
-    assert genesys_verdict(healthy(**changes)) == (False, reason)
+    assert genesys_verdict([healthy(**changes)]) == (False, reason)
 
 
 def test_unknown_signals_do_not_count_against_a_trunk() -> None:
     # A trunk not in registration mode has no registration state; one Genesys does not ping
     # has no OPTIONS state. Neither is a failure.
-    assert genesys_verdict(healthy(options_up=None, registered=None))[0] is True
+    assert genesys_verdict([healthy(options_up=None, registered=None)])[0] is True
 
 
 def test_a_trunk_missing_from_genesys_fails() -> None:
-    assert genesys_verdict(None) == (False, "no such trunk in Genesys")
+    assert genesys_verdict([]) == (False, "no such trunk in Genesys")
+
+
+def test_a_member_is_up_while_any_instance_of_its_trunk_base_is() -> None:
+    down = healthy(id="t2", connected=False)
+    assert genesys_verdict([healthy(), down]) == (
+        True,
+        "connected and in service on 1 of 2 instances",
+    )
+    assert genesys_verdict([down, healthy(id="t3", connected=False, registered=False)]) == (
+        False,
+        "not connected, SIP registration lost (all 2 instances)",
+    )
 
 
 def test_both_genesys_and_the_sip_probe_must_be_good() -> None:
-    assert observe(healthy(), Probe(True, "200 OK in 12 ms")).ok
-    silent = observe(healthy(), Probe(False, "no answer within 2 s"))
+    assert observe([healthy()], Probe(True, "200 OK in 12 ms")).ok
+    silent = observe([healthy()], Probe(False, "no answer within 2 s"))
     assert not silent.ok and silent.reason.endswith("SIP no answer within 2 s")
-    assert not observe(healthy(connected=False), Probe(True, "200 OK in 3 ms")).ok
-    assert observe(healthy(), None).reason == "connected and in service"
+    assert not observe([healthy(connected=False)], Probe(True, "200 OK in 3 ms")).ok
+    assert observe([healthy()], None).reason == "connected and in service"
 
 
 def test_registration_and_options_state_are_read_from_every_proxy() -> None:

@@ -22,6 +22,7 @@ from shared.domain.model import (
     OutboundRoute,
     SiteDialPlan,
     Snapshot,
+    TrunkBase,
     TwilioTrunk,
     normalise_dnis,
 )
@@ -309,9 +310,15 @@ def carrier_side(data: AuditInput) -> list[Finding]:
                 continue
             transport: str
             try:
-                transport = parse_sip_target(url.sip_url).transport
+                target = parse_sip_target(url.sip_url)
+                transport, host = target.transport, target.host
             except ValueError:
-                transport = "unknown"
+                transport, host = "unknown", ""
+            base = next(
+                (b for b in data.snapshot.trunk_bases if b.name == member.genesys_trunk), None
+            )
+            if base is not None:
+                findings += _base_against_url(base, url.sip_url, host, transport)
             if transport != "tls":
                 findings.append(
                     _finding(
@@ -495,6 +502,42 @@ class _GroupDialPlan:
             f"Carry {classification!r} on one route only: remove it from {other}, or point "
             f"{other} at the group's trunks in the group's order.",
         )
+
+
+def _base_against_url(base: TrunkBase, sip_url: str, host: str, transport: str) -> list[Finding]:
+    """The Genesys side of a member, from its trunk base's properties, against the Twilio
+    origination URL meant to reach it: the URL's host must carry the base's inbound SIP
+    termination identifier, and both ends must use one transport. Only when the URL points
+    at Genesys itself: through an SBC, each leg has its own address and transport."""
+    if not (GENESYS_HOST.search(host) and ".byoc." in f".{host.lower()}"):
+        return []
+    found = []
+    identifier = (base.inbound_identifier or "").lower()
+    if identifier and host and not host.lower().startswith(f"{identifier}."):
+        found.append(
+            _finding(
+                "carrier-side",
+                Severity.ERROR,
+                [base.name, sip_url],
+                f"origination URL {sip_url} does not reach Genesys trunk {base.name}: its "
+                f"inbound SIP termination identifier is {base.inbound_identifier!r}",
+                f"Point the origination URL at {base.inbound_identifier}.byoc.<your region's "
+                "BYOC domain>, or correct the trunk's inbound identifier.",
+            )
+        )
+    if base.transport and transport in ("udp", "tcp", "tls") and base.transport != transport:
+        found.append(
+            _finding(
+                "carrier-side",
+                Severity.WARNING,
+                [base.name, sip_url],
+                f"Genesys trunk {base.name} is set to {base.transport.upper()} but its "
+                f"origination URL {sip_url} uses {transport.upper()}",
+                "Use one transport on both ends (TLS: trunk_transport_protocolVariant tls "
+                "and ;transport=tls on the origination URL).",
+            )
+        )
+    return found
 
 
 def _examples(numbers: list[str], shown: int = 3) -> str:

@@ -9,11 +9,23 @@ from shared.audit.rules import (
     GENESYS_HOST,
     TWILIO_HOST,
     AuditInput,
+    TerminationAuth,
+    carrier_side,
     dial_plan_bypass,
     number_format,
 )
 from shared.audit.run import run_rules
-from shared.domain.model import DidPool, Ivr, NumberPlan, SiteDialPlan, Snapshot, TwilioNumber
+from shared.domain.model import (
+    DidPool,
+    Ivr,
+    NumberPlan,
+    OriginationUrl,
+    SiteDialPlan,
+    Snapshot,
+    TrunkBase,
+    TwilioNumber,
+    TwilioTrunk,
+)
 from shared.domain.policy import load_policy
 from tests.conftest import EXAMPLE_POLICY
 
@@ -110,3 +122,40 @@ def test_a_site_at_genesys_200_plan_limit_is_a_warning() -> None:
     below = full.model_copy(update={"number_plans": plans[:199]})
     data = AuditInput(POLICY, Snapshot(), dial_plans={"Branch": below})
     assert not [f for f in dial_plan_bypass(data) if "Branch" in f.objects]
+
+
+PRIMARY_URL = "sip:byoc-primary.example.byoc.mypurecloud.com;transport=tls"
+FAILOVER_URL = "sip:byoc-failover.example.byoc.mypurecloud.com;transport=tls"
+
+
+def carrier_messages(*bases: TrunkBase) -> list[str]:
+    trunk = TwilioTrunk(
+        sid="TK1",
+        friendly_name="BYOC-Primary-Failover",
+        origination_urls=tuple(
+            OriginationUrl(sid=f"OU{n}", sip_url=url, priority=10 * n, weight=10, enabled=True)
+            for n, url in enumerate((PRIMARY_URL, FAILOVER_URL), start=1)
+        ),
+    )
+    termination = {"TK1": TerminationAuth(credential_lists=("creds",))}
+    data = AuditInput(POLICY, Snapshot(twilio_trunks=(trunk,), trunk_bases=bases), termination)
+    return [f.message for f in carrier_side(data)]
+
+
+def test_an_origination_url_must_reach_its_members_inbound_identifier() -> None:
+    right = TrunkBase(
+        id="b1", name="BYOC-Primary-Twilio", inbound_identifier="byoc-primary.example"
+    )
+    wrong = TrunkBase(id="b2", name="BYOC-Failover-Twilio", inbound_identifier="byoc-other")
+    assert carrier_messages(right, wrong) == [
+        f"origination URL {FAILOVER_URL} does not reach Genesys trunk BYOC-Failover-Twilio: its "
+        "inbound SIP termination identifier is 'byoc-other'"
+    ]
+
+
+def test_both_ends_of_a_member_use_one_transport() -> None:
+    udp = TrunkBase(id="b1", name="BYOC-Primary-Twilio", transport="udp")
+    assert carrier_messages(udp) == [
+        f"Genesys trunk BYOC-Primary-Twilio is set to UDP but its origination URL "
+        f"{PRIMARY_URL} uses TLS"
+    ]

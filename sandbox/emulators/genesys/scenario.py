@@ -54,6 +54,9 @@ class DidPoolSeed(_Model):
     provider: Literal["PURE_CLOUD", "PURE_CLOUD_VOICE"] | None = Field(
         None, description="Genesys-provided numbers only; BYOC carrier pools leave it unset."
     )
+    deleted: bool = Field(
+        False, description="A leftover Genesys still answers with state 'deleted' (soft delete)."
+    )
 
     _e164 = field_validator("start_phone_number", "end_phone_number")(check_e164)
 
@@ -74,6 +77,9 @@ class IvrSeed(_Model):
     closed_hours_flow: str | None = None
     holiday_hours_flow: str | None = None
     schedule_group: str | None = Field(None, description="Schedule group name.")
+    deleted: bool = Field(
+        False, description="A leftover Genesys still answers with state 'deleted' (soft delete)."
+    )
 
     @field_validator("dnis")
     @classmethod
@@ -89,6 +95,9 @@ class TrunkBaseSeed(_Model):
     managed: bool = False
     inbound_site: str | None = Field(
         None, description="Site name for inbound calls; defaults to the first site."
+    )
+    deleted: bool = Field(
+        False, description="A leftover Genesys still answers with state 'deleted' (soft delete)."
     )
     properties: dict[str, Any] = Field(
         default_factory=dict,
@@ -335,8 +344,9 @@ class GenesysScenario(_Model):
 
     @model_validator(mode="after")
     def _references_resolve(self) -> GenesysScenario:
-        bases = {b.name for b in self.trunk_base_settings}
-        if len(bases) != len(self.trunk_base_settings):
+        live = [b for b in self.trunk_base_settings if not b.deleted]
+        bases = {b.name for b in live}
+        if len(bases) != len(live):
             raise ValueError("trunk base setting names must be unique")
         for trunk in self.trunks:
             if trunk.trunk_base not in bases:
@@ -357,7 +367,8 @@ class GenesysScenario(_Model):
                         raise ValueError(
                             f"outbound route {route.name!r} refers to unknown trunk base {name!r}"
                         )
-        if len({i.name.lower() for i in self.ivrs}) != len(self.ivrs):
+        live_ivrs = [i for i in self.ivrs if not i.deleted]
+        if len({i.name.lower() for i in live_ivrs}) != len(live_ivrs):
             raise ValueError("IVR names must be unique")
         return self
 
@@ -377,7 +388,7 @@ def seed(state: GenesysState, scenario: GenesysScenario) -> None:
 
     for p in scenario.did_pools:
         pool = DidPool(
-            id=entity_id("didpool", p.start_phone_number),
+            id=entity_id("didpool", _key(p.start_phone_number, p.deleted)),
             name=p.name or f"{p.start_phone_number} - {p.end_phone_number}",
             description=p.description,
             created=SEED_TIME,
@@ -387,6 +398,9 @@ def seed(state: GenesysState, scenario: GenesysScenario) -> None:
             provider=p.provider,
             comments=p.comments,
         )
+        if p.deleted:
+            _leave_deleted(state, pool)
+            continue
         overlap = state._pool_ranges.overlapping(pool.start, pool.end)
         if overlap is not None:
             raise ValueError(
@@ -395,7 +409,7 @@ def seed(state: GenesysState, scenario: GenesysScenario) -> None:
         state._store_pool(pool)
     for i in scenario.ivrs:
         ivr = Ivr(
-            id=entity_id("ivr", i.name),
+            id=entity_id("ivr", _key(i.name, i.deleted)),
             name=i.name,
             description=i.description,
             created=SEED_TIME,
@@ -405,6 +419,10 @@ def seed(state: GenesysState, scenario: GenesysScenario) -> None:
             holiday_hours_flow=_flow_by_name(state, i.holiday_hours_flow),
             schedule_group=_schedule_group_by_name(state, i.schedule_group),
         )
+        if i.deleted:  # the record keeps its DNIS; they are assigned to nothing
+            ivr.dnis = list(i.dnis)
+            _leave_deleted(state, ivr)
+            continue
         state.ivrs[ivr.id] = ivr
         state._set_dnis(ivr, i.dnis)  # seeds may hold drift (duplicates, out-of-pool numbers)
     for site_seed in scenario.sites:
@@ -423,7 +441,7 @@ def seed(state: GenesysState, scenario: GenesysScenario) -> None:
     first_site = next((s.id for s in state.sites.values() if not s.managed), None)
     for b in scenario.trunk_base_settings:
         base = TrunkBase(
-            id=entity_id("trunkbase", b.name),
+            id=entity_id("trunkbase", _key(b.name, b.deleted)),
             name=b.name,
             description=b.description,
             created=SEED_TIME,
@@ -436,6 +454,9 @@ def seed(state: GenesysState, scenario: GenesysScenario) -> None:
         )
         state.trunk_bases[base.id] = base
         state.add_instances(base, SEED_TIME, seeded=True)
+        if b.deleted:
+            state.delete_trunk_base(base.id)
+            base.modified = SEED_TIME
     for trunk_seed in scenario.trunks:
         base = state.trunk_bases[entity_id("trunkbase", trunk_seed.trunk_base)]
         if not trunk_seed.in_service:
@@ -538,6 +559,17 @@ def _seed_managed_site(state: GenesysState) -> None:
     state.sites[site.id] = site
     state.trunk_bases[base.id] = base
     state.add_instances(base, SEED_TIME, seeded=True)
+
+
+def _key(natural: str, deleted: bool) -> str:
+    """Seeded ids come from natural keys; a deleted leftover may share one with a live object."""
+    return f"{natural} (deleted)" if deleted else natural
+
+
+def _leave_deleted(state: GenesysState, entity: Any) -> None:
+    if state.scenario.soft_delete:  # else a deleted object is simply gone
+        entity.state = "deleted"
+        state.deleted[entity.id] = entity
 
 
 def _flow_by_name(state: GenesysState, name: str | None) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from rich.text import Text
 from cli.runtime import JsonOption, PolicyOption, err, operator_errors
 from cli.tables import described, name_column, print_table, prose_column
 from shared import bootstrap
+from shared.audit import carrier_alerts
 from shared.audit.report import AuditReport, Severity
 from shared.audit.rules import RULES
 from shared.audit.run import gather, run_rules
@@ -94,6 +96,7 @@ def audit_command(
                 ca_bundle=str(ca_bundle) if ca_bundle else None,
                 expiry_days=expiry_days,
                 progress=lambda text: status.update(f"auditing: {text}"),
+                alerts=partial(app.state_store, carrier_alerts.PARTITION),
             )
         report = run_rules(data, set(rule) if rule else None)
     if as_json:

@@ -1,12 +1,19 @@
 """Vendor events in: `POST /api/twilio/events` and `POST /api/genesys/events` (anonymous).
 
 Neither vendor can present a function key, so each request proves itself instead: Twilio's
-by `X-Twilio-Signature` (HMAC with the account's auth token, verified by the Twilio SDK),
+by `X-Twilio-Signature` (HMAC with the account's auth token, or with a Webhook SharedKey
+when `X-Twilio-Webhooks-Signature-Settings` says so; verified by the Twilio SDK),
 Genesys's by a shared API key in `X-API-Key` (two accepted while rolling). Verification comes
 first; nothing is parsed, let alone queued, for a request that fails it. Events become
 commands with deterministic ids (Twilio's event id or `I-Twilio-Idempotency-Token`,
 EventBridge's event id or the notification's `CorrelationId`), so a vendor's redelivery is
 dropped by Service Bus duplicate detection instead of running twice.
+
+A Twilio termination-side alert (the carrier refused an outbound call) queues nothing: it
+is logged with its meaning and counted per trunk in the state table, where the audit's
+carrier-side rule finds it (`shared/audit/carrier_alerts.py`). The mapping decides; the
+recording is the only I/O here besides queuing. A table that cannot be written loses the
+count, not the event: the failure is logged and the event acknowledged.
 
 A body that is not JSON is refused with the words every endpoint uses (`_http.not_json`):
 the event mappers say "body is not JSON" in their own way, so their decoding error, which
@@ -17,17 +24,20 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime
 
 import azure.functions as func
 
 from functions._http import HttpProblemError, body_bytes, json_response, not_json, run_http
 from shared import bootstrap
+from shared.audit import carrier_alerts
 from shared.domain.commands import envelope
-from shared.events import EventMapping
+from shared.events import EventMapping, ObservedAlert
 from shared.events.genesys_events import GenesysEventError, map_genesys_event, parse_genesys_event
 from shared.events.twilio_events import TwilioEventError, map_twilio_request
 from shared.events.webhooks import verify_api_key, verify_twilio_request
-from shared.ports import ServiceContext
+from shared.ports import ServiceContext, StateStoreError
+from shared.settings import MissingSettingError
 
 bp = func.Blueprint()
 log = logging.getLogger(__name__)
@@ -36,7 +46,9 @@ GENESYS_KEY_HEADER = "X-API-Key"
 TWILIO_IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
 
 
-def _queue(mapping: EventMapping, ctx: ServiceContext, cid: str) -> func.HttpResponse:
+def _queue(
+    mapping: EventMapping, ctx: ServiceContext, cid: str, recorded: bool | None = None
+) -> func.HttpResponse:
     queued = [
         envelope(m.command, correlation_id=cid, idempotency_key=m.idempotency_key)
         for m in mapping.commands
@@ -44,14 +56,50 @@ def _queue(mapping: EventMapping, ctx: ServiceContext, cid: str) -> func.HttpRes
     ctx.publish(queued)
     for reason in mapping.ignored:
         log.info("event ignored: %s", reason)
-    return json_response(
-        {
-            "queued": [{"command_id": e.command_id, "type": e.command.type} for e in queued],
-            "ignored": list(mapping.ignored),
-        },
-        202 if queued else 200,
-        cid,
-    )
+    body: dict[str, object] = {
+        "queued": [{"command_id": e.command_id, "type": e.command.type} for e in queued],
+        "ignored": list(mapping.ignored),
+    }
+    if mapping.observed:
+        body["observed"] = [
+            {
+                "code": alert.code,
+                "meaning": alert.meaning,
+                "twilio_trunk_sid": alert.twilio_trunk_sid,
+                "recorded": recorded,
+            }
+            for alert in mapping.observed
+        ]
+    return json_response(body, 202 if queued else 200, cid)
+
+
+def _record(observed: tuple[ObservedAlert, ...], ctx: ServiceContext) -> bool:
+    """Log each carrier-side alert and count it per trunk; False when the count is lost."""
+    now = datetime.now(UTC)
+    for alert in observed:
+        log.warning(
+            "Twilio carrier-side alert %d (%s) on %s: outbound calls refused; no failover, "
+            "counted for the audit",
+            alert.code,
+            alert.meaning,
+            alert.twilio_trunk_sid or "a trunk the alert does not name",
+        )
+    alerts = [
+        carrier_alerts.Alert(
+            code=alert.code,
+            meaning=alert.meaning,
+            twilio_trunk_sid=alert.twilio_trunk_sid,
+            at=alert.occurred_at or now,
+            event_key=alert.event_key,
+        )
+        for alert in observed
+    ]
+    try:
+        carrier_alerts.record(ctx.state_store(carrier_alerts.PARTITION), alerts)
+    except (StateStoreError, MissingSettingError) as error:
+        log.error("carrier-side alerts not counted (the state table): %s", error)
+        return False
+    return True
 
 
 @bp.route(route="twilio/events", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
@@ -59,13 +107,14 @@ def twilio_events(req: func.HttpRequest) -> func.HttpResponse:
     def handle(cid: str) -> func.HttpResponse:
         app = bootstrap.app()
         settings = app.settings
-        if settings.twilio_auth_token is None:
-            raise HttpProblemError(
-                503, "TWILIO_AUTH_TOKEN is not set: cannot verify Twilio requests"
-            )
         body = body_bytes(req, MAX_EVENT_BYTES)
-        headers = dict(req.headers.items())
-        verified = verify_twilio_request(req.url, headers, body, settings.twilio_auth_token)
+        verified = verify_twilio_request(
+            req.url,
+            dict(req.headers.items()),
+            body,
+            settings.twilio_auth_token,
+            settings.twilio_webhook_shared_key_list(),
+        )
         try:
             mapping = map_twilio_request(verified, req.headers.get(TWILIO_IDEMPOTENCY_HEADER))
         except TwilioEventError as error:
@@ -73,7 +122,8 @@ def twilio_events(req: func.HttpRequest) -> func.HttpResponse:
             if verified.json_body is not None and isinstance(error.__cause__, json.JSONDecodeError):
                 raise not_json(error.__cause__) from error
             raise HttpProblemError(400, str(error)) from error
-        return _queue(mapping, app, cid)
+        recorded = _record(mapping.observed, app) if mapping.observed else None
+        return _queue(mapping, app, cid, recorded)
 
     return run_http(req, handle)
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from functools import partial
 
 import azure.functions as func
 
 from shared import bootstrap
+from shared.audit import carrier_alerts
 from shared.audit.report import Severity
 from shared.audit.run import gather, run_rules
 from shared.domain.commands import EvaluateTrunkGroup, ReconcileNumbers, envelope
@@ -85,7 +87,8 @@ def audit_timer(timer: func.TimerRequest) -> None:
         if not policy.timers.audit:
             log.info("audit skipped: the policy's timers.audit is false")
             return
-        report = run_rules(gather(policy, app.twilio, app.genesys))
+        alerts = partial(app.state_store, carrier_alerts.PARTITION)
+        report = run_rules(gather(policy, app.twilio, app.genesys, alerts=alerts))
         for finding in report.findings:
             level = logging.ERROR if finding.severity is Severity.ERROR else logging.WARNING
             log.log(

@@ -28,6 +28,10 @@ param twilioAccountSid string = ''
 @description('Twilio auth token, written to Key Vault; empty keeps the vault\'s current version.')
 param twilioAuthToken string = ''
 
+@secure()
+@description('Twilio Webhook SharedKey secret(s), comma-separated (two while rolling), written to Key Vault; empty keeps the vault\'s current version.')
+param twilioWebhookSharedKeys string = ''
+
 @description('Genesys Cloud OAuth client id (client-credentials grant).')
 param genesysOAuthClientId string = ''
 
@@ -167,6 +171,7 @@ module keyVault 'modules/keyvault.bicep' = {
     operatorPrincipalId: operatorPrincipalId
     operatorPrincipalType: operatorPrincipalType
     twilioAuthToken: twilioAuthToken
+    twilioWebhookSharedKeys: twilioWebhookSharedKeys
     genesysOAuthClientSecret: genesysOAuthClientSecret
     genesysEventApiKeys: genesysEventApiKeys
   }
@@ -187,6 +192,7 @@ module functionApp 'modules/function-app.bicep' = {
     deploymentContainerName: storage.outputs.deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     twilioAuthTokenSecretUri: keyVault.outputs.twilioAuthTokenSecretUri
+    twilioWebhookSharedKeysSecretUri: keyVault.outputs.twilioWebhookSharedKeysSecretUri
     genesysOAuthClientSecretUri: keyVault.outputs.genesysOAuthClientSecretUri
     twilioAccountSid: twilioAccountSid
     genesysOAuthClientId: genesysOAuthClientId

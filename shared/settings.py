@@ -36,6 +36,20 @@ GENESYS_REGION_HOSTS: dict[str, str] = {
 }
 
 
+# What an app setting holds when App Service could not resolve its Key Vault reference.
+KEY_VAULT_REFERENCE = "@Microsoft.KeyVault("
+
+
+def _secret_list(value: SecretStr | None) -> list[SecretStr]:
+    """Comma-separated secrets. A Key Vault reference App Service could not resolve (no
+    secret written) reaches the app as the reference text itself, which anyone who knows
+    the vault's URL could present or sign with: it counts as no secret at all."""
+    if value is None:
+        return []
+    keys = [key.strip() for key in value.get_secret_value().split(",") if key.strip()]
+    return [SecretStr(key) for key in keys if not key.startswith(KEY_VAULT_REFERENCE)]
+
+
 class MissingSettingError(RuntimeError):
     """A setting the requested operation needs is not set; the message names it."""
 
@@ -47,6 +61,12 @@ class Settings(BaseSettings):
 
     twilio_account_sid: str | None = Field(None, description="Twilio account SID (AC…).")
     twilio_auth_token: SecretStr | None = Field(None, description="Twilio auth token.")
+    twilio_webhook_shared_keys: SecretStr | None = Field(
+        None,
+        description="Secret(s) of the Twilio Webhook SharedKey a Webhook Rule signs our webhooks "
+        "with (requests carrying `X-Twilio-Webhooks-Signature-Settings`); comma-separated so "
+        "two can be active while rolling. Unset: such requests are refused (403).",
+    )
     twilio_api_base_url: str | None = Field(
         None,
         description="Send every Twilio API call to this base URL instead of *.twilio.com "
@@ -135,10 +155,11 @@ class Settings(BaseSettings):
 
     def genesys_event_api_keys(self) -> list[SecretStr]:
         """The active keys, in rotation order (new key first is the convention)."""
-        if self.byoc_genesys_event_api_keys is None:
-            return []
-        raw = self.byoc_genesys_event_api_keys.get_secret_value()
-        return [SecretStr(key.strip()) for key in raw.split(",") if key.strip()]
+        return _secret_list(self.byoc_genesys_event_api_keys)
+
+    def twilio_webhook_shared_key_list(self) -> list[SecretStr]:
+        """The active Webhook SharedKey secrets (two while rolling one)."""
+        return _secret_list(self.twilio_webhook_shared_keys)
 
     def require(self, *names: str) -> None:
         """Fail with the variable names an operation needs but does not have."""

@@ -43,6 +43,9 @@ param applicationInsightsConnectionString string
 @description('Key Vault secret URI (version-less) of the Twilio auth token.')
 param twilioAuthTokenSecretUri string
 
+@description('Key Vault secret URI (version-less) of the Twilio Webhook SharedKey secret(s).')
+param twilioWebhookSharedKeysSecretUri string
+
 @description('Key Vault secret URI (version-less) of the Genesys Cloud OAuth client secret.')
 param genesysOAuthClientSecretUri string
 
@@ -223,6 +226,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'TWILIO_AUTH_TOKEN'
           value: '@Microsoft.KeyVault(SecretUri=${twilioAuthTokenSecretUri})'
+        }
+        {
+          name: 'TWILIO_WEBHOOK_SHARED_KEYS'
+          value: '@Microsoft.KeyVault(SecretUri=${twilioWebhookSharedKeysSecretUri})'
         }
         {
           // Sandbox only (points the Twilio SDK at the emulator); empty in Azure.

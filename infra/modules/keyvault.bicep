@@ -33,6 +33,10 @@ param operatorPrincipalType string = 'User'
 param twilioAuthToken string = ''
 
 @secure()
+@description('Twilio Webhook SharedKey secret(s) a Webhook Rule signs webhooks with, comma-separated (two while rolling); empty keeps the current secret version.')
+param twilioWebhookSharedKeys string = ''
+
+@secure()
 @description('Genesys Cloud OAuth client secret; empty keeps the current secret version.')
 param genesysOAuthClientSecret string = ''
 
@@ -42,6 +46,7 @@ param genesysEventApiKeys string = ''
 
 // Secret names, referenced by the Function App settings (version-less: the latest version wins).
 var twilioAuthTokenSecretName = 'twilio-auth-token'
+var twilioWebhookSharedKeysSecretName = 'twilio-webhook-shared-keys'
 var genesysOAuthClientSecretName = 'genesyscloud-oauthclient-secret'
 var genesysEventApiKeysSecretName = 'genesys-event-api-keys'
 
@@ -82,6 +87,17 @@ resource twilioAuthTokenSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = 
   name: twilioAuthTokenSecretName
   properties: {
     value: twilioAuthToken
+    contentType: 'text/plain'
+  }
+}
+
+resource twilioWebhookSharedKeysSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(twilioWebhookSharedKeys)) {
+  // checkov:skip=CKV_AZURE_41:Webhook SharedKeys do not expire on Twilio's side; an expiry here would only break the endpoint. Rotation is operator-driven (two active at once, docs/deploy.md, Rolling keys).
+  // checkov:skip=CKV_AZURE_114:False positive: contentType is set below; checkov does not look inside a conditional (if) resource body.
+  parent: vault
+  name: twilioWebhookSharedKeysSecretName
+  properties: {
+    value: twilioWebhookSharedKeys
     contentType: 'text/plain'
   }
 }
@@ -131,5 +147,6 @@ resource operatorWritesSecrets 'Microsoft.Authorization/roleAssignments@2022-04-
 output name string = vault.name
 output vaultUri string = vault.properties.vaultUri
 output twilioAuthTokenSecretUri string = '${vault.properties.vaultUri}secrets/${twilioAuthTokenSecretName}'
+output twilioWebhookSharedKeysSecretUri string = '${vault.properties.vaultUri}secrets/${twilioWebhookSharedKeysSecretName}'
 output genesysOAuthClientSecretUri string = '${vault.properties.vaultUri}secrets/${genesysOAuthClientSecretName}'
 output genesysEventApiKeysSecretUri string = '${vault.properties.vaultUri}secrets/${genesysEventApiKeysSecretName}'

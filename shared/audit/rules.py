@@ -11,7 +11,9 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC
 
+from shared.audit.carrier_alerts import ACCOUNT, CodeCount
 from shared.audit.dial_plan import MAX_PLANS_PER_SITE, calling_code, classify, witnesses
 from shared.audit.report import Finding, Severity
 from shared.audit.tls_check import TlsEndpoint, TlsVerdict
@@ -54,6 +56,8 @@ class AuditInput:
     termination: dict[str, TerminationAuth] = field(default_factory=dict)  # by trunk SID
     tls: Sequence[TlsVerdict] = ()
     dial_plans: dict[str, SiteDialPlan] = field(default_factory=dict)  # by site name
+    # Termination-side alerts Twilio reported recently, by trunk SID (`account`: no trunk).
+    carrier_alerts: dict[str, list[CodeCount]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -344,7 +348,29 @@ def carrier_side(data: AuditInput) -> list[Finding]:
                     "an IP ACL with Genesys Cloud's media and signalling ranges.",
                 )
             )
+        findings += _alerts_found(data.carrier_alerts.get(trunk.sid, []), trunk.friendly_name)
+    findings += _alerts_found(data.carrier_alerts.get(ACCOUNT, []), None)
     return findings
+
+
+def _alerts_found(alerts: list[CodeCount], trunk: str | None) -> list[Finding]:
+    """Outbound calls Twilio refused (termination-side alerts the events endpoint
+    recorded): fixed on the carrier side, never by a failover."""
+    where = f"on trunk {trunk}" if trunk else "on a trunk the alerts did not name"
+    return [
+        _finding(
+            "carrier-side",
+            Severity.WARNING,
+            [trunk or "Twilio account", f"Twilio {alert.code}"],
+            f"Twilio refused outbound calls {where}: {alert.code} {alert.meaning} "
+            f"({alert.count} time(s), {alert.first_at.astimezone(UTC):%Y-%m-%d %H:%M} to "
+            f"{alert.last_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)",
+            f"Fix it in Twilio (https://www.twilio.com/docs/api/errors/{alert.code}) or in "
+            "the Genesys trunk's outbound settings; a failover would not help, the other "
+            "member's calls take the same Twilio trunk.",
+        )
+        for alert in alerts
+    ]
 
 
 def trunk_health(data: AuditInput) -> list[Finding]:

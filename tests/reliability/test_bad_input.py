@@ -204,13 +204,31 @@ signatures = st.one_of(
     signature=st.none() | signatures,
     headers=junk_headers,
     query=st.sampled_from(["", "?bodySHA256=", "?bodySHA256=00ff"]),
+    # Webhook Rules signing: the header, well-formed or not (this host has no shared key).
+    signature_settings=st.none()
+    | st.sampled_from(
+        ["key=webhooks_sharedkey_1,algorithm=HMAC_SHA256", "algorithm=HMAC_MD5", "", ","]
+    )
+    | header_text,
+    content_type=st.none()
+    | st.sampled_from(["application/cloudevents-batch+json", "application/cloudevents+json"]),
 )
 def test_twilio_events_refuse_whatever_is_not_signed_by_twilio(
-    host: Host, body: bytes, signature: str | None, headers: dict[str, str], query: str
+    host: Host,
+    body: bytes,
+    signature: str | None,
+    headers: dict[str, str],
+    query: str,
+    signature_settings: str | None,
+    content_type: str | None,
 ) -> None:
     sent = {k: v for k, v in headers.items() if k != "X-Twilio-Signature"}
     if signature is not None:
         sent["X-Twilio-Signature"] = signature
+    if signature_settings is not None:
+        sent["X-Twilio-Webhooks-Signature-Settings"] = signature_settings
+    if content_type is not None:
+        sent["Content-Type"] = content_type
     refused_with_reason(host.send("POST", f"twilio/events{query}", body=body, headers=sent))
     nothing_queued(host)
 

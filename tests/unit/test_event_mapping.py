@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from shared.domain.commands import AnyCommand, EvaluateTrunkGroup, ReconcileNumbers, envelope
 from shared.events.genesys_events import GenesysEventError, map_genesys_event, parse_genesys_event
-from shared.events.twilio_events import TwilioEventError, map_twilio_request
+from shared.events.twilio_events import (
+    ERROR_CODES,
+    Handling,
+    TwilioEventError,
+    map_twilio_request,
+)
 from shared.events.webhooks import VerifiedTwilioRequest
 from tests.support.genesys_events import (
     audit_message,
@@ -24,6 +31,9 @@ from tests.support.genesys_events import (
 
 TRUNK_SID = "TK" + "a" * 32
 TRUNK_ID = "5ae3d6a0-0000-4000-8000-000000000001"
+NUMBER_SID = "PN" + "b" * 32
+CALL_SID = "CA" + "c" * 32
+ERROR_LOGGED = "com.twilio.error-logs.error.logged"
 
 
 def cloud_event(type_: str, data: dict[str, object], id_: str = "EV1") -> dict[str, object]:
@@ -34,48 +44,178 @@ def json_request(body: object) -> VerifiedTwilioRequest:
     return VerifiedTwilioRequest(form={}, json_body=json.dumps(body))
 
 
-def test_a_sip_trunking_error_event_asks_for_its_trunk_group_to_be_evaluated() -> None:
+def error_logged(code: str, **data: object) -> VerifiedTwilioRequest:
+    """An Event Streams error-logs event: `error_code` is a string, as Twilio sends it."""
+    fields = {"error_code": code, "level": "ERROR", "resource_sid": CALL_SID, **data}
+    return json_request([cloud_event(ERROR_LOGGED, fields)])
+
+
+def debugger(code: str, **payload: object) -> VerifiedTwilioRequest:
+    """The Console Debugger webhook: form fields, the alert as JSON in `Payload`."""
+    alert = {"resource_sid": CALL_SID, "error_code": code, "more_info": {}, **payload}
+    form = {"Sid": ["NO1"], "Level": ["Error"], "PayloadType": ["application/json"]}
+    return VerifiedTwilioRequest(form={**form, "Payload": [json.dumps(alert)]}, json_body=None)
+
+
+def form(**fields: str) -> VerifiedTwilioRequest:
+    return VerifiedTwilioRequest(form={k: [v] for k, v in fields.items()}, json_body=None)
+
+
+@dataclass(frozen=True)
+class Observed:
+    code: int
+    trunk: str | None
+
+
+Expected = EvaluateTrunkGroup | Observed | str  # str: a piece of the reason it is ignored
+ON_TRUNK = {"more_info": {"trunk_sid": TRUNK_SID}}
+
+# One row per code and event kind: the request → what it leads to.
+TWILIO_ROWS: list[tuple[str, VerifiedTwilioRequest, Expected]] = [
+    # Origination: a member may be unreachable → evaluate the group on the trunk named.
+    *(
+        (
+            f"error-logs {code}",
+            error_logged(str(code), **ON_TRUNK),
+            EvaluateTrunkGroup(
+                twilio_trunk_sid=TRUNK_SID, reason=f"Twilio {code}: {ERROR_CODES[code].meaning}"
+            ),
+        )
+        for code in (32010, 32011)
+    ),
+    (
+        "debugger 32011",
+        debugger("32011", **ON_TRUNK),
+        EvaluateTrunkGroup(
+            twilio_trunk_sid=TRUNK_SID, reason=f"Twilio 32011: {ERROR_CODES[32011].meaning}"
+        ),
+    ),
+    (
+        "error-logs 32011 naming no trunk: every group",
+        error_logged("32011"),
+        EvaluateTrunkGroup(reason=f"Twilio 32011: {ERROR_CODES[32011].meaning}"),
+    ),
+    # Termination: the carrier refused an outbound call → recorded, never a failover.
+    *(
+        (f"error-logs {code}", error_logged(str(code), **ON_TRUNK), Observed(code, TRUNK_SID))
+        for code in (32001, 32012, 32100, 32204, 32206, 32201, 32202, 32205)
+    ),
+    ("debugger 32205", debugger("32205", **ON_TRUNK), Observed(32205, TRUNK_SID)),
+    ("debugger 32001 naming no trunk", debugger("32001"), Observed(32001, None)),
+    # Other codes: acknowledged and ignored, the 32xxx that are not trunking included.
+    ("error-logs 32009 (SIP Domain)", error_logged("32009"), "error 32009 is not"),
+    ("error-logs 32400 (Voice BYOC trunk)", error_logged("32400"), "error 32400 is not"),
+    ("error-logs 11200", error_logged("11200", **ON_TRUNK), "error 11200 is not"),
+    ("debugger 13227", debugger("13227"), "debugger-alert: error 13227 is not"),
+    ("error-logs without a code", error_logged(""), "carries no error code"),
+    # Calls and messages: ignored, whatever number SID they carry.
+    (
+        "voice status callback with the number's SID",
+        json_request(
+            [
+                cloud_event(
+                    "com.twilio.voice.webhook.status-callback.call.answered",
+                    {"sid": CALL_SID, "phone_number_sid": NUMBER_SID, "to": "+12025550100"},
+                )
+            ]
+        ),
+        "a call event",
+    ),
+    (
+        "message event",
+        json_request([cloud_event("com.twilio.messaging.message.delivered", {"to": "+1202"})]),
+        "a message event",
+    ),
+    (
+        "voice webhook (To / Called, no PhoneNumber)",
+        form(CallSid=CALL_SID, To="+12025550100", Called="+12025550100"),
+        "a voice webhook",
+    ),
+    ("SMS webhook", form(MessageSid="SM1", To="+12025550100"), "a messaging webhook"),
+    # Anything else.
+    ("an event type not about errors", json_request([cloud_event("x.y", {})]), "not an error"),
+    ("a form that is not a Debugger alert", form(Sid="NO2", X="1"), "not a Debugger alert"),
+]
+
+
+@pytest.mark.parametrize(
+    ("request_", "expected"),
+    [pytest.param(request, expected, id=name) for name, request, expected in TWILIO_ROWS],
+)
+def test_each_twilio_code_and_event_kind_leads_to_its_row(
+    request_: VerifiedTwilioRequest, expected: Expected
+) -> None:
+    mapping = map_twilio_request(request_, "token-1")
+    if isinstance(expected, EvaluateTrunkGroup):
+        assert [m.command for m in mapping.commands] == [expected]
+        assert (mapping.observed, mapping.ignored) == ((), ())
+    elif isinstance(expected, Observed):
+        (alert,) = mapping.observed
+        assert (alert.code, alert.twilio_trunk_sid) == (expected.code, expected.trunk)
+        assert alert.meaning == ERROR_CODES[expected.code].meaning
+        assert (mapping.commands, mapping.ignored) == ((), ())
+    else:
+        (reason,) = mapping.ignored
+        assert expected in reason
+        assert (mapping.commands, mapping.observed) == ((), ())
+
+
+def test_the_table_acts_on_origination_and_termination_trunking_codes_only() -> None:
+    evaluate = {c for c, row in ERROR_CODES.items() if row.handling is Handling.EVALUATE}
+    observe = {c for c, row in ERROR_CODES.items() if row.handling is Handling.OBSERVE}
+    assert evaluate == {32010, 32011}
+    assert observe == {32001, 32012, 32100, 32204, 32206, 32201, 32202, 32205}
+    assert all(row.meaning for row in ERROR_CODES.values())
+
+
+def test_error_logs_and_debugger_alerts_of_one_code_mean_the_same() -> None:
+    for code in ERROR_CODES:
+        streamed = map_twilio_request(error_logged(str(code), **ON_TRUNK), None)
+        alerted = map_twilio_request(debugger(str(code), **ON_TRUNK), "t")
+        assert [m.command for m in streamed.commands] == [m.command for m in alerted.commands]
+        assert [(a.code, a.meaning, a.twilio_trunk_sid) for a in streamed.observed] == [
+            (a.code, a.meaning, a.twilio_trunk_sid) for a in alerted.observed
+        ]
+
+
+def test_an_alert_keeps_twilios_time_and_is_known_by_its_alert_sid() -> None:
+    alert_sid = "NO" + "9" * 32
     event = cloud_event(
-        "com.twilio.error-logs.error.logged",
-        {"error_code": "32011", "resource_sid": TRUNK_SID, "level": "ERROR"},
+        ERROR_LOGGED,
+        {"error_code": "32205", "sid": alert_sid, "date_created": "2026-03-01T10:00:00Z"},
+        id_="EV9",
     )
-    mapping = map_twilio_request(json_request([event]), None)
-    (mapped,) = mapping.commands
-    assert mapped.command == EvaluateTrunkGroup(
-        twilio_trunk_sid=TRUNK_SID, reason="Twilio SIP trunking error 32011"
-    )
+    (streamed,) = map_twilio_request(json_request([event]), None).observed
+    assert streamed.occurred_at == datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
+    request = debugger("32205")
+    form = {**request.form, "Sid": [alert_sid], "Timestamp": ["2026-03-01T11:00:00Z"]}
+    (alerted,) = map_twilio_request(VerifiedTwilioRequest(form, None), "idem-7").observed
+    assert alerted.occurred_at == datetime(2026, 3, 1, 11, 0, tzinfo=UTC)
+    # The same alert from both sources is one alert (counted once).
+    assert streamed.event_key == alerted.event_key == f"twilio-alert:{alert_sid}"
 
 
-def test_an_event_about_a_number_reconciles_that_number() -> None:
-    event = cloud_event("com.twilio.phone-numbers.updated", {"phone_number": "+12025550100"})
-    (mapped,) = map_twilio_request(json_request(event), None).commands
-    assert isinstance(mapped.command, ReconcileNumbers)
-    assert mapped.command.phone_numbers == ("+12025550100",)
+def test_an_alert_without_its_sid_is_known_by_its_delivery() -> None:
+    event = cloud_event(ERROR_LOGGED, {"error_code": "32205"}, id_="EV10")
+    (alert,) = map_twilio_request(json_request([event]), None).observed
+    assert alert.event_key == "twilio-event:EV10"
+    assert alert.occurred_at is None  # the events function counts it at its arrival
 
 
-def test_unrelated_events_are_acknowledged_with_the_reason_they_were_ignored() -> None:
+def test_a_batch_maps_each_event_on_its_own() -> None:
     events = [
-        cloud_event("com.twilio.error-logs.error.logged", {"error_code": "11200"}, "E1"),
-        cloud_event("com.twilio.messaging.message.sent", {"to": "x"}, "E2"),
+        cloud_event(ERROR_LOGGED, {"error_code": "32011", "resource_sid": TRUNK_SID}, "E1"),
+        cloud_event(ERROR_LOGGED, {"error_code": "32205", "resource_sid": TRUNK_SID}, "E2"),
+        cloud_event(ERROR_LOGGED, {"error_code": "11200"}, "E3"),
     ]
     mapping = map_twilio_request(json_request(events), None)
-    assert mapping.commands == ()
-    assert "not a SIP trunking error" in mapping.ignored[0]
-    assert "not about a number or a trunk" in mapping.ignored[1]
-
-
-def test_the_debugger_webhook_payload_is_read_for_the_error_and_trunk() -> None:
-    payload = json.dumps({"error_code": "32009", "more_info": {"trunk": TRUNK_SID}})
-    request = VerifiedTwilioRequest(
-        form={"Sid": ["NO1"], "Level": ["ERROR"], "Payload": [payload]}, json_body=None
-    )
-    (mapped,) = map_twilio_request(request, "token-1").commands
-    assert isinstance(mapped.command, EvaluateTrunkGroup)
-    assert mapped.command.twilio_trunk_sid == TRUNK_SID
+    assert [m.idempotency_key for m in mapping.commands] == ["twilio-event:E1"]
+    assert [a.event_key for a in mapping.observed] == ["twilio-event:E2"]  # no alert SID
+    assert len(mapping.ignored) == 1 and "11200" in mapping.ignored[0]
 
 
 def test_the_idempotency_token_makes_a_redelivered_webhook_the_same_command() -> None:
-    request = VerifiedTwilioRequest(form={"PhoneNumber": ["+12025550100"]}, json_body=None)
+    request = debugger("32011", **ON_TRUNK)
     first = map_twilio_request(request, "idem-1").commands[0]
     again = map_twilio_request(request, "idem-1").commands[0]
     other = map_twilio_request(request, "idem-2").commands[0]
@@ -98,6 +238,15 @@ def test_the_idempotency_token_makes_a_redelivered_webhook_the_same_command() ->
 def test_malformed_event_bodies_are_refused_with_a_reason(body: str, reason: str) -> None:
     with pytest.raises(TwilioEventError, match=reason):
         map_twilio_request(VerifiedTwilioRequest(form={}, json_body=body), None)
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"), [("{nope", "Payload is not JSON"), ("[1]", "not a JSON object")]
+)
+def test_a_debugger_payload_that_is_not_an_object_is_refused(payload: str, reason: str) -> None:
+    request = VerifiedTwilioRequest(form={"Sid": ["NO1"], "Payload": [payload]}, json_body=None)
+    with pytest.raises(TwilioEventError, match=reason):
+        map_twilio_request(request, None)
 
 
 def test_a_form_webhook_without_any_delivery_id_is_refused() -> None:

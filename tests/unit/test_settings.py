@@ -93,3 +93,15 @@ def test_the_configuration_doc_documents_every_setting() -> None:
     doc = (REPO_ROOT / "docs" / "configuration.md").read_text()
     missing = sorted(name for name in setting_names() if f"`{name}`" not in doc)
     assert not missing, f"docs/configuration.md does not document: {missing}"
+
+
+def test_an_unresolved_key_vault_reference_is_no_genesys_event_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """App Service hands an unresolved reference through as its own text: presenting that
+    text as an X-API-Key must not pass."""
+    reference = "@Microsoft.KeyVault(SecretUri=https://kv-byoc.vault.azure.net/secrets/g)"
+    monkeypatch.setenv("BYOC_GENESYS_EVENT_API_KEYS", reference)
+    assert Settings().genesys_event_api_keys() == []
+    monkeypatch.setenv("BYOC_GENESYS_EVENT_API_KEYS", f"new-key, {reference}")
+    assert [k.get_secret_value() for k in Settings().genesys_event_api_keys()] == ["new-key"]

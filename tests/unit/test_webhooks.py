@@ -12,6 +12,7 @@ from twilio.request_validator import RequestValidator
 from shared.events.webhooks import WebhookRejectedError, verify_api_key, verify_twilio_request
 
 TOKEN = SecretStr("twilio-auth-token-0123456789abcdef")
+SHARED_KEY = SecretStr("webhooks-shared-key-secret-0123456789")
 URL = "https://byoc.example.com/api/twilio/events"
 FORM = {"AccountSid": "AC1", "PhoneNumber": "+12025550100", "EventType": ["a", "b"]}
 FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -40,7 +41,11 @@ BODY = urlencode(FORM, doseq=True).encode()
 
 @pytest.mark.parametrize("algorithm", [None, "HMAC_SHA256"])
 def test_a_genuine_form_webhook_passes_and_keeps_repeated_fields(algorithm: str | None) -> None:
-    verified = verify_twilio_request(URL, signed_form(algorithm=algorithm), BODY, TOKEN)
+    # With signature settings (HMAC_SHA256) Twilio signs with a Webhook SharedKey, not the
+    # auth token: tests/unit/test_twilio_signatures.py has the details.
+    secret = SHARED_KEY if algorithm else TOKEN
+    headers = signed_form(token=secret, algorithm=algorithm)
+    verified = verify_twilio_request(URL, headers, BODY, TOKEN, [SHARED_KEY])
     assert verified.form["PhoneNumber"] == ["+12025550100"]
     assert verified.form["EventType"] == ["a", "b"]
 

@@ -132,6 +132,9 @@ def genesys_scenario(
         dnis[route_of(i)].append(number)
     seed: dict[str, Any] = {
         "requests_per_minute": requests_per_minute,
+        # New pools usable at once: how long a real org takes is not known, and waiting on
+        # it would make the pinned call counts depend on timing (the retries it causes).
+        "did_pool_propagation_delay_s": 0,
         "trunk_base_settings": [
             {"name": _member(g, role)} for g in range(TRUNK_GROUPS) for role in ROLES
         ],

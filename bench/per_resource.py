@@ -26,6 +26,7 @@ from shared.reconcile.changes import AddDnis, AttachNumberToTrunk, CreateDidPool
 from shared.settings import Settings
 
 PARALLELISM = 10  # terraform's default -parallelism
+DNIS_PER_REQUEST = 50  # CX as Code's maxDnisPerRequest
 
 
 @dataclass(frozen=True)
@@ -144,12 +145,19 @@ class PerResourceTool:
         return create
 
     def _ivr_put_and_read(self, change: AddDnis) -> Callable[[], Any]:
+        """CX as Code adds an IVR's DNIS 50 at a time, each chunk a GET and a PUT, then
+        reads the IVR back."""
         architect, g = self._architect, self._genesys
+        numbers = list(change.numbers)
+        chunks = [
+            numbers[i : i + DNIS_PER_REQUEST] for i in range(0, len(numbers), DNIS_PER_REQUEST)
+        ]
 
         def update() -> Any:
-            entity = g(lambda: architect.get_architect_ivr(change.ivr_id))()
-            entity.dnis = [*(entity.dnis or ()), *change.numbers]
-            g(lambda: architect.put_architect_ivr(change.ivr_id, entity))()
+            for chunk in chunks:
+                entity = g(lambda: architect.get_architect_ivr(change.ivr_id))()
+                entity.dnis = [*(entity.dnis or ()), *chunk]
+                g(partial(architect.put_architect_ivr, change.ivr_id, entity))()
             return g(lambda: architect.get_architect_ivr(change.ivr_id))()
 
         return update

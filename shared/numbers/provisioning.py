@@ -154,6 +154,10 @@ def purchase(
     target = _target(policy, twilio, genesys, request)
     number = request.phone_number or _first_available(twilio, request, None)
     _check_route_selects(policy, target, number)
+    if request.phone_number is not None and not resume:
+        # Twilio answers a purchase of a number the account already owns with 201, applying
+        # it like an update: without this check that number would be taken over.
+        _check_for_sale(twilio, number)
     owned = twilio.find_number(number) if resume else None
     if owned is not None:
         if owning_route(policy, owned.phone_number, owned.friendly_name) != target.route:

@@ -298,6 +298,20 @@ def carrier_side(data: AuditInput) -> list[Finding]:
             )
             continue
         for member in group.members:
+            if member.origination_url.lower().startswith("sips:"):
+                findings.append(
+                    _finding(
+                        "carrier-side",
+                        Severity.ERROR,
+                        [group.name, member.genesys_trunk, member.origination_url],
+                        f"member {member.genesys_trunk}'s origination URL "
+                        f"{member.origination_url} uses the sips: scheme, which Twilio does "
+                        "not support: no Twilio trunk can hold it",
+                        "Write it as `sip:host:5061;transport=tls` (TLS all the same), in the "
+                        "policy and on the Twilio trunk.",
+                    )
+                )
+                continue
             url = _matching_url(trunk, member.origination_url)
             if url is None:
                 findings.append(

@@ -68,7 +68,7 @@ def clean_scenario(port: int, **genesys: Any) -> Scenario:
     raw["twilio"]["incoming_numbers"] = raw["twilio"]["incoming_numbers"][:3]
     primary, failover = raw["twilio"]["trunks"][0]["origination_urls"]
     primary["sip_url"] = f"sip:localhost:{port};transport=tls"
-    failover["sip_url"] = f"sips:127.0.0.1:{port}"
+    failover["sip_url"] = f"sip:127.0.0.1:{port};transport=tls"
     raw["genesys"].update(genesys)
     return Scenario.model_validate(raw)
 
@@ -77,7 +77,7 @@ def clean_policy(directory: Path, port: int) -> Path:
     policy = yaml.safe_load(EXAMPLE_POLICY.read_text())
     primary, failover = policy["trunk_groups"][0]["members"]
     primary["origination_url"] = f"sip:localhost:{port};transport=tls"
-    failover["origination_url"] = f"sips:127.0.0.1:{port}"
+    failover["origination_url"] = f"sip:127.0.0.1:{port};transport=tls"
     primary["probe"] = failover["probe"] = f"sips:localhost:{port}"
     path = directory / "policy.yaml"
     path.write_text(yaml.safe_dump(policy, sort_keys=False))
@@ -245,7 +245,7 @@ def test_carrier_side_finds_missing_url_plain_transport_and_no_termination_auth(
     for association in trunks.ip_access_control_lists.list():
         trunks.ip_access_control_lists(association.sid).delete()
     messages = estate.messages("carrier-side")
-    assert any("has no origination URL sips:127.0.0.1:" in m for m in messages)
+    assert any("has no origination URL sip:127.0.0.1:" in m for m in messages)
     assert any("has no termination authentication" in m for m in messages)
     trunks.origination_urls(primary.sid).update(sip_url=primary.sip_url.replace("tls", "udp"))
     assert any(

@@ -159,3 +159,23 @@ def test_both_ends_of_a_member_use_one_transport() -> None:
         f"Genesys trunk BYOC-Primary-Twilio is set to UDP but its origination URL "
         f"{PRIMARY_URL} uses TLS"
     ]
+
+
+def test_a_sips_origination_url_in_the_policy_is_one_twilio_would_refuse() -> None:
+    group = POLICY.trunk_groups[0]
+    member = group.members[1].model_copy(update={"origination_url": "sips:byoc.example.com"})
+    policy = POLICY.model_copy(
+        update={
+            "trunk_groups": (
+                group.model_copy(update={"members": (group.members[0], member)}),
+                *POLICY.trunk_groups[1:],
+            )
+        }
+    )
+    trunk = TwilioTrunk(sid="TK1", friendly_name=group.twilio_trunk)
+    termination = {"TK1": TerminationAuth(credential_lists=("creds",))}
+    data = AuditInput(policy, Snapshot(twilio_trunks=(trunk,)), termination)
+    assert any(
+        "sips:byoc.example.com uses the sips: scheme, which Twilio does not support" in f.message
+        for f in carrier_side(data)
+    )

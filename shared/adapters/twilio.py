@@ -9,6 +9,7 @@ command for the same change) finds the work done and sends nothing.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -26,6 +27,8 @@ from shared.domain.model import (
 )
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 VENDOR = "twilio"
 MAX_PAGE_SIZE = 1000  # IncomingPhoneNumbers and Trunking lists alike
@@ -176,21 +179,36 @@ class TwilioAdapter:
 
         Callers attach a number only after seeing it off the trunk (the plan's snapshot, a
         purchase's answer), so reading it again first would cost every attachment a round
-        trip on a purchase's path to routable. A refused POST is looked into instead: a
-        number already on the trunk (another writer, or our own retry after a lost answer)
-        counts as attached."""
+        trip on a purchase's path to routable. A refused POST (400/409) is looked into
+        instead: a number already on the trunk (another writer, or our own retry after a
+        lost answer) counts as attached; one on another trunk is moved, as the caller asked
+        (the plan moves only numbers a route selects, and says so), by taking it off there
+        first, since whether Twilio's POST moves it or refuses is undocumented. A refusal
+        with the number on no trunk is an error."""
 
         def attempt() -> TwilioNumber:
+            numbers = self._trunks(trunk_sid).phone_numbers
             try:
-                created = self._trunks(trunk_sid).phone_numbers.create(phone_number_sid=number_sid)
+                created = numbers.create(phone_number_sid=number_sid)
             except Exception as exc:
                 failure = classify(exc)
                 if failure is None or failure.status not in (400, 409):
                     raise
                 current = self.fetch_number(number_sid)
-                if current.trunk_sid != trunk_sid:
+                if current.trunk_sid == trunk_sid:
+                    return current
+                if current.trunk_sid is None:
                     raise
-                return current
+                log.warning(
+                    "Twilio refused to attach %s to trunk %s while it is on trunk %s (%s); "
+                    "detaching it there first",
+                    number_sid,
+                    trunk_sid,
+                    current.trunk_sid,
+                    failure.reason,
+                )
+                self._detach(number_sid, current.trunk_sid)
+                created = numbers.create(phone_number_sid=number_sid)
             return TwilioNumber(
                 sid=number_sid,
                 phone_number=created.phone_number,
@@ -199,6 +217,15 @@ class TwilioAdapter:
             )
 
         return self._call(f"attach number {number_sid} to trunk {trunk_sid}", attempt)
+
+    def _detach(self, number_sid: str, trunk_sid: str) -> None:
+        """DELETE the association; already gone (404) is fine."""
+        try:
+            self._trunks(trunk_sid).phone_numbers(number_sid).delete()
+        except Exception as exc:
+            failure = classify(exc)
+            if failure is None or failure.status != 404:
+                raise
 
     def detach_number(self, number_sid: str, trunk_sid: str) -> TwilioNumber:
         """Take the number off the trunk; no-op when it is not on that trunk."""

@@ -52,7 +52,8 @@ class Emulator(ABC):
     """A stateful vendor API on a loopback port.
 
     Subclasses register vendor routes in `register_routes`, shape errors in
-    `error_response`, and may override `authenticate` and `admit` (rate limits). All state
+    `error_response`, and may override `authenticate`, `admit` (rate limits) and
+    `throttle_error` (what an injected 429 looks like). All state
     mutation happens under `self.lock`, so concurrent SDK calls see consistent state.
     """
 
@@ -88,6 +89,15 @@ class Emulator(ABC):
     def admit(self, request: Request, route: Route) -> Callable[[], None] | None:
         """Apply the vendor's rate limits; raise VendorError(429) or return a release hook."""
         return None
+
+    def throttle_error(self) -> VendorError:
+        """The answer to an injected throttle fault: 429 with `Retry-After: retry_after_s`.
+        A vendor whose 429s carry no Retry-After (Twilio) answers its own instead."""
+        return VendorError(
+            429,
+            "Too many requests (injected fault)",
+            headers={"Retry-After": str(self.faults.config.retry_after_s)},
+        )
 
     def response_headers(self, request: Request, response: Response) -> dict[str, str]:
         """Headers the vendor puts on every answer to a vendor request, successes and errors
@@ -239,11 +249,7 @@ class Emulator(ABC):
             if decision.kind is FaultKind.RESET:
                 return Outcome(None, endpoint, injected)
             if decision.kind is FaultKind.THROTTLE:
-                raise VendorError(
-                    429,
-                    "Too many requests (injected fault)",
-                    headers={"Retry-After": str(self.faults.config.retry_after_s)},
-                )
+                raise self.throttle_error()
             if decision.kind in (FaultKind.SERVER_ERROR, FaultKind.CONFLICT):
                 assert decision.status is not None
                 raise VendorError(decision.status, f"injected fault: {decision.kind.value}")

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class FaultKind(StrEnum):
-    THROTTLE = "throttle"  # 429 + Retry-After
+    THROTTLE = "throttle"  # 429 (+ Retry-After where the vendor sends one)
     SERVER_ERROR = "server_error"  # 500/502/503
     TIMEOUT = "timeout"  # hold the connection, then close it without answering
     RESET = "reset"  # TCP RST instead of an answer
@@ -40,7 +40,9 @@ class FaultConfig(BaseModel):
     latency_ms: float = Field(0.0, ge=0, description="Added to every matching request.")
     jitter_ms: float = Field(0.0, ge=0, description="Uniform extra latency on top.")
     throttle_rate: float = Field(0.0, ge=0, le=1)
-    retry_after_s: int = Field(1, ge=0, description="Retry-After sent with injected 429s.")
+    retry_after_s: int = Field(
+        1, ge=0, description="Retry-After sent with injected 429s (by vendors that send one)."
+    )
     server_error_rate: float = Field(0.0, ge=0, le=1)
     server_error_statuses: list[int] = Field(default_factory=lambda: [500, 502, 503])
     timeout_rate: float = Field(0.0, ge=0, le=1)

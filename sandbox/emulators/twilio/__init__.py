@@ -1,4 +1,5 @@
-"""Twilio API emulator: Api v2010 numbers/SIP lists and Trunking v1, for the official SDK."""
+"""Twilio API emulator: Api v2010 numbers/SIP lists, Trunking v1 and Monitor v1 events, for
+the official SDK."""
 
 from sandbox.emulators.twilio.emulator import TwilioEmulator
 from sandbox.emulators.twilio.scenario import TwilioScenario

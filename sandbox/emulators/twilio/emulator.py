@@ -1,8 +1,10 @@
-"""The Twilio emulator: Api v2010 and Trunking v1 on one loopback port.
+"""The Twilio emulator: Api v2010, Trunking v1 and Monitor v1 (events) on one loopback port.
 
 Twilio's edge behaviour is modelled here, apart from the resources: HTTP Basic auth with
 the account SID and auth token (401/20003), the per-account concurrency limit (429/20429),
-and Twilio's error body on every failure, injected faults included.
+and Twilio's error body on every failure, injected faults included. An injected throttle
+is Twilio's 429/20429 too: no `Retry-After` (Twilio documents none; twilio.com/docs/api/
+errors/20429).
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from sandbox.emulators.core import (
 )
 from sandbox.emulators.core.emulator import ADMIN_PREFIX
 from sandbox.emulators.twilio import render
+from sandbox.emulators.twilio.console import ConsoleRoutes
 from sandbox.emulators.twilio.errors import AUTHENTICATE, TOO_MANY_REQUESTS, TwilioError, error_body
+from sandbox.emulators.twilio.monitor_routes import MonitorRoutes
 from sandbox.emulators.twilio.routes import TwilioRoutes
 from sandbox.emulators.twilio.scenario import InventoryBlock, TwilioScenario
 from sandbox.emulators.twilio.state import TwilioState
@@ -52,14 +56,20 @@ class TwilioEmulator(Emulator):
     # ------------------------------------------------------------------ hooks
     def register_routes(self, router: Router) -> None:
         TwilioRoutes(self).register(router)
+        MonitorRoutes(self).register(router)
 
     def register_admin_routes(self, admin: Router) -> None:
         admin.add("GET", ADMIN_PREFIX + "/inventory", self._admin_inventory)
         admin.add("POST", ADMIN_PREFIX + "/inventory", self._admin_add_inventory)
+        ConsoleRoutes(self).register(admin)
 
     def error_response(self, error: VendorError, request: Request | None) -> Response:
         code = error.code if isinstance(error.code, int) else None
         return Response(error.status, error_body(error.status, code, error.message))
+
+    def throttle_error(self) -> VendorError:
+        """Twilio's 429 is the concurrency limit's, 20429, and carries no Retry-After."""
+        return TwilioError(429, TOO_MANY_REQUESTS, "Too Many Requests")
 
     def authenticate(self, request: Request, route: Route | None) -> None:
         """HTTP Basic with the account SID and auth token, compared in constant time."""
@@ -113,6 +123,7 @@ class TwilioEmulator(Emulator):
                     for i in s.ordered(s.ip_access_control_lists)
                 ],
                 "trunks": [self._trunk_snapshot(t.sid) for t in s.ordered(s.trunks)],
+                "monitor_events": [render.monitor_event(e, sid) for e in s.monitor.events],
             }
 
     def _trunk_snapshot(self, trunk_sid: str) -> dict[str, Any]:

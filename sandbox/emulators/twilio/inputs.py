@@ -96,9 +96,13 @@ def text(params: Params, name: str, max_length: int = 255) -> str | None:
 
 
 def sip_url(params: Params, name: str) -> str | None:
+    """An origination SIP URL: "This must be a `sip:` schema. `sips` is NOT supported" (the
+    Trunking v1 spec's `SipUrl`). Twilio's code for the refusal is not published: 20001."""
     value = one(params, name)
     if value is None:
         return None
     if not SIP_URL_RE.match(value):
         raise bad_request(f"{name} must be a sip: URI, got {value!r}")
+    if value[:5].lower() == "sips:":
+        raise bad_request(f"{name} must be a sip: schema; sips is NOT supported, got {value!r}")
     return value

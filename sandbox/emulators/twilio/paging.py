@@ -51,14 +51,22 @@ def _after(token: str) -> int:
         raise bad_request(f"PageToken {token!r} is not valid") from None
 
 
-def paginate(items: Sequence[T], query: Params) -> Page:
-    """Cut one page out of `items` (already filtered, in creation order)."""
+def paginate(items: Sequence[T], query: Params, *, newest_first: bool = False) -> Page:
+    """Cut one page out of `items` (already filtered, in creation order, or the reverse with
+    `newest_first`: a page token then names the oldest record of the previous page)."""
     size = integer(query, "PageSize", 1, MAX_PAGE_SIZE) or DEFAULT_PAGE_SIZE
     page = integer(query, "Page", 0, 10**9) or 0
     token = one(query, "PageToken")
     if token:
         after = _after(token)
-        start = next((i for i, item in enumerate(items) if item.seq > after), len(items))
+        start = next(
+            (
+                i
+                for i, item in enumerate(items)
+                if (item.seq < after if newest_first else item.seq > after)
+            ),
+            len(items),
+        )
     else:
         start = page * size
     chunk = list(items[start : start + size])
@@ -101,11 +109,18 @@ def v2010_envelope(
     }
 
 
-def v1_envelope(key: str, records: list[dict[str, Any]], page: Page, url: str) -> dict[str, Any]:
-    """`{key: [...], meta: {first_page_url, key, next_page_url, page, page_size, ...}}`."""
+def v1_envelope(
+    key: str,
+    records: list[dict[str, Any]],
+    page: Page,
+    url: str,
+    filters: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """`{key: [...], meta: {first_page_url, key, next_page_url, page, page_size, ...}}`; the
+    links carry the list's filters, so the SDK's next page is filtered too."""
 
     def link(**paging: str | int | None) -> str:
-        return f"{url}?{_query({}, PageSize=page.page_size, **paging)}"
+        return f"{url}?{_query(filters or {}, PageSize=page.page_size, **paging)}"
 
     return {
         key: records,

@@ -11,6 +11,7 @@ from datetime import datetime
 from email.utils import format_datetime
 from typing import Any
 
+from sandbox.emulators.twilio.monitor import MonitorEvent
 from sandbox.emulators.twilio.state import (
     Association,
     AvailableNumber,
@@ -24,6 +25,7 @@ from sandbox.emulators.twilio.state import (
 API_ROOT = "/2010-04-01"
 TRUNKING_HOST = "https://trunking.twilio.com"
 API_HOST = "https://api.twilio.com"
+MONITOR_HOST = "https://monitor.twilio.com"
 
 
 def rfc2822(at: datetime) -> str:
@@ -219,4 +221,41 @@ def trunk_phone_number(n: IncomingNumber, account_sid: str) -> dict[str, Any]:
         **_call_settings(s),
         "trunk_sid": n.trunk_sid,
         "url": f"{trunk_url(n.trunk_sid)}/PhoneNumbers/{n.sid}",
+    }
+
+
+def resource_url(resource_sid: str, account_sid: str) -> str:
+    """The absolute URL of a resource a Monitor event names."""
+    account = f"{API_HOST}{account_uri(account_sid)}"
+    prefix = resource_sid[:2]
+    if prefix == "PN":
+        return f"{account}/IncomingPhoneNumbers/{resource_sid}.json"
+    if prefix == "CL":
+        return f"{account}/SIP/CredentialLists/{resource_sid}.json"
+    if prefix == "AL":
+        return f"{account}/SIP/IpAccessControlLists/{resource_sid}.json"
+    return trunk_url(resource_sid)
+
+
+def monitor_event(e: MonitorEvent, account_sid: str) -> dict[str, Any]:
+    """A Monitor v1 Event (twilio_monitor_v1.json `monitor.v1.event`). Over the API the actor
+    is the account (`actor_sid` AC...), in the Console a user (US...), as Twilio's page says."""
+    links = {"resource": resource_url(e.resource_sid, account_sid)}
+    if e.actor.actor_type == "account":
+        links["actor"] = f"{API_HOST}{account_uri(e.actor.actor_sid)}"
+    return {
+        "account_sid": account_sid,
+        "actor_sid": e.actor.actor_sid,
+        "actor_type": e.actor.actor_type,
+        "description": None,
+        "event_data": e.event_data,
+        "event_date": iso8601(e.event_date),
+        "event_type": e.event_type,
+        "resource_sid": e.resource_sid,
+        "resource_type": e.resource_type,
+        "sid": e.sid,
+        "source": e.actor.source,
+        "source_ip_address": e.actor.ip_address,
+        "url": f"{MONITOR_HOST}/v1/Events/{e.sid}",
+        "links": links,
     }

@@ -27,9 +27,10 @@ from sandbox.emulators.twilio.inputs import (
     text,
     url,
 )
+from sandbox.emulators.twilio.monitor import Actor
 from sandbox.emulators.twilio.paging import paginate, v1_envelope, v2010_envelope
 from sandbox.emulators.twilio.search import contains_matches, contains_regex, partial_number_regex
-from sandbox.emulators.twilio.state import IncomingNumber, SipList, Trunk, TwilioState, now
+from sandbox.emulators.twilio.state import IncomingNumber, SipList, Trunk, TwilioState
 
 ACCOUNT = "/2010-04-01/Accounts/{AccountSid}"
 TRUNKS = "/v1/Trunks"
@@ -139,9 +140,16 @@ class TwilioRoutes:
             r.add("DELETE", base + "/{Sid}", locked(self._trunk_list_handler(kind, "delete")))
 
     def _locked(self, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
+        """Run a handler under the lock, its changes logged as the account's, over the API."""
+
         def run(request: Request) -> Response:
             with self.host.lock:
-                return handler(request)
+                state = self.state
+                state.actor = Actor.api(state.account_sid, client_ip(request))
+                try:
+                    return handler(request)
+                finally:
+                    state.actor = None
 
         return run
 
@@ -199,12 +207,18 @@ class TwilioRoutes:
         return changes
 
     def purchase_number(self, request: Request) -> Response:
+        """Buy a number. Buying one the account already owns is no error on Twilio: 201, and
+        the request's settings are applied like an update (github.com/danielberkompas/
+        ex_twilio/pull/116)."""
         account_sid = self._account(request)
         form = request.form()
         changes = self._number_changes(form)  # validate everything before buying
-        number = self.state.purchase(one(form, "PhoneNumber"), one(form, "AreaCode"))
-        self.state.update_number(number, changes)
-        number.date_updated = number.date_created
+        phone_number = one(form, "PhoneNumber")
+        owned = self.state.owned(phone_number) if phone_number else None
+        if owned is not None:
+            number = self.state.update_number(owned, changes)
+        else:
+            number = self.state.purchase(phone_number, one(form, "AreaCode"), changes)
         return Response(201, render.incoming_number(number, account_sid))
 
     def fetch_number(self, request: Request) -> Response:
@@ -320,8 +334,7 @@ class TwilioRoutes:
                 name = text(request.form(), "FriendlyName", 64)
                 if not name:
                     raise missing("FriendlyName")
-                item.friendly_name = name
-                item.date_updated = now()
+                self.state.rename_sip_list(item, name)
             if action == "delete":
                 self.state.delete_sip_list(store(), item.sid)
                 return Response(204)
@@ -444,7 +457,7 @@ class TwilioRoutes:
         for name, value in changes.items():
             if value is not None:
                 setattr(found, name, value)
-        found.date_updated = now()
+        found.date_updated = self.state.clock()
         return Response(200, render.origination_url(found, self.state.account_sid))
 
     def delete_origination_url(self, request: Request) -> Response:
@@ -500,10 +513,8 @@ class TwilioRoutes:
         form = request.form()
         mode = choice(form, "Mode", RECORDING_MODES)
         trim = choice(form, "Trim", RECORDING_TRIMS)
-        if mode is not None:
-            trunk.recording["mode"] = mode
-        if trim is not None:
-            trunk.recording["trim"] = trim
+        settings = {"mode": mode, "trim": trim}
+        self.state.set_recording(trunk, {k: v for k, v in settings.items() if v is not None})
         return Response(200, render.recording(trunk))
 
     # ------------------------------------------------------------------ Trunk SIP lists
@@ -547,6 +558,13 @@ class TwilioRoutes:
             return Response(200, body)
 
         return handle
+
+
+def client_ip(request: Request) -> str:
+    """Where a request came from, as Monitor events record it: the first `X-Forwarded-For`
+    address when a proxy sent one, else loopback (the emulators listen nowhere else)."""
+    forwarded = (request.header("x-forwarded-for") or "").split(",")[0].strip()
+    return forwarded or "127.0.0.1"
 
 
 def _present(value: Any, name: str = "parameter") -> Any:

@@ -17,8 +17,14 @@ E164_RE = re.compile(r"^\+[1-9]\d{7,14}$")
 AREA_CODE_RE = re.compile(r"^[2-9]\d{2}$")
 DEFAULT_ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 DEFAULT_AUTH_TOKEN = "fedcba9876543210" * 2
+# The Console user changes made through the admin "console" routes are attributed to.
+DEFAULT_CONSOLE_USER_SID = "US" + "5eed0fc0501e" + "0" * 20
 
 NumberType = Literal["local", "toll-free"]
+# What POST /v1/Trunks/{T}/PhoneNumbers does with a number that already sits on a trunk:
+# undocumented, so both are switches whose default is a refusal (the harder case).
+AttachElsewhere = Literal["move", "refuse_400", "refuse_409"]
+AttachAgain = Literal["accept", "refuse_400", "refuse_409"]
 
 
 def _e164(value: str) -> str:
@@ -99,6 +105,8 @@ class IncomingNumberSeed(_Model):
 
 
 class OriginationUrlSeed(_Model):
+    # Twilio's API refuses `sips:` (the emulator too); a scenario may still seed one, so the
+    # audit's TLS rules can be tested against it.
     sip_url: str = Field(pattern=r"^sips?:\S+$")
     priority: int = Field(10, ge=0, le=65535)
     weight: int = Field(10, ge=1, le=65535)
@@ -125,6 +133,46 @@ class TwilioScenario(_Model):
     max_concurrent_requests: int = Field(
         0, ge=0, description="Requests in flight per account before 429/20429; 0 = no limit."
     )
+    attach_elsewhere: AttachElsewhere = Field(
+        "refuse_400",
+        description="Attaching a number that sits on another trunk: 'move' it (201), or refuse "
+        "it with a 400 or a 409 (undocumented; a refusal by default).",
+    )
+    attach_again: AttachAgain = Field(
+        "refuse_400",
+        description="Attaching a number to the trunk it already sits on: 'accept' (201, "
+        "nothing changes), or refuse it with a 400 or a 409 (undocumented).",
+    )
+    max_trunks: int = Field(
+        100, ge=1, description="Elastic SIP trunks per account; one more is 400/21244."
+    )
+    max_origination_urls_per_trunk: int = Field(
+        10,
+        ge=1,
+        description="Origination URLs per trunk; one more is 400/21249 (Twilio publishes no "
+        "figure: assumed).",
+    )
+    deleted_domain_hold_days: float = Field(
+        30,
+        ge=0,
+        description="A deleted trunk's domain name stays taken (400/21248) this long.",
+    )
+    console_user_sid: str = Field(
+        DEFAULT_CONSOLE_USER_SID,
+        pattern=r"^US[0-9a-f]{32}$",
+        description="The Console user the admin console routes act as (Monitor events).",
+    )
+    monitor_events_order: Literal["newest_first", "oldest_first"] = Field(
+        "newest_first", description="Order of GET /v1/Events ('sorted by event-date')."
+    )
+    monitor_events_one_filter: bool = Field(
+        True,
+        description="GET /v1/Events with more than one of EventType, ResourceSid, ActorSid and "
+        "SourceIpAddress is a 400 (dates aside), as Twilio's page says.",
+    )
+    monitor_events_retention_days: float = Field(
+        30, gt=0, description="Monitor events older than this are no longer listed."
+    )
     available_numbers: list[InventoryBlock] = Field(default_factory=list)
     incoming_numbers: list[IncomingNumberSeed] = Field(default_factory=list)
     trunks: list[TrunkSeed] = Field(default_factory=list)
@@ -136,6 +184,14 @@ class TwilioScenario(_Model):
         names = [t.friendly_name for t in self.trunks]
         if len(set(names)) != len(names):
             raise ValueError("trunk friendly names must be unique (scenarios refer to them)")
+        if len(self.trunks) > self.max_trunks:
+            raise ValueError(f"{len(self.trunks)} trunks, more than max_trunks ({self.max_trunks})")
+        for trunk in self.trunks:
+            if len(trunk.origination_urls) > self.max_origination_urls_per_trunk:
+                raise ValueError(
+                    f"trunk {trunk.friendly_name!r}: more than max_origination_urls_per_trunk "
+                    f"({self.max_origination_urls_per_trunk}) origination URLs"
+                )
         domains = [t.domain_name for t in self.trunks if t.domain_name]
         if len(set(domains)) != len(domains):
             raise ValueError("trunk domain names must be unique")

@@ -3,25 +3,35 @@
 One fact is stored once: a number's trunk is `IncomingNumber.trunk_sid`, and the Trunking
 API's PhoneNumbers subresource is a view of it. That keeps the two APIs consistent by
 construction, which is exactly the property byoc-sync relies on.
+
+Every change made while an `actor` is set (the API's handlers and the admin console routes
+set one; seeding does not) is logged as a Monitor event. Time comes from `clock`, which
+tests may replace to move the account's time (domain hold, event retention).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sandbox.emulators.twilio.errors import (
+    CONFLICT,
     INVALID_AREA_CODE,
+    MAX_ORIGINATION_URIS_REACHED,
+    MAX_TRUNKS_REACHED,
     NO_NUMBERS_IN_AREA_CODE,
     PHONE_NUMBER_INVALID,
     PHONE_NUMBER_NOT_AVAILABLE,
     TRUNK_DOMAIN_TAKEN,
+    TRUNK_VALIDATION_ERROR,
     TwilioError,
     bad_request,
     not_found,
 )
 from sandbox.emulators.twilio.ids import SidFactory
+from sandbox.emulators.twilio.monitor import Actor, EventLog, changes
 from sandbox.emulators.twilio.scenario import (
     AREA_CODE_RE,
     E164_RE,
@@ -185,6 +195,12 @@ class TwilioState:
         self.trunks: dict[str, Trunk] = {}
         self.credential_lists: dict[str, SipList] = {}
         self.ip_access_control_lists: dict[str, SipList] = {}
+        self.clock: Callable[[], datetime] = now
+        # Domain names of deleted trunks -> when the trunk was deleted.
+        self.held_domains: dict[str, datetime] = {}
+        self.monitor = EventLog(scenario.account_sid)
+        # Who is changing the account (set by the handler in charge); None: no events.
+        self.actor: Actor | None = None
         self._seed()
 
     # ------------------------------------------------------------------ seeding
@@ -294,8 +310,31 @@ class TwilioState:
             raise not_found(path)
         return found
 
-    def purchase(self, phone_number: str | None, area_code: str | None) -> IncomingNumber:
-        """Buy a number from the inventory, by exact number or by area code."""
+    def owned(self, phone_number: str | None) -> IncomingNumber | None:
+        """The account's number with exactly this E.164 value."""
+        return next((n for n in self.numbers.values() if n.phone_number == phone_number), None)
+
+    def _record(
+        self, action: str, resource_sid: str, event_data: dict[str, Any] | None = None
+    ) -> None:
+        if self.actor is not None:
+            self.monitor.record(self.actor, action, resource_sid, self.clock(), event_data)
+
+    def purchase(
+        self,
+        phone_number: str | None,
+        area_code: str | None,
+        settings: dict[str, Any] | None = None,
+    ) -> IncomingNumber:
+        """Buy a number from the inventory, by exact number or by area code, with `settings`
+        (validated changes) applied from the start."""
+        number = self._buy(phone_number, area_code)
+        self._apply(number, settings or {})
+        number.date_updated = number.date_created
+        self._record("created", number.sid)
+        return number
+
+    def _buy(self, phone_number: str | None, area_code: str | None) -> IncomingNumber:
         if phone_number:
             if not E164_RE.match(phone_number):
                 raise bad_request(f"PhoneNumber {phone_number} is invalid", PHONE_NUMBER_INVALID)
@@ -322,12 +361,34 @@ class TwilioState:
             raise bad_request("Missing required parameter PhoneNumber or AreaCode in the post body")
         del self.inventory[offer.phone_number]
         return self._new_number(
-            offer.phone_number, offer.type, offer.capabilities, now(), iso_country=offer.iso_country
+            offer.phone_number,
+            offer.type,
+            offer.capabilities,
+            self.clock(),
+            iso_country=offer.iso_country,
         )
 
-    def update_number(self, number: IncomingNumber, changes: dict[str, Any]) -> IncomingNumber:
-        """Apply validated changes; `trunk_sid` and `voice_application_sid` exclude each other."""
-        for name, value in changes.items():
+    @staticmethod
+    def _number_properties(number: IncomingNumber) -> dict[str, Any]:
+        return {
+            "friendly_name": number.friendly_name,
+            "trunk_sid": number.trunk_sid,
+            **number.settings,
+        }
+
+    def update_number(self, number: IncomingNumber, updates: dict[str, Any]) -> IncomingNumber:
+        """Apply validated changes; `trunk_sid` and `voice_application_sid` exclude each other.
+        A change of anything is a `phone-number.updated` event naming what changed."""
+        before = self._number_properties(number)
+        self._apply(number, updates)
+        number.date_updated = self.clock()
+        after = self._number_properties(number)
+        if after != before:
+            self._record("updated", number.sid, changes(before, after))
+        return number
+
+    def _apply(self, number: IncomingNumber, updates: dict[str, Any]) -> None:
+        for name, value in updates.items():
             if name == "friendly_name":
                 number.friendly_name = value or national_format(number.phone_number)
             elif name == "trunk_sid":
@@ -338,13 +399,12 @@ class TwilioState:
                 number.settings[name] = value
                 if name == "voice_application_sid" and value:
                     number.trunk_sid = None
-        number.date_updated = now()
-        return number
 
     def release(self, number: IncomingNumber) -> None:
         """Release a number. It leaves the trunk with it and does not return to inventory:
         Twilio ages released numbers before reselling them."""
         del self.numbers[number.sid]
+        self._record("deleted", number.sid)
 
     def numbers_on(self, trunk_sid: str) -> list[IncomingNumber]:
         return [n for n in self.ordered(self.numbers) if n.trunk_sid == trunk_sid]
@@ -353,10 +413,22 @@ class TwilioState:
     def create_sip_list(
         self, store: dict[str, SipList], prefix: str, friendly_name: str, at: datetime | None = None
     ) -> SipList:
-        created = at or now()
+        created = at or self.clock()
         item = SipList(self.sids.next(prefix), self.sids.seq(), friendly_name, created, created)
         store[item.sid] = item
+        self._record("created", item.sid)
         return item
+
+    def rename_sip_list(self, item: SipList, friendly_name: str) -> None:
+        before = item.friendly_name
+        item.friendly_name = friendly_name
+        item.date_updated = self.clock()
+        if friendly_name != before:
+            self._record(
+                "updated",
+                item.sid,
+                changes({"friendly_name": before}, {"friendly_name": friendly_name}),
+            )
 
     def delete_sip_list(self, store: dict[str, SipList], sid: str) -> None:
         """Delete an account list and detach it from every trunk that used it."""
@@ -364,6 +436,7 @@ class TwilioState:
         for trunk in self.trunks.values():
             trunk.credential_lists.pop(sid, None)
             trunk.ip_access_control_lists.pop(sid, None)
+        self._record("deleted", sid)
 
     # ------------------------------------------------------------------ trunks
     def trunk(self, sid: str, path: str) -> Trunk:
@@ -373,15 +446,21 @@ class TwilioState:
         return found
 
     def _check_domain(self, domain_name: str | None, own_sid: str | None) -> None:
+        """A domain is taken by another trunk, or for `deleted_domain_hold_days` after its
+        trunk was deleted (support.twilio.com article 51034176439707)."""
         if not domain_name:
             return
-        for other in self.trunks.values():
-            if other.sid != own_sid and other.domain_name == domain_name:
-                raise TwilioError(400, TRUNK_DOMAIN_TAKEN, "Trunk Domain already taken")
+        taken = any(o.sid != own_sid and o.domain_name == domain_name for o in self.trunks.values())
+        deleted_at = self.held_domains.get(domain_name)
+        hold = timedelta(days=self.scenario.deleted_domain_hold_days)
+        if taken or (deleted_at is not None and self.clock() - deleted_at < hold):
+            raise TwilioError(400, TRUNK_DOMAIN_TAKEN, "Trunk Domain already taken")
 
     def create_trunk(self, fields: dict[str, Any], at: datetime | None = None) -> Trunk:
+        if len(self.trunks) >= self.scenario.max_trunks:
+            raise TwilioError(400, MAX_TRUNKS_REACHED, "Maximum Number of Trunks reached")
         self._check_domain(fields.get("domain_name"), None)
-        created = at or now()
+        created = at or self.clock()
         trunk = Trunk(
             sid=self.sids.next("TK"),
             seq=self.sids.seq(),
@@ -393,22 +472,40 @@ class TwilioState:
         for name, value in fields.items():
             setattr(trunk, name, value)
         self.trunks[trunk.sid] = trunk
+        self._record("created", trunk.sid)
         return trunk
 
     def update_trunk(self, trunk: Trunk, fields: dict[str, Any]) -> Trunk:
         if "domain_name" in fields:
             self._check_domain(fields["domain_name"], trunk.sid)
+        before = {name: getattr(trunk, name) for name in fields}
         for name, value in fields.items():
             setattr(trunk, name, value)
-        trunk.date_updated = now()
+        trunk.date_updated = self.clock()
+        if fields != before:
+            self._record("updated", trunk.sid, changes(before, fields))
         return trunk
 
+    def set_recording(self, trunk: Trunk, recording: dict[str, str]) -> None:
+        """The trunk's Recording sub-resource (a trunk setting, logged as `trunk.updated`)."""
+        before = dict(trunk.recording)
+        trunk.recording.update(recording)
+        if trunk.recording != before:
+            self._record(
+                "updated",
+                trunk.sid,
+                changes({"recording": before}, {"recording": dict(trunk.recording)}),
+            )
+
     def delete_trunk(self, trunk: Trunk) -> None:
-        """Delete a trunk; its numbers stay on the account, no longer associated."""
-        for number in self.numbers.values():
-            if number.trunk_sid == trunk.sid:
-                number.trunk_sid = None
+        """Delete a trunk; its numbers stay on the account, no longer associated, and its
+        domain name stays taken for a while."""
+        for number in self.numbers_on(trunk.sid):
+            self.update_number(number, {"trunk_sid": None})
         del self.trunks[trunk.sid]
+        if trunk.domain_name:
+            self.held_domains[trunk.domain_name] = self.clock()
+        self._record("deleted", trunk.sid)
 
     def create_origination_url(
         self,
@@ -421,7 +518,12 @@ class TwilioState:
         friendly_name: str,
         at: datetime | None = None,
     ) -> OriginationUrl:
-        created = at or now()
+        if (
+            len(self.trunks[trunk_sid].origination_urls)
+            >= self.scenario.max_origination_urls_per_trunk
+        ):
+            raise TwilioError(400, MAX_ORIGINATION_URIS_REACHED, "Maximum Origination URIs reached")
+        created = at or self.clock()
         url = OriginationUrl(
             sid=self.sids.next("OU"),
             seq=self.sids.seq(),
@@ -440,24 +542,44 @@ class TwilioState:
     def associate_list(
         self, trunk_sid: str, kind: str, list_sid: str, at: datetime | None = None
     ) -> Association:
-        """Attach an account list to a trunk; attaching twice is a 400 like Twilio's."""
+        """Attach an account list to a trunk; attaching twice is Twilio's 400/21245."""
         links: dict[str, Association] = getattr(self.trunks[trunk_sid], kind)
         if list_sid in links:
-            raise bad_request(f"{list_sid} is already associated with trunk {trunk_sid}")
-        link = Association(list_sid, self.sids.seq(), at or now())
+            raise bad_request(
+                f"Trunk Validation Error: {list_sid} is already associated with trunk {trunk_sid}",
+                TRUNK_VALIDATION_ERROR,
+            )
+        link = Association(list_sid, self.sids.seq(), at or self.clock())
         links[list_sid] = link
         return link
 
     def associate_number(self, trunk: Trunk, number: IncomingNumber) -> IncomingNumber:
-        """Put a number on a trunk. A number has one trunk: this moves it from any other."""
-        if number.trunk_sid != trunk.sid:
-            number.trunk_sid = trunk.sid
-            number.settings["voice_application_sid"] = None
-            number.date_updated = now()
-        return number
+        """Put a number on a trunk. A number has one trunk; one already on a trunk (this one
+        or another) is handled as the scenario's `attach_again` / `attach_elsewhere` say."""
+        if number.trunk_sid == trunk.sid:
+            if self.scenario.attach_again != "accept":
+                raise _attach_refused(
+                    self.scenario.attach_again,
+                    f"Phone number {number.sid} is already associated with trunk {trunk.sid}",
+                )
+            return number
+        if number.trunk_sid is not None and self.scenario.attach_elsewhere != "move":
+            raise _attach_refused(
+                self.scenario.attach_elsewhere,
+                f"Phone number {number.sid} is associated with another trunk ({number.trunk_sid})",
+            )
+        return self.update_number(number, {"trunk_sid": trunk.sid})
 
     # ------------------------------------------------------------------ helpers
     @staticmethod
     def ordered(store: dict[str, Any]) -> list[Any]:
         """Resources in creation order, which is the order lists and page tokens use."""
         return sorted(store.values(), key=lambda item: item.seq)
+
+
+def _attach_refused(how: str, message: str) -> TwilioError:
+    """A refused trunk attachment: `refuse_400` or `refuse_409` (Twilio's codes for this case
+    are unknown: the generic 20001 and 20409)."""
+    if how == "refuse_409":
+        return TwilioError(409, CONFLICT, message)
+    return bad_request(message)

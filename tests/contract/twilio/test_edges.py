@@ -73,7 +73,12 @@ def test_malformed_bodies_are_400_in_twilio_shape(emu: TwilioEmulator) -> None:
     assert (unknown.status_code, unknown.json()["code"]) == (404, 20404)
 
 
-def test_injected_429_carries_retry_after_and_20429(client: Client, emu: TwilioEmulator) -> None:
+def test_injected_429_is_twilios_20429_without_retry_after(
+    client: Client, emu: TwilioEmulator
+) -> None:
+    """Twilio's throttling is the concurrency limit's 429/20429, which sends no Retry-After
+    (twilio.com/docs/api/errors/20429): an injected one looks the same, `retry_after_s`
+    notwithstanding."""
     emu.faults.configure(FaultConfig(burst_429=1, retry_after_s=3))
     with pytest.raises(TwilioRestException) as err:
         client.trunking.v1.trunks("TK" + "0" * 32).fetch()
@@ -84,8 +89,14 @@ def test_injected_429_carries_retry_after_and_20429(client: Client, emu: TwilioE
     throttled = requests.get(
         f"{emu.base_url}/v1/Trunks", auth=(emu.account_sid, emu.auth_token), timeout=5
     )
-    assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "3"
-    assert throttled.json()["code"] == 20429
+    assert throttled.status_code == 429 and "Retry-After" not in throttled.headers
+    assert throttled.json() == {
+        "code": 20429,
+        "message": "Too Many Requests",
+        "more_info": "https://www.twilio.com/docs/errors/20429",
+        "status": 429,
+    }
+    assert [e.fault for e in emu.log.entries() if e.status == 429] == ["throttle", "throttle"]
 
 
 def test_injected_5xx_is_logged_as_a_fault(client: Client, emu: TwilioEmulator) -> None:

@@ -34,6 +34,7 @@ from hypothesis import HealthCheck, Phase, given, note, settings
 from schemathesis import GenerationMode
 
 from sandbox.emulators.twilio import TwilioEmulator, TwilioScenario
+from sandbox.emulators.twilio.monitor import Actor
 from tests.contract.twilio.conftest import SEED, SPEC_FILES, Exchange, SpecValidator
 
 # A fixed budget per operation: the pass cannot quietly grow past what CI allows.
@@ -42,7 +43,7 @@ pytestmark = [pytest.mark.contract, pytest.mark.slow, pytest.mark.timeout(30)]
 # Examples per operation and generation mode with the SIDs of seeded resources, then with
 # generated SIDs (mostly 404s: another account, no such resource). An operation without a
 # body or query has only one request per SID, so Hypothesis stops short of the numbers.
-# All 41 operations take about 20 s; fewer examples stop finding bugs that hide behind one
+# All 43 operations take about 20 s; fewer examples stop finding bugs that hide behind one
 # enum value out of five.
 EXAMPLES = {GenerationMode.POSITIVE: 15, GenerationMode.NEGATIVE: 8}
 RANDOM_SIDS_EXAMPLES = 2
@@ -54,7 +55,12 @@ FUZZ_SEED: dict[str, Any] = {
         *SEED["trunks"][1:],
     ],
 }
-SPEC_HOSTS = {"/2010-04-01/": "https://api.twilio.com", "/v1/": "https://trunking.twilio.com"}
+# Path prefix -> the spec host serving it; the first matching prefix wins.
+SPEC_HOSTS = {
+    "/2010-04-01/": "https://api.twilio.com",
+    "/v1/Events": "https://monitor.twilio.com",
+    "/v1/": "https://trunking.twilio.com",
+}
 OPERATIONS = [route.endpoint for route in TwilioEmulator().router.routes]
 
 
@@ -72,10 +78,22 @@ def fuzz_schemas(spec_validator: SpecValidator) -> dict[str, schemathesis.BaseSc
     }
 
 
+def reseed(emu: TwilioEmulator) -> None:
+    """Back to the seeded account, plus one Monitor event (seeding records none), so the
+    Events routes have a record to list and fetch. Its SID is the same every time."""
+    with emu.lock:
+        emu.reset()
+        number = emu.state.numbers_on(next(iter(emu.state.trunks)))[0]
+        emu.state.actor = Actor.api(emu.account_sid, "127.0.0.1")
+        emu.state.update_number(number, {"friendly_name": "renamed by the fuzz seed"})
+        emu.state.actor = None
+
+
 @pytest.fixture
 def fuzz_emu() -> Iterator[TwilioEmulator]:
     """Not `emu`: these requests come from no SDK, so they count for no route coverage."""
     emulator = TwilioEmulator(TwilioScenario.model_validate(FUZZ_SEED)).start()
+    reseed(emulator)
     try:
         yield emulator
     finally:
@@ -96,6 +114,7 @@ def existing(template: str, emu: TwilioEmulator) -> dict[str, str]:
         "IpAccessControlLists": next(iter(s.ip_access_control_lists)),
         "OriginationUrls": next(iter(primary.origination_urls)),
         "Trunks": primary.sid,
+        "Events": s.monitor.events[0].sid,
     }
     before_sid = template.split("/{Sid}")[0].rsplit("/", 1)[-1]
     params = {
@@ -127,8 +146,7 @@ def test_generated_requests_get_answers_twilios_spec_allows(
 
     def send(case: Any) -> None:
         note(case.as_curl_command())
-        with emu.lock:
-            emu.reset()
+        reseed(emu)
         response = case.call(base_url=emu.base_url, timeout=10)
         entry = emu.log.entries()[-1]
         served = entry.endpoint.split(" ", 1)[1]

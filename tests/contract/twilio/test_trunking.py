@@ -71,11 +71,14 @@ def test_origination_urls_priority_weight_enabled(client: Client) -> None:
 
 
 def test_phone_numbers_sit_on_one_trunk(client: Client) -> None:
+    """A number moves between trunks by leaving one and joining the other (what attaching
+    it elsewhere does is a scenario switch: test_attach_switches.py)."""
     trunks = _trunks(client)
     primary = client.trunking.v1.trunks(trunks["BYOC-Primary"]).phone_numbers
     failover = client.trunking.v1.trunks(trunks["BYOC-Failover"]).phone_numbers
     on_primary = primary.list(page_size=1)
     assert [p.phone_number for p in on_primary] == ["+14155550100", "+14155550101"]
+    assert primary(on_primary[0].sid).delete() is True
     moved = failover.create(phone_number_sid=on_primary[0].sid)
     assert moved.trunk_sid == trunks["BYOC-Failover"]
     assert [p.sid for p in primary.list()] == [on_primary[1].sid]

@@ -29,7 +29,9 @@ def rows() -> list[list[str]]:
 @cache
 def defined_tests(path: str) -> set[str]:
     tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
-    return {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+    return {
+        node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.ClassDef)
+    }
 
 
 def test_the_ledger_has_rows() -> None:

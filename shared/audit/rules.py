@@ -37,6 +37,8 @@ from shared.health.evaluate import genesys_verdict
 GENESYS_HOST = re.compile(
     r"(^|\.)(mypurecloud\.(com|ie|de|jp|com\.au)|(us-gov-)?pure\.cloud)\.?$", re.I
 )
+# An Elastic SIP Trunking termination domain (<name>.pstn.twilio.com, with an edge or not).
+TWILIO_TERMINATION = re.compile(r"(^|\.)pstn\.([a-z0-9-]+\.)*twilio\.com\.?$", re.I)
 # Twilio's SIP domains: an origination URL here sends Twilio's calls back to Twilio.
 TWILIO_HOST = re.compile(r"(^|\.)(pstn|sip)\.([a-z0-9-]+\.)*twilio\.com\.?$", re.I)
 
@@ -126,11 +128,27 @@ def registrar_loop(data: AuditInput) -> list[Finding]:
         # What the base is configured to send to (trunk_transport_serverProxyList), and what
         # its instances report pinging or registering with.
         configured = [b.sip_servers for b in snapshot.trunk_bases if b.name == member]
-        reported = [t.proxies for t in instances_of(member, snapshot.trunk_bases, snapshot.trunks)]
+        instances = instances_of(member, snapshot.trunk_bases, snapshot.trunks)
+        reported = [t.proxies for t in instances]
         addresses = dict.fromkeys(p for found in [*configured, *reported] for p in found)
+        registering = any(t.registered is not None for t in instances)
+        twilio = [p for p in addresses if TWILIO_TERMINATION.search(_host_only(p))]
+        if registering and twilio:
+            findings.append(
+                _finding(
+                    "registrar-loop",
+                    Severity.ERROR,
+                    [member, twilio[0]],
+                    f"Genesys trunk {member} registers with {twilio[0]}, a Twilio Elastic SIP "
+                    "Trunking termination: Twilio takes no REGISTER there (registration is a "
+                    "Programmable Voice SIP Domain feature), so it never completes",
+                    "Turn SIP registration off on the trunk and authenticate calls with the "
+                    "termination's digest credentials or IP access control list; register "
+                    "only toward an SBC that asks for it.",
+                )
+            )
         for proxy in addresses:
-            host = proxy.split(":")[0] if proxy.count(":") == 1 else proxy
-            if GENESYS_HOST.search(host):
+            if GENESYS_HOST.search(_host_only(proxy)):
                 findings.append(
                     _finding(
                         "registrar-loop",
@@ -578,6 +596,11 @@ def _base_against_url(base: TrunkBase, sip_url: str, host: str, transport: str) 
             )
         )
     return found
+
+
+def _host_only(address: str) -> str:
+    """`host` of a `host:port` proxy address (an IPv6 literal is left whole)."""
+    return address.split(":")[0] if address.count(":") == 1 else address
 
 
 def _examples(numbers: list[str], shown: int = 3) -> str:

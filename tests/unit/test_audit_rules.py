@@ -13,10 +13,12 @@ from shared.audit.rules import (
     carrier_side,
     dial_plan_bypass,
     number_format,
+    registrar_loop,
 )
 from shared.audit.run import run_rules
 from shared.domain.model import (
     DidPool,
+    GenesysTrunk,
     Ivr,
     NumberPlan,
     OriginationUrl,
@@ -179,3 +181,20 @@ def test_a_sips_origination_url_in_the_policy_is_one_twilio_would_refuse() -> No
         "sips:byoc.example.com uses the sips: scheme, which Twilio does not support" in f.message
         for f in carrier_side(data)
     )
+
+
+def test_registration_toward_a_twilio_termination_is_flagged() -> None:
+    base = TrunkBase(
+        id="b1", name="BYOC-Primary-Twilio", sip_servers=("byoc-example.pstn.twilio.com",)
+    )
+    registering = GenesysTrunk(
+        id="t1", name="BYOC-Primary-Twilio_1", trunk_base_id="b1", registered=False
+    )
+    data = AuditInput(POLICY, Snapshot(trunk_bases=(base,), trunks=(registering,)))
+    assert [f.message for f in registrar_loop(data)] == [
+        "Genesys trunk BYOC-Primary-Twilio registers with byoc-example.pstn.twilio.com, a "
+        "Twilio Elastic SIP Trunking termination: Twilio takes no REGISTER there (registration "
+        "is a Programmable Voice SIP Domain feature), so it never completes"
+    ]
+    silent = registering.model_copy(update={"registered": None})
+    assert registrar_loop(AuditInput(POLICY, Snapshot(trunk_bases=(base,), trunks=(silent,)))) == []

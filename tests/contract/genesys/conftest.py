@@ -41,7 +41,7 @@ trunk_base_settings:
     properties: {trunk_transport_serverProxyList: [byoc-failover.pstn.twilio.com]}
 trunks:
   - trunk_base: BYOC-Primary-Twilio
-    registers_status: UP    # SIP registration mode, as the guide sets it up
+    registers_status: UP    # SIP registration mode, as the BYOC guide sets it up
     inbound_call_count: 3
     outbound_call_count: 2
   - trunk_base: BYOC-Failover-Twilio

@@ -104,7 +104,11 @@ def test_development_storage_means_azurite_on_its_default_port() -> None:
     assert client.url.startswith("http://127.0.0.1:10002/devstoreaccount1")
 
 
-def test_identity_based_storage_uses_the_account_table_endpoint() -> None:
+def test_identity_based_storage_uses_the_account_table_endpoint(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A connection string in the process environment (an in-process host sets one) would win.
+    monkeypatch.delenv("AzureWebJobsStorage", raising=False)
     connection = HostStorageConnection.model_validate(
         {"AzureWebJobsStorage__accountName": "byocsyncst", "AzureWebJobsStorage__clientId": "x"}
     )

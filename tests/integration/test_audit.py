@@ -299,6 +299,9 @@ class DialPlan:
         body.name, body.trunk_type = name, "EXTERNAL"
         body.trunk_metabase = _ref("external_sip_pcv_byoc_carrier.json")
         body.inbound_site = _ref(self.site_id)  # BYOC bases need one
+        # ...and a SIP server (the BYOC carrier metabase marks it required).
+        servers = {"value": {"instance": [f"{name.lower()}.example.invalid"]}}
+        body.properties = {"trunk_transport_serverProxyList": servers}
         return str(self.edge.post_telephony_providers_edges_trunkbasesettings(body).id)
 
     def add_route(self, name: str, classifications: list[str], trunk_ids: list[str]) -> None:

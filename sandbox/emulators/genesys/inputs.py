@@ -64,9 +64,12 @@ class TrunkBaseBody(_Body):
 
 
 class OutboundRouteBody(_Body):
-    name: str = Field(min_length=1)
+    """`name` and `classificationTypes` are required (the SDK's OutboundRouteBase marks them
+    so); the state refuses their absence in Genesys' REQUIRED_FIELD_MISSING terms."""
+
+    name: str | None = None
     description: str | None = None
-    classification_types: list[str] = Field(default_factory=list)
+    classification_types: list[str] | None = None
     enabled: bool = True
     distribution: Distribution = "SEQUENTIAL"
     external_trunk_bases: list[Ref] = Field(default_factory=list)

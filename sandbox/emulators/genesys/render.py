@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic.alias_generators import to_camel
 
-from sandbox.emulators.genesys import ids
+from sandbox.emulators.genesys import ids, metabases
 from sandbox.emulators.genesys.ids import HOME_DIVISION_ID
 from sandbox.emulators.genesys.state import (
     Did,
@@ -114,19 +114,34 @@ def trunk_base_uri(base_id: str) -> str:
     return f"{EDGES}/trunkbasesettings/{base_id}"
 
 
+def metabase_ref(metabase_id: str) -> dict[str, Any]:
+    """A trunkMetabase reference, named when the metabase is one the emulator models."""
+    known = metabases.METABASES.get(metabase_id)
+    return ref(
+        metabase_id,
+        known.name if known else None,
+        f"{EDGES}/trunkbasesettings/availablemetabases/{metabase_id}",
+    )
+
+
+def trunk_base_template(metabase: metabases.Metabase) -> dict[str, Any]:
+    """`GET /trunkbasesettings/template`: a trunk base not yet saved (no id, version or
+    dates), every setting of the metabase at its default, for the client to name and POST."""
+    return {
+        "state": "active",
+        "trunkMetabase": metabase_ref(metabase.id),
+        "properties": metabases.template(metabase),
+        "trunkType": metabase.trunk_type,
+        "managed": False,
+    }
+
+
 def trunk_base(
     state: GenesysState, base: TrunkBase, *, with_properties: bool = True
 ) -> dict[str, Any]:
     """Lists leave `properties` out unless asked (`expand=properties`); GET has them."""
     out = _entity(base, trunk_base_uri(base.id))
-    out.update(
-        division=_division(),
-        trunkMetabase=ref(
-            base.trunk_metabase_id,
-            None,
-            f"{EDGES}/trunkbasesettings/availablemetabases/{base.trunk_metabase_id}",
-        ),
-    )
+    out.update(division=_division(), trunkMetabase=metabase_ref(base.trunk_metabase_id))
     if with_properties:
         out["properties"] = base.properties
     out.update(trunkType=base.trunk_type, managed=base.managed)
@@ -186,11 +201,7 @@ def trunk(state: GenesysState, item: Trunk) -> dict[str, Any]:
             for proxy in proxies
         ]
     if base is not None:
-        out["trunkMetabase"] = ref(
-            base.trunk_metabase_id,
-            None,
-            f"{EDGES}/trunkbasesettings/availablemetabases/{base.trunk_metabase_id}",
-        )
+        out["trunkMetabase"] = metabase_ref(base.trunk_metabase_id)
     return out
 
 

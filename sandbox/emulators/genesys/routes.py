@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from sandbox.emulators.core import Request, Response, Router
-from sandbox.emulators.genesys import render
-from sandbox.emulators.genesys.errors import bad_request
+from sandbox.emulators.genesys import metabases, render
+from sandbox.emulators.genesys.errors import bad_request, required_field
 from sandbox.emulators.genesys.inputs import (
     DidPoolBody,
     IvrBody,
@@ -74,6 +74,8 @@ class GenesysRoutes:
         tbs = f"{EDGES}/trunkbasesettings"
         add("GET", tbs, self.list_trunk_bases)
         add("POST", tbs, self.create_trunk_base)
+        # /template before /{trunkBaseSettingsId}: the router takes the first match.
+        add("GET", tbs + "/template", self.trunk_base_template)
         add("GET", tbs + "/{trunkBaseSettingsId}", self.get_trunk_base)
         add("PUT", tbs + "/{trunkBaseSettingsId}", self.put_trunk_base, versioned_write=True)
         add("DELETE", tbs + "/{trunkBaseSettingsId}", self.delete_trunk_base)
@@ -223,6 +225,12 @@ class GenesysRoutes:
         body = TrunkBaseBody.model_validate(request.json())
         with self.host.lock:
             return Response(200, render.trunk_base(self.state, self.state.create_trunk_base(body)))
+
+    def trunk_base_template(self, request: Request) -> Response:
+        metabase_id = request.query_one("trunkMetabaseId")
+        if not metabase_id:
+            raise required_field("trunkMetabaseId")
+        return Response(200, render.trunk_base_template(metabases.metabase(metabase_id)))
 
     def get_trunk_base(self, request: Request) -> Response:
         with self.host.lock:

@@ -335,6 +335,16 @@ class GenesysScenario(_Model):
     managed_site: bool = Field(
         True, description="Seed the managed 'PureCloud Voice - AWS' site with its default route."
     )
+    require_trunk_properties: bool = Field(
+        True,
+        description="A BYOC carrier trunk base written without a setting its metabase marks "
+        "required (trunk_transport_serverProxyList) is a 400 REQUIRED_FIELD_MISSING.",
+    )
+    reject_unknown_trunk_properties: bool = Field(
+        True,
+        description="A BYOC carrier trunk base written with a property its metabase does not "
+        "know is a 400; off: stored as written.",
+    )
     max_page_size: int = Field(100, ge=1)
     did_pools: list[DidPoolSeed] = Field(default_factory=list)
     ivrs: list[IvrSeed] = Field(default_factory=list)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sandbox.emulators.core import VendorError
+from sandbox.emulators.genesys import metabases
 from sandbox.emulators.genesys import properties as props
 from sandbox.emulators.genesys.errors import (
     CONFLICT,
@@ -482,7 +483,12 @@ class GenesysState:
             if other.id != base_id and other.name.lower() == name.lower():
                 raise bad_request(f"a trunk base setting named {name!r} already exists")
 
-    def _check_base_body(self, body: TrunkBaseBody, metabase_id: str) -> None:
+    def _check_base_body(
+        self, body: TrunkBaseBody, metabase_id: str, *, creating: bool
+    ) -> dict[str, Any] | None:
+        """Check a trunk base write; answer the properties to store (None: keep them, an
+        update without `properties`). A base of a modelled metabase stores every setting of
+        it, defaults filled in, from its creation on."""
         bad = props.malformed(body.properties or {})
         if bad:
             raise bad_request(
@@ -495,6 +501,17 @@ class GenesysState:
         for ref in (body.inbound_site, body.site):
             if ref is not None and ref.id and ref.id not in self.sites:
                 raise bad_request(f"site {ref.id} does not exist")
+        if body.properties is None and not creating:
+            return None
+        written = dict(body.properties or {})
+        found = metabases.METABASES.get(metabase_id)
+        if found is None:
+            return written
+        checks = metabases.Checks(
+            require=self.scenario.require_trunk_properties,
+            reject_unknown=self.scenario.reject_unknown_trunk_properties,
+        )
+        return metabases.complete(found, written, body.name, checks)
 
     def add_instances(self, base: TrunkBase, now: datetime, *, seeded: bool = False) -> None:
         """Start the trunk instances Genesys runs for an EXTERNAL base, one per edge."""
@@ -522,7 +539,7 @@ class GenesysState:
     def create_trunk_base(self, body: TrunkBaseBody) -> TrunkBase:
         self._check_base_name(body.name, None)
         metabase_id = (body.trunk_metabase and body.trunk_metabase.id) or BYOC_CARRIER_METABASE_ID
-        self._check_base_body(body, metabase_id)
+        stored = self._check_base_body(body, metabase_id, creating=True)
         now = self.wall_clock()
         base = TrunkBase(
             id=self._new_id("trunkbase", body.name),
@@ -533,7 +550,7 @@ class GenesysState:
             trunk_type=body.trunk_type,
             trunk_metabase_id=metabase_id,
             managed=False,  # only Genesys makes managed bases
-            properties=dict(body.properties or {}),
+            properties=stored if stored is not None else {},
             site_id=body.site.id if body.site else None,
             inbound_site_id=body.inbound_site.id if body.inbound_site else None,
         )
@@ -549,12 +566,12 @@ class GenesysState:
         self._check_base_name(body.name, base_id)
         if body.trunk_type != base.trunk_type:
             raise bad_request("trunkType cannot be changed")
-        self._check_base_body(body, base.trunk_metabase_id)
+        stored = self._check_base_body(body, base.trunk_metabase_id, creating=False)
         self._keep_previous(base)
         base.name = body.name
         base.description = body.description
-        if body.properties is not None:
-            base.properties = dict(body.properties)
+        if stored is not None:
+            base.properties = stored
         if body.site is not None:
             base.site_id = body.site.id
         if body.inbound_site is not None:
@@ -708,9 +725,16 @@ class GenesysState:
         return site
 
     def _apply_route(self, site: Site, route: OutboundRoute, body: OutboundRouteBody) -> None:
+        name = body.name or ""
+        if not name.strip():
+            raise required_field("name")
+        if not body.classification_types:
+            raise required_field("classificationTypes")
+        if any(not c.strip() for c in body.classification_types):
+            raise bad_request("classificationTypes must not hold an empty classification")
         for other in site.outbound_routes.values():
-            if other.id != route.id and other.name.lower() == body.name.lower():
-                raise bad_request(f"an outbound route named {body.name!r} already exists")
+            if other.id != route.id and other.name.lower() == name.lower():
+                raise bad_request(f"an outbound route named {name!r} already exists")
         ids: list[str] = []
         for ref in body.external_trunk_bases:
             base = self.trunk_bases.get(ref.id or "")
@@ -721,7 +745,7 @@ class GenesysState:
             ids.append(base.id)
         if len(set(ids)) != len(ids):
             raise bad_request("externalTrunkBases lists a trunk base more than once")
-        route.name = body.name
+        route.name = name
         route.description = body.description
         route.classification_types = list(body.classification_types)
         route.enabled = body.enabled
@@ -733,7 +757,7 @@ class GenesysState:
         now = self.wall_clock()
         route = OutboundRoute(
             id=self._new_id("outboundroute", f"{site.name}/{body.name}"),
-            name=body.name,
+            name=body.name or "",
             description=None,
             created=now,
             modified=now,

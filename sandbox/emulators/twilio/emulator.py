@@ -115,11 +115,21 @@ class TwilioEmulator(Emulator):
                     render.incoming_number(n, sid) for n in s.ordered(s.numbers)
                 ],
                 "credential_lists": [
-                    render.sip_list(i, sid, "CredentialLists")
+                    {
+                        **render.sip_list(i, sid, "CredentialLists"),
+                        "credentials": [  # as Twilio answers them: no passwords
+                            render.sip_credential(c, sid) for c in s.ordered(i.credentials)
+                        ],
+                    }
                     for i in s.ordered(s.credential_lists)
                 ],
                 "ip_access_control_lists": [
-                    render.sip_list(i, sid, "IpAccessControlLists")
+                    {
+                        **render.sip_list(i, sid, "IpAccessControlLists"),
+                        "ip_addresses": [
+                            render.sip_ip_address(a, sid) for a in s.ordered(i.ip_addresses)
+                        ],
+                    }
                     for i in s.ordered(s.ip_access_control_lists)
                 ],
                 "trunks": [self._trunk_snapshot(t.sid) for t in s.ordered(s.trunks)],

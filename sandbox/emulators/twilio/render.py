@@ -17,6 +17,8 @@ from sandbox.emulators.twilio.state import (
     AvailableNumber,
     IncomingNumber,
     OriginationUrl,
+    SipCredential,
+    SipIpAddress,
     SipList,
     Trunk,
     national_format,
@@ -127,6 +129,35 @@ def sip_list(item: SipList, account_sid: str, kind: str) -> dict[str, Any]:
         "sid": item.sid,
         "subresource_uris": sub,
         "uri": uri + ".json",
+    }
+
+
+def sip_credential(c: SipCredential, account_sid: str) -> dict[str, Any]:
+    """A credential as Twilio answers it: never the password (the spec has no such field)."""
+    return {
+        "sid": c.sid,
+        "account_sid": account_sid,
+        "credential_list_sid": c.list_sid,
+        "username": c.username,
+        "date_created": rfc2822(c.date_created),
+        "date_updated": rfc2822(c.date_updated),
+        "uri": f"{account_uri(account_sid)}/SIP/CredentialLists/{c.list_sid}/Credentials/"
+        f"{c.sid}.json",
+    }
+
+
+def sip_ip_address(a: SipIpAddress, account_sid: str) -> dict[str, Any]:
+    return {
+        "sid": a.sid,
+        "account_sid": account_sid,
+        "friendly_name": a.friendly_name,
+        "ip_address": a.ip_address,
+        "cidr_prefix_length": a.cidr_prefix_length,
+        "ip_access_control_list_sid": a.list_sid,
+        "date_created": rfc2822(a.date_created),
+        "date_updated": rfc2822(a.date_updated),
+        "uri": f"{account_uri(account_sid)}/SIP/IpAccessControlLists/{a.list_sid}/IpAddresses/"
+        f"{a.sid}.json",
     }
 
 

@@ -6,6 +6,7 @@ the emulator resolves names to deterministic SIDs when it seeds its state.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Literal
 
@@ -114,6 +115,77 @@ class OriginationUrlSeed(_Model):
     friendly_name: str | None = None
 
 
+def sip_password_problem(password: str) -> str | None:
+    """Twilio's rule for a SIP credential's password: "a minimum of 12 characters, contain at
+    least 1 digit, and have mixed case" (the v2010 spec's CreateSipCredential `Password`)."""
+    if len(password) < 12:
+        return "must be at least 12 characters long"
+    if not any(c.isdigit() for c in password):
+        return "must contain at least one digit"
+    if not (any(c.isupper() for c in password) and any(c.islower() for c in password)):
+        return "must have mixed case (an upper and a lower case letter)"
+    return None
+
+
+def ipv4_address(value: str) -> str:
+    """A complete IPv4 address in dotted decimal ("IPv4 only supported today"; "must be a
+    complete IP address; wildcards are not supported")."""
+    try:
+        return str(ipaddress.IPv4Address(value))
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IPv4 address in dotted decimal") from None
+
+
+class SipCredentialSeed(_Model):
+    username: str = Field(min_length=1, max_length=32)
+    password: str = Field(description="Twilio's rules: 12+ characters, a digit, mixed case.")
+
+    @field_validator("password")
+    @classmethod
+    def _strong(cls, value: str) -> str:
+        problem = sip_password_problem(value)
+        if problem is not None:
+            raise ValueError(f"password {problem}")
+        return value
+
+
+class CredentialListSeed(_Model):
+    """An account SIP credential list with its credentials (a plain string: an empty list)."""
+
+    friendly_name: str = Field(min_length=1, max_length=64)
+    credentials: list[SipCredentialSeed] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_users(self) -> CredentialListSeed:
+        users = [c.username for c in self.credentials]
+        if len(set(users)) != len(users):
+            raise ValueError(f"credential list {self.friendly_name!r}: usernames must be unique")
+        return self
+
+
+class IpAddressSeed(_Model):
+    ip_address: str
+    friendly_name: str | None = Field(None, description="Defaults to the address.")
+    cidr_prefix_length: int = Field(32, ge=1, le=32)
+
+    _ipv4 = field_validator("ip_address")(ipv4_address)
+
+
+class IpAccessControlListSeed(_Model):
+    """An account IP access control list with its addresses (a plain string: an empty list)."""
+
+    friendly_name: str = Field(min_length=1, max_length=255)
+    ip_addresses: list[IpAddressSeed] = Field(default_factory=list)
+
+
+def _as_credential_list(item: str | CredentialListSeed) -> CredentialListSeed:
+    return CredentialListSeed(friendly_name=item) if isinstance(item, str) else item
+
+
+def _as_ip_acl(item: str | IpAccessControlListSeed) -> IpAccessControlListSeed:
+    return IpAccessControlListSeed(friendly_name=item) if isinstance(item, str) else item
+
+
 class TrunkSeed(_Model):
     friendly_name: str
     domain_name: str | None = Field(None, pattern=r"^[A-Za-z0-9-]+\.pstn\.twilio\.com$")
@@ -173,11 +245,32 @@ class TwilioScenario(_Model):
     monitor_events_retention_days: float = Field(
         30, gt=0, description="Monitor events older than this are no longer listed."
     )
+    max_credentials_per_list: int = Field(
+        1000,
+        ge=1,
+        description="Credentials per SIP credential list ('up to 1,000 unique users'); one "
+        "more is a 400.",
+    )
+    max_ip_addresses_per_acl: int = Field(
+        100,
+        ge=1,
+        description="IP addresses per IP access control list ('up to 100'); one more is a 400.",
+    )
     available_numbers: list[InventoryBlock] = Field(default_factory=list)
     incoming_numbers: list[IncomingNumberSeed] = Field(default_factory=list)
     trunks: list[TrunkSeed] = Field(default_factory=list)
-    credential_lists: list[str] = Field(default_factory=list)
-    ip_access_control_lists: list[str] = Field(default_factory=list)
+    credential_lists: list[str | CredentialListSeed] = Field(
+        default_factory=list, description="Names, or lists with `credentials`."
+    )
+    ip_access_control_lists: list[str | IpAccessControlListSeed] = Field(
+        default_factory=list, description="Names, or lists with `ip_addresses`."
+    )
+
+    def credential_list_seeds(self) -> list[CredentialListSeed]:
+        return [_as_credential_list(item) for item in self.credential_lists]
+
+    def ip_access_control_list_seeds(self) -> list[IpAccessControlListSeed]:
+        return [_as_ip_acl(item) for item in self.ip_access_control_lists]
 
     @model_validator(mode="after")
     def _references_resolve(self) -> TwilioScenario:
@@ -195,20 +288,28 @@ class TwilioScenario(_Model):
         domains = [t.domain_name for t in self.trunks if t.domain_name]
         if len(set(domains)) != len(domains):
             raise ValueError("trunk domain names must be unique")
+        credential_lists = [c.friendly_name for c in self.credential_list_seeds()]
+        acls = [a.friendly_name for a in self.ip_access_control_list_seeds()]
         for kind, declared in (
-            ("credential list", self.credential_lists),
-            ("IP access control list", self.ip_access_control_lists),
+            ("credential list", credential_lists),
+            ("IP access control list", acls),
         ):
             if len(set(declared)) != len(declared):
                 raise ValueError(f"{kind} names must be unique")
+        for seed in self.credential_list_seeds():
+            if len(seed.credentials) > self.max_credentials_per_list:
+                raise ValueError(f"credential list {seed.friendly_name!r}: too many credentials")
+        for acl in self.ip_access_control_list_seeds():
+            if len(acl.ip_addresses) > self.max_ip_addresses_per_acl:
+                raise ValueError(f"IP ACL {acl.friendly_name!r}: too many IP addresses")
         for trunk in self.trunks:
             for name in trunk.credential_lists:
-                if name not in self.credential_lists:
+                if name not in credential_lists:
                     raise ValueError(
                         f"trunk {trunk.friendly_name!r}: unknown credential list {name!r}"
                     )
             for name in trunk.ip_access_control_lists:
-                if name not in self.ip_access_control_lists:
+                if name not in acls:
                     raise ValueError(f"trunk {trunk.friendly_name!r}: unknown IP ACL {name!r}")
         owned = [n.phone_number for n in self.incoming_numbers]
         if len(set(owned)) != len(owned):

@@ -38,6 +38,7 @@ from sandbox.emulators.twilio.scenario import (
     InventoryBlock,
     NumberType,
     TwilioScenario,
+    sip_password_problem,
 )
 
 # Fixed creation time of seeded resources, so snapshots of a fresh seed are reproducible.
@@ -93,14 +94,45 @@ class IncomingNumber:
 
 
 @dataclass
+class SipCredential:
+    """A username and password of a credential list (CR). Twilio keeps the password hashed
+    and never answers it; the emulator keeps it only to compare in tests."""
+
+    sid: str
+    seq: int
+    list_sid: str
+    username: str
+    password: str
+    date_created: datetime
+    date_updated: datetime
+
+
+@dataclass
+class SipIpAddress:
+    """An address or CIDR block of an IP access control list (IP)."""
+
+    sid: str
+    seq: int
+    list_sid: str
+    friendly_name: str
+    ip_address: str
+    cidr_prefix_length: int
+    date_created: datetime
+    date_updated: datetime
+
+
+@dataclass
 class SipList:
-    """An account-level credential list (CL) or IP access control list (AL)."""
+    """An account-level credential list (CL) or IP access control list (AL), with its
+    credentials or IP addresses (the other dict stays empty)."""
 
     sid: str
     seq: int
     friendly_name: str
     date_created: datetime
     date_updated: datetime
+    credentials: dict[str, SipCredential] = field(default_factory=dict)
+    ip_addresses: dict[str, SipIpAddress] = field(default_factory=dict)
 
 
 @dataclass
@@ -208,14 +240,21 @@ class TwilioState:
         s = self.scenario
         for block in s.available_numbers:
             self.add_inventory(block)
-        cl_by_name = {
-            name: self.create_sip_list(self.credential_lists, "CL", name, SEED_TIME)
-            for name in s.credential_lists
-        }
-        al_by_name = {
-            name: self.create_sip_list(self.ip_access_control_lists, "AL", name, SEED_TIME)
-            for name in s.ip_access_control_lists
-        }
+        cl_by_name: dict[str, SipList] = {}
+        for cl_seed in s.credential_list_seeds():
+            cl = self.create_sip_list(self.credential_lists, "CL", cl_seed.friendly_name, SEED_TIME)
+            cl_by_name[cl.friendly_name] = cl
+            for cred in cl_seed.credentials:
+                self.create_credential(cl, cred.username, cred.password, SEED_TIME)
+        al_by_name: dict[str, SipList] = {}
+        for al_seed in s.ip_access_control_list_seeds():
+            al = self.create_sip_list(
+                self.ip_access_control_lists, "AL", al_seed.friendly_name, SEED_TIME
+            )
+            al_by_name[al.friendly_name] = al
+            for ip in al_seed.ip_addresses:
+                name = ip.friendly_name or ip.ip_address
+                self.create_ip_address(al, name, ip.ip_address, ip.cidr_prefix_length, SEED_TIME)
         trunk_by_name: dict[str, Trunk] = {}
         for seed in s.trunks:
             trunk = self.create_trunk(
@@ -438,6 +477,62 @@ class TwilioState:
             trunk.ip_access_control_lists.pop(sid, None)
         self._record("deleted", sid)
 
+    # ------------------------------------------------------------------ list members
+    # Credentials and IP addresses are not logged: Twilio's Monitor event types name the
+    # lists (sip-credential-list.*, sip-ip-access-control-list.*), not their members.
+    def create_credential(
+        self, cl: SipList, username: str, password: str, at: datetime | None = None
+    ) -> SipCredential:
+        """Add a user to a credential list: usernames are unique in a list, passwords follow
+        Twilio's rules, and a list holds at most `max_credentials_per_list` users."""
+        if any(c.username == username for c in cl.credentials.values()):
+            raise bad_request(f"Username {username!r} already exists in credential list {cl.sid}")
+        if len(cl.credentials) >= self.scenario.max_credentials_per_list:
+            raise bad_request(
+                f"Credential list {cl.sid} already holds "
+                f"{self.scenario.max_credentials_per_list} credentials"
+            )
+        _check_password(password)
+        created = at or self.clock()
+        credential = SipCredential(
+            self.sids.next("CR"), self.sids.seq(), cl.sid, username, password, created, created
+        )
+        cl.credentials[credential.sid] = credential
+        return credential
+
+    def set_password(self, credential: SipCredential, password: str) -> None:
+        _check_password(password)
+        credential.password = password
+        credential.date_updated = self.clock()
+
+    def create_ip_address(
+        self,
+        acl: SipList,
+        friendly_name: str,
+        ip_address: str,
+        cidr_prefix_length: int,
+        at: datetime | None = None,
+    ) -> SipIpAddress:
+        """Add an address to an IP access control list (at most `max_ip_addresses_per_acl`)."""
+        if len(acl.ip_addresses) >= self.scenario.max_ip_addresses_per_acl:
+            raise bad_request(
+                f"IP access control list {acl.sid} already holds "
+                f"{self.scenario.max_ip_addresses_per_acl} IP addresses"
+            )
+        created = at or self.clock()
+        item = SipIpAddress(
+            self.sids.next("IP"),
+            self.sids.seq(),
+            acl.sid,
+            friendly_name,
+            ip_address,
+            cidr_prefix_length,
+            created,
+            created,
+        )
+        acl.ip_addresses[item.sid] = item
+        return item
+
     # ------------------------------------------------------------------ trunks
     def trunk(self, sid: str, path: str) -> Trunk:
         found = self.trunks.get(sid)
@@ -575,6 +670,13 @@ class TwilioState:
     def ordered(store: dict[str, Any]) -> list[Any]:
         """Resources in creation order, which is the order lists and page tokens use."""
         return sorted(store.values(), key=lambda item: item.seq)
+
+
+def _check_password(password: str) -> None:
+    """Twilio's password rules; the code of its refusal is not published (20001 here)."""
+    problem = sip_password_problem(password)
+    if problem is not None:
+        raise bad_request(f"Password {problem}")
 
 
 def _attach_refused(how: str, message: str) -> TwilioError:

@@ -271,11 +271,13 @@ def test_deleting_an_ivr_frees_its_dnis(edge: Any, architect: Any) -> None:
 
 # ---------------------------------------------------------------------- trunk bases
 def test_a_base_posted_without_a_metabase_is_a_byoc_carrier_base(edge: Any) -> None:
+    proxies = {"value": {"instance": ["tertiary.pstn.twilio.com"]}}  # required on BYOC bases
     body = model(
         genesys.TrunkBase,
         name="BYOC-Tertiary-Twilio",
         trunk_type="EXTERNAL",
         inbound_site=_ref(_hq(edge).id),
+        properties={"trunk_transport_serverProxyList": proxies},
     )
     created = edge.post_telephony_providers_edges_trunkbasesettings(body)
     assert created.trunk_metabase.id == BYOC_CARRIER_METABASE_ID

@@ -43,13 +43,26 @@ pytestmark = [pytest.mark.contract, pytest.mark.slow, pytest.mark.timeout(30)]
 # Examples per operation and generation mode with the SIDs of seeded resources, then with
 # generated SIDs (mostly 404s: another account, no such resource). An operation without a
 # body or query has only one request per SID, so Hypothesis stops short of the numbers.
-# All 43 operations take about 20 s; fewer examples stop finding bugs that hide behind one
+# All 53 operations take about 20 s; fewer examples stop finding bugs that hide behind one
 # enum value out of five.
 EXAMPLES = {GenerationMode.POSITIVE: 15, GenerationMode.NEGATIVE: 8}
 RANDOM_SIDS_EXAMPLES = 2
-# The primary trunk carries every kind of sub-resource, so each {Sid} has one to name.
+# The primary trunk carries every kind of sub-resource, and each account list a member, so
+# each {Sid} has one to name.
 FUZZ_SEED: dict[str, Any] = {
     **SEED,
+    "credential_lists": [
+        {
+            "friendly_name": "genesys-creds",
+            "credentials": [{"username": "genesys-edge", "password": "Sandbox-Passw0rd"}],
+        }
+    ],
+    "ip_access_control_lists": [
+        {
+            "friendly_name": "genesys-edges",
+            "ip_addresses": [{"ip_address": "54.172.60.0", "cidr_prefix_length": 23}],
+        }
+    ],
     "trunks": [
         {**SEED["trunks"][0], "ip_access_control_lists": ["genesys-edges"]},
         *SEED["trunks"][1:],
@@ -107,11 +120,15 @@ def existing(template: str, emu: TwilioEmulator) -> dict[str, str]:
     s = emu.state
     primary = next(t for t in s.trunks.values() if t.friendly_name == "BYOC-Primary")
     on_primary = s.numbers_on(primary.sid)[0].sid
+    credential_list = next(iter(s.credential_lists.values()))
+    acl = next(iter(s.ip_access_control_lists.values()))
     sids = {
         "IncomingPhoneNumbers": on_primary,
         "PhoneNumbers": on_primary,
-        "CredentialLists": next(iter(s.credential_lists)),
-        "IpAccessControlLists": next(iter(s.ip_access_control_lists)),
+        "CredentialLists": credential_list.sid,
+        "IpAccessControlLists": acl.sid,
+        "Credentials": next(iter(credential_list.credentials)),
+        "IpAddresses": next(iter(acl.ip_addresses)),
         "OriginationUrls": next(iter(primary.origination_urls)),
         "Trunks": primary.sid,
         "Events": s.monitor.events[0].sid,
@@ -121,6 +138,8 @@ def existing(template: str, emu: TwilioEmulator) -> dict[str, str]:
         "AccountSid": s.account_sid,
         "CountryCode": "US",
         "TrunkSid": primary.sid,
+        "CredentialListSid": credential_list.sid,
+        "IpAccessControlListSid": acl.sid,
         "Sid": sids.get(before_sid, ""),
     }
     return {name: value for name, value in params.items() if "{" + name + "}" in template}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlencode
 
-from sandbox.emulators.twilio.errors import bad_request
+from sandbox.emulators.twilio.errors import INVALID_PAGE_TOKEN, bad_request
 from sandbox.emulators.twilio.inputs import Params, integer, one
 
 DEFAULT_PAGE_SIZE = 50
@@ -44,11 +44,11 @@ def _token(seq: int) -> str:
 
 def _after(token: str) -> int:
     if len(token) != 34 or not token.startswith("PA"):
-        raise bad_request(f"PageToken {token!r} is not valid")
+        raise bad_request(f"PageToken {token!r} is not valid", INVALID_PAGE_TOKEN)
     try:
         return int(token[2:], 16)
     except ValueError:
-        raise bad_request(f"PageToken {token!r} is not valid") from None
+        raise bad_request(f"PageToken {token!r} is not valid", INVALID_PAGE_TOKEN) from None
 
 
 def paginate(items: Sequence[T], query: Params, *, newest_first: bool = False) -> Page:

@@ -136,14 +136,14 @@ def test_a_page_token_holds_its_position_when_records_come_and_go(client: Client
 
 
 def test_a_page_token_twilio_did_not_issue_is_a_400(client: Client) -> None:
-    """Twilio's code is 21481 "Invalid PageToken"; the emulator answers 20001."""
+    """Twilio's code for it is 21481 "Invalid PageToken"."""
     for token in ("garbage", "PA" + "z" * 32, "PN" + "0" * 32):
         with pytest.raises(TwilioException) as numbers:
             client.incoming_phone_numbers.page(page_size=1, page_token=token)
-        assert _page_failure(numbers.value) == (400, 20001), token
+        assert _page_failure(numbers.value) == (400, 21481), token
         with pytest.raises(TwilioException) as trunks:
             client.trunking.v1.trunks.page(page_size=1, page_token=token)
-        assert _page_failure(trunks.value) == (400, 20001), token
+        assert _page_failure(trunks.value) == (400, 21481), token
         failure = classify(trunks.value)
         assert failure is not None and failure.status == 400 and not failure.retryable
 

@@ -13,6 +13,8 @@ MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
 # Codes documented on twilio.com/docs/errors/<code>.
 BAD_REQUEST = 20001  # generic "Missing required parameter X" / invalid parameter
 INVALID_PAGE_TOKEN = 21481  # "Invalid PageToken" (Twilio's error dictionary)
+INVALID_URL = 21402  # "Invalid Url"
+INVALID_METHOD = 21403  # "Invalid Method"
 AUTHENTICATE = 20003
 METHOD_NOT_ALLOWED = 20004
 NOT_FOUND = 20404

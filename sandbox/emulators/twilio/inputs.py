@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
-from sandbox.emulators.twilio.errors import bad_request, missing
+from sandbox.emulators.twilio.errors import INVALID_METHOD, INVALID_URL, bad_request, missing
 
 Params = Mapping[str, Sequence[str]]
 
@@ -74,8 +74,19 @@ def url(params: Params, name: str) -> str | None:
         return ""
     split = urlsplit(value)
     if split.scheme not in ("http", "https") or not split.netloc:
-        raise bad_request(f"{name} is not a valid URL: {value!r}")
+        raise bad_request(f"{name} is not a valid URL: {value!r}", INVALID_URL)
     return value
+
+
+def method(params: Params, name: str) -> str | None:
+    """A webhook's HTTP method (GET or POST), any case; anything else is Twilio's 21403."""
+    value = one(params, name)
+    if value is None:
+        return None
+    for option in HTTP_METHODS:
+        if value.lower() == option.lower():
+            return option
+    raise bad_request(f"{name} must be GET or POST, got {value!r}", INVALID_METHOD)
 
 
 def sid(params: Params, name: str, prefix: str) -> str | None:

@@ -15,11 +15,11 @@ from sandbox.emulators.core import Request, Response, Router
 from sandbox.emulators.twilio import render
 from sandbox.emulators.twilio.errors import bad_request, missing, not_found
 from sandbox.emulators.twilio.inputs import (
-    HTTP_METHODS,
     Params,
     boolean,
     choice,
     integer,
+    method,
     one,
     required,
     sid,
@@ -61,18 +61,18 @@ NumberField = Callable[[Params, str], Any]
 NUMBER_FIELDS: dict[str, tuple[str, NumberField]] = {
     "ApiVersion": ("api_version", lambda p, n: choice(p, n, ("2010-04-01", "2008-08-01"))),
     "VoiceUrl": ("voice_url", url),
-    "VoiceMethod": ("voice_method", lambda p, n: choice(p, n, HTTP_METHODS)),
+    "VoiceMethod": ("voice_method", method),
     "VoiceFallbackUrl": ("voice_fallback_url", url),
-    "VoiceFallbackMethod": ("voice_fallback_method", lambda p, n: choice(p, n, HTTP_METHODS)),
+    "VoiceFallbackMethod": ("voice_fallback_method", method),
     "VoiceCallerIdLookup": ("voice_caller_id_lookup", boolean),
     "VoiceApplicationSid": ("voice_application_sid", lambda p, n: sid(p, n, "AP")),
     "VoiceReceiveMode": ("voice_receive_mode", lambda p, n: choice(p, n, ("voice", "fax"))),
     "StatusCallback": ("status_callback", url),
-    "StatusCallbackMethod": ("status_callback_method", lambda p, n: choice(p, n, HTTP_METHODS)),
+    "StatusCallbackMethod": ("status_callback_method", method),
     "SmsUrl": ("sms_url", url),
-    "SmsMethod": ("sms_method", lambda p, n: choice(p, n, HTTP_METHODS)),
+    "SmsMethod": ("sms_method", method),
     "SmsFallbackUrl": ("sms_fallback_url", url),
-    "SmsFallbackMethod": ("sms_fallback_method", lambda p, n: choice(p, n, HTTP_METHODS)),
+    "SmsFallbackMethod": ("sms_fallback_method", method),
     "SmsApplicationSid": ("sms_application_sid", lambda p, n: sid(p, n, "AP")),
     "EmergencyStatus": ("emergency_status", lambda p, n: choice(p, n, ("Active", "Inactive"))),
     "EmergencyAddressSid": ("emergency_address_sid", lambda p, n: sid(p, n, "AD")),
@@ -471,7 +471,7 @@ class TwilioRoutes:
             "DisasterRecoveryUrl": ("disaster_recovery_url", url),
             "DisasterRecoveryMethod": (
                 "disaster_recovery_method",
-                lambda p, n: choice(p, n, HTTP_METHODS),
+                method,
             ),
             "TransferMode": ("transfer_mode", lambda p, n: choice(p, n, TRANSFER_MODES)),
             "TransferCallerId": (

@@ -333,3 +333,13 @@ def test_trunk_domain_names_are_lower_cased_so_case_alone_is_a_duplicate(client:
         trunks(failover).update(domain_name="MIXEDcase.pstn.twilio.com")
     assert (renamed.value.status, renamed.value.code) == (400, 21248)
     assert trunks(failover).fetch().domain_name == "byoc-failover.pstn.twilio.com"
+
+
+def test_a_bad_webhook_url_or_method_carries_twilios_own_code(client: Client) -> None:
+    """21402 "Invalid Url" and 21403 "Invalid Method", not the generic 20001."""
+    http = _http(client)
+    number = client.incoming_phone_numbers.list(limit=1)[0]
+    for kwargs, code in (({"voice_url": "not-a-url"}, 21402), ({"sms_method": "PUT"}, 21403)):
+        with http.sending_invalid_requests(), pytest.raises(TwilioRestException) as err:
+            client.incoming_phone_numbers(number.sid).update(**kwargs)
+        assert (err.value.status, err.value.code) == (400, code), kwargs

@@ -26,7 +26,7 @@ from shared.domain.commands import (
     ReleaseNumber,
 )
 from shared.domain.policy import RoutingPolicy, SyncMode
-from shared.domain.trunks import base_name_of
+from shared.domain.trunks import base_name as trunk_base_name
 from shared.health.evaluate import HEALTH_PARTITION, GroupOutcome, evaluate_groups, read_estate
 from shared.health.scope import groups_concerned
 from shared.numbers.provisioning import ProvisioningError, purchase, release_number
@@ -119,12 +119,8 @@ def _evaluate(command: EvaluateTrunkGroup, delivery: Delivery, result: CommandRe
     base_name = None
     if command.genesys_trunk_id:
         # The event names a trunk instance; its base is what the policy names.
-        base_name = base_name_of(
-            command.genesys_trunk_id,
-            genesys_trunks,
-            trunk_bases,
-            base_id=ctx.genesys.trunk_base_id_of(command.genesys_trunk_id),
-        )
+        base_id = ctx.genesys.trunk_base_id_of(command.genesys_trunk_id)
+        base_name = trunk_base_name(base_id, trunk_bases)
     groups = groups_concerned(policy, command, twilio_trunks, genesys_base_name=base_name)
     if groups:
         estate = read_estate(

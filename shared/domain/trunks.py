@@ -21,14 +21,6 @@ def instances_of(
     return [trunk for trunk in trunks if trunk.trunk_base_id in base_ids]
 
 
-def base_name_of(
-    trunk_id: str,
-    trunks: Sequence[GenesysTrunk],
-    trunk_bases: Sequence[TrunkBase],
-    *,
-    base_id: str | None = None,
-) -> str | None:
-    """The name of the trunk base an instance belongs to (`base_id` when already known)."""
-    if base_id is None:
-        base_id = next((t.trunk_base_id for t in trunks if t.id == trunk_id), None)
+def base_name(base_id: str | None, trunk_bases: Sequence[TrunkBase]) -> str | None:
+    """The name of the trunk base with this id: what a policy member calls it."""
     return next((b.name for b in trunk_bases if b.id == base_id), None)

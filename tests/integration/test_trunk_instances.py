@@ -6,7 +6,7 @@ from __future__ import annotations
 from sandbox.emulators.genesys import GenesysEmulator
 from shared.adapters.genesys import GenesysAdapter
 from shared.adapters.retry import RetryPolicy
-from shared.domain.trunks import base_name_of, instances_of
+from shared.domain.trunks import base_name, instances_of
 from tests.integration.conftest import genesys_adapter
 
 PRIMARY = "BYOC-Primary-Twilio"
@@ -19,7 +19,7 @@ def test_members_find_every_instance_of_their_base_by_id_not_name(
     bases, trunks = genesys.list_trunk_bases(), genesys.list_trunks()
     found = instances_of(PRIMARY, bases, trunks)
     assert len(found) == 2 and all(t.name != PRIMARY for t in found)
-    assert {base_name_of(t.id, trunks, bases) for t in found} == {PRIMARY}
+    assert {base_name(t.trunk_base_id, bases) for t in found} == {PRIMARY}
 
 
 def test_an_instance_id_resolves_to_its_base_from_the_listing_else_one_get(

@@ -37,6 +37,7 @@ from shared.health.actions import realised_order
 from shared.reconcile.saved_plans import plan_now
 from shared.settings import Settings
 from tests.e2e.conftest import Running
+from tests.support.wait import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -121,13 +122,16 @@ class Chaos:
         # Every number Twilio offers in the area code may be held by purchases still in the
         # queue (each waits out its new DID pool's propagation): a 409 that says so is an
         # answer to come back to once some of them are done, as a client would.
-        answer = ask()
-        deadline = time.monotonic() + 180
-        while answer.status_code == 409 and "being bought by other requests" in answer.text:
-            assert time.monotonic() < deadline, answer.text
-            self.tally.client_retries += 1
-            time.sleep(0.5)
-            answer = ask()
+        def settled() -> tuple[requests.Response] | None:
+            answer = ask()  # in a tuple: a 4xx Response is falsy
+            if answer.status_code == 409 and "being bought by other requests" in answer.text:
+                self.tally.client_retries += 1
+                return None
+            return (answer,)
+
+        (answer,) = wait_until(
+            settled, timeout=180, interval=0.5, what=f"purchase {n} past numbers held"
+        )
         assert answer.status_code == 202, answer.text
         self.tally.accepted_purchases[answer.json()["phone_number"]] = route
 

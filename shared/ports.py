@@ -19,17 +19,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from pydantic import SecretStr
+
 from shared.domain.commands import CommandEnvelope
 from shared.domain.model import (
+    AclAddress,
     AvailableNumber,
+    CredentialList,
     DidPool,
     GenesysTrunk,
+    IpAccessControlList,
     Ivr,
     NumberKind,
     OriginationUrl,
     OutboundRoute,
+    OutboundRouteWrite,
+    SipCredential,
+    Site,
     SiteDialPlan,
+    TrunkAssociations,
     TrunkBase,
+    TrunkBaseWrite,
     TwilioNumber,
     TwilioTrunk,
 )
@@ -53,7 +63,71 @@ class OriginationUrlWriter(Protocol):
     ) -> OriginationUrl: ...
 
 
-class TwilioPort(TwilioNumberWrites, OriginationUrlWriter, Protocol):
+class TwilioTrunkWrites(Protocol):
+    """The carrier side of a trunk group: the Elastic SIP trunk, its origination URLs, the
+    credential list and IP ACL it authenticates Genesys with. Creates are safe to send
+    twice (a lost answer is found again by name); deletes of what is gone answer False."""
+
+    def list_credential_lists(self) -> list[CredentialList]: ...
+
+    def list_ip_acls(self) -> list[IpAccessControlList]: ...
+
+    def trunk_associations(self, trunk_sid: str) -> TrunkAssociations: ...
+
+    def create_trunk(
+        self,
+        friendly_name: str,
+        domain_name: str,
+        secure: bool,
+        disaster_recovery_url: str | None,
+    ) -> TwilioTrunk: ...
+
+    def update_trunk(
+        self,
+        trunk_sid: str,
+        domain_name: str,
+        secure: bool,
+        disaster_recovery_url: str | None,
+    ) -> TwilioTrunk: ...
+
+    def create_origination_url(
+        self,
+        trunk_sid: str,
+        sip_url: str,
+        priority: int,
+        weight: int,
+        enabled: bool,
+        friendly_name: str,
+    ) -> OriginationUrl: ...
+
+    def delete_origination_url(self, trunk_sid: str, url_sid: str) -> bool: ...
+
+    def create_credential_list(self, friendly_name: str) -> CredentialList: ...
+
+    def create_credential(
+        self, list_sid: str, username: str, password: SecretStr
+    ) -> SipCredential: ...
+
+    def update_credential_password(
+        self, list_sid: str, credential_sid: str, password: SecretStr
+    ) -> SipCredential: ...
+
+    def delete_credential(self, list_sid: str, credential_sid: str) -> bool: ...
+
+    def create_ip_acl(self, friendly_name: str) -> IpAccessControlList: ...
+
+    def add_ip_address(
+        self, acl_sid: str, ip_address: str, cidr_prefix_length: int, friendly_name: str
+    ) -> AclAddress: ...
+
+    def remove_ip_address(self, acl_sid: str, address_sid: str) -> bool: ...
+
+    def associate_credential_list(self, trunk_sid: str, list_sid: str) -> None: ...
+
+    def associate_ip_acl(self, trunk_sid: str, acl_sid: str) -> None: ...
+
+
+class TwilioPort(TwilioNumberWrites, OriginationUrlWriter, TwilioTrunkWrites, Protocol):
     """The Twilio calls byoc-sync makes (numbers, Elastic SIP trunks, origination URLs)."""
 
     def list_numbers(self) -> list[TwilioNumber]: ...
@@ -102,7 +176,25 @@ class OutboundRouteWriter(Protocol):
     ) -> OutboundRoute: ...
 
 
-class GenesysPort(GenesysNumberWrites, OutboundRouteWriter, Protocol):
+class GenesysTrunkWrites(Protocol):
+    """The Genesys side of a trunk group: BYOC Cloud trunk bases and the site outbound route.
+    Updates are read-modify-writes of the settings byoc-sync owns, re-run on a version
+    conflict; everything else on the object is written back as read."""
+
+    def list_sites(self) -> list[Site]: ...
+
+    def create_trunk_base(self, settings: TrunkBaseWrite) -> TrunkBase: ...
+
+    def update_trunk_base(self, base_id: str, settings: TrunkBaseWrite) -> TrunkBase: ...
+
+    def create_outbound_route(self, site_id: str, route: OutboundRouteWrite) -> OutboundRoute: ...
+
+    def update_outbound_route(
+        self, current: OutboundRoute, route: OutboundRouteWrite
+    ) -> OutboundRoute: ...
+
+
+class GenesysPort(GenesysNumberWrites, OutboundRouteWriter, GenesysTrunkWrites, Protocol):
     """The Genesys Cloud calls byoc-sync makes (DID pools, IVRs, BYOC trunks, routes)."""
 
     def list_did_pools(self) -> list[DidPool]: ...

@@ -8,6 +8,10 @@ Writes that carry `version` are read-modify-writes: on 409 (someone else wrote i
 between) the object is read again and the same *delta* re-applied to what is there now,
 so another writer's DNIS entries survive. Ownership is checked again right before a
 delete, however old the plan that asked for it.
+
+Creates are sent once in effect: a resent POST (its first answer was lost) and a POST
+refused because the name is taken both look the object up by name first, and an object of
+that name carrying the same description is taken as the one an earlier attempt made.
 """
 
 from __future__ import annotations
@@ -25,7 +29,17 @@ from shared.adapters.classify import classify
 from shared.adapters.dnis import merge_dnis
 from shared.adapters.retry import RetryPolicy
 from shared.domain.e164 import to_e164
-from shared.domain.model import DidPool, GenesysTrunk, Ivr, OutboundRoute, SiteDialPlan, TrunkBase
+from shared.domain.model import (
+    DidPool,
+    GenesysTrunk,
+    Ivr,
+    OutboundRoute,
+    OutboundRouteWrite,
+    Site,
+    SiteDialPlan,
+    TrunkBase,
+    TrunkBaseWrite,
+)
 from shared.domain.number_ranges import RangeIndex
 from shared.domain.ownership import owns_pool
 from shared.ports import (
@@ -76,6 +90,7 @@ class GenesysAdapter:
         self._pools: dict[str, DidPool] = {}
         self._pool_ranges = RangeIndex()
         self._trunk_bases: dict[str, str] = {}  # trunk instance id -> its trunk base id
+        self._sites: dict[str, Site] = {}  # sites listed or read, by id
 
     # ------------------------------------------------------------------ plumbing
     def _call(self, operation: str, fn: Callable[[], T]) -> T:
@@ -180,13 +195,32 @@ class GenesysAdapter:
         self._trunk_bases[trunk_id] = item.trunk_base.id
         return str(item.trunk_base.id)
 
-    def list_outbound_routes(self) -> list[OutboundRoute]:
-        """Every site's outbound routes: one list of sites, then one list per site."""
+    def list_sites(self) -> list[Site]:
+        return [convert.site(item) for item in self._site_entities()]
+
+    def _site_entities(self) -> list[Any]:
         size = self._page_size
         sites = self._all(
             "list sites",
             lambda n: self._edge.get_telephony_providers_edges_sites(page_size=size, page_number=n),
         )
+        self._sites.update((item.id, convert.site(item)) for item in sites)
+        return sites
+
+    def _site(self, site_id: str) -> Site:
+        """A site by id: as last listed, else one GET."""
+        known = self._sites.get(site_id)
+        if known is None:
+            item = self._call(
+                f"get site {site_id}",
+                lambda: self._edge.get_telephony_providers_edges_site(site_id),
+            )
+            known = self._sites[site_id] = convert.site(item)
+        return known
+
+    def list_outbound_routes(self) -> list[OutboundRoute]:
+        """Every site's outbound routes: one list of sites, then one list per site."""
+        sites = self._site_entities()
         routes: list[OutboundRoute] = []
         for site in sites:
             items = self._all(
@@ -379,12 +413,7 @@ class GenesysAdapter:
         wanted = list(trunk_base_ids)
 
         def write() -> OutboundRoute:
-            entity = self._call(
-                f"get outbound route {route.id}",
-                lambda: self._edge.get_telephony_providers_edges_site_outboundroute(
-                    route.site_id, route.id
-                ),
-            )
+            entity = self._get_route_entity(route)
             if [ref.id for ref in entity.external_trunk_bases or ()] == wanted:
                 return convert.outbound_route(entity, route.site_id, route.site_name)
             entity.external_trunk_bases = convert.trunk_base_refs(
@@ -397,5 +426,190 @@ class GenesysAdapter:
                 ),
             )
             return convert.outbound_route(updated, route.site_id, route.site_name)
+
+        return self._on_conflict(operation, write)
+
+    def _get_route_entity(self, route: OutboundRoute) -> Any:
+        return self._call(
+            f"get outbound route {route.id}",
+            lambda: self._edge.get_telephony_providers_edges_site_outboundroute(
+                route.site_id, route.id
+            ),
+        )
+
+    # ------------------------------------------------------------------ creates
+    def _create(self, operation: str, post: Callable[[], T], find: Callable[[], T | None]) -> T:
+        """`post()` under the retry policy, without making the object twice.
+
+        A resend means the previous attempt got no usable answer (timeout, reset, 5xx), and
+        the POST may have been carried out all the same: before resending, `find()` looks
+        the object up by name (one request, budgeted). A 400 or 409 refusal (Genesys
+        refuses a name in use; which status is not documented) is looked up the same way
+        before it is reported. `find` answers only an object that is recognisably what
+        this create writes (same name and description), never someone else's.
+        """
+        sent = 0
+
+        def attempt() -> T:
+            nonlocal sent
+            sent += 1
+            if sent > 1:
+                self._budget.acquire()
+                found = find()
+                if found is not None:
+                    log.info("%s %s: an earlier attempt made it; not sent again", VENDOR, operation)
+                    return found
+            return post()
+
+        try:
+            return self._call(operation, attempt)
+        except TerminalVendorError as exc:
+            if exc.status not in (400, 409):
+                raise
+            found = self._call(f"{operation} (look-up by name)", find)
+            if found is None:
+                raise
+            log.info(
+                "%s %s: refused (HTTP %s); found it made already", VENDOR, operation, exc.status
+            )
+            return found
+
+    # ------------------------------------------------------------------ trunk bases
+    def create_trunk_base(self, settings: TrunkBaseWrite) -> TrunkBase:
+        """Create a BYOC Cloud carrier trunk base: the metabase's template (one GET, so
+        every setting has its shape and default), our settings set on it, one POST."""
+        operation = f"create trunk base settings {settings.name!r}"
+        template = self._call(
+            "get the BYOC carrier trunk base template",
+            lambda: self._edge.get_telephony_providers_edges_trunkbasesettings_template(
+                convert.BYOC_CARRIER_METABASE_ID
+            ),
+        )
+        body = convert.new_trunk_base_body(template, settings)
+        try:
+            return self._create(
+                operation,
+                lambda: convert.trunk_base(
+                    self._edge.post_telephony_providers_edges_trunkbasesettings(body)
+                ),
+                lambda: self._find_trunk_base(settings),
+            )
+        finally:
+            convert.forget_password(body)
+
+    def _find_trunk_base(self, settings: TrunkBaseWrite) -> TrunkBase | None:
+        """The live base named as `settings` and carrying its description (one request)."""
+        listing = self._edge.get_telephony_providers_edges_trunkbasesettings(
+            page_size=self._page_size, name=settings.name, expand=["properties"]
+        )
+        for item in listing.entities or ():
+            if (
+                item.name == settings.name
+                and (item.description or "") == settings.description
+                and not convert.is_deleted(item)
+            ):
+                return convert.trunk_base(item)
+        return None
+
+    def update_trunk_base(self, base_id: str, settings: TrunkBaseWrite) -> TrunkBase:
+        """Write byoc-sync's settings onto a trunk base: read it, set the name, description,
+        inbound site and the owned properties (SIP servers, inbound identifier, transport,
+        allow list, digest realm, username and password, enabled), PUT it back with the
+        version read; every other setting goes back as read. Re-run from the read on a
+        version conflict.
+
+        Always one PUT, even when everything read already matches: Genesys never answers
+        the digest password (a read gives it empty), so whether the base still holds ours
+        cannot be known, and the base as read would carry the empty one. Every write
+        therefore sends the password from `settings`.
+        """
+        operation = f"update trunk base settings {settings.name!r}"
+
+        def write() -> TrunkBase:
+            entity = self._call(
+                f"get trunk base settings {base_id}",
+                lambda: self._edge.get_telephony_providers_edges_trunkbasesetting(base_id),
+            )
+            if convert.is_deleted(entity):
+                raise TerminalVendorError(
+                    VENDOR, operation, 404, "not.found", f"trunk base settings {base_id} is deleted"
+                )
+            if entity.managed:
+                raise OwnershipError(
+                    f"trunk base settings {entity.name!r} ({base_id}) are managed by Genesys "
+                    "Cloud; refusing to change them"
+                )
+            convert.write_trunk_base(entity, settings)
+            try:
+                updated = self._call(
+                    operation,
+                    lambda: self._edge.put_telephony_providers_edges_trunkbasesetting(
+                        base_id, entity
+                    ),
+                )
+            finally:
+                convert.forget_password(entity)
+            return convert.trunk_base(updated)
+
+        return self._on_conflict(operation, write)
+
+    # ------------------------------------------------------------------ outbound routes
+    def create_outbound_route(self, site_id: str, route: OutboundRouteWrite) -> OutboundRoute:
+        """Create a site outbound route sending `route.classification_types` to the trunk
+        bases in the given order (one POST; a site not listed yet costs one GET)."""
+        site = self._site(site_id)
+        operation = f"create outbound route {route.name!r} on site {site.name!r}"
+        body = convert.new_outbound_route_body(route)
+        return self._create(
+            operation,
+            lambda: convert.outbound_route(
+                self._edge.post_telephony_providers_edges_site_outboundroutes(site_id, body),
+                site.id,
+                site.name,
+                site_managed=site.managed,
+            ),
+            lambda: self._find_route(site, route),
+        )
+
+    def _find_route(self, site: Site, route: OutboundRouteWrite) -> OutboundRoute | None:
+        """The site's route named as `route` and carrying its description (one request)."""
+        listing = self._edge.get_telephony_providers_edges_site_outboundroutes(
+            site.id, page_size=self._page_size, name=route.name
+        )
+        for item in listing.entities or ():
+            if item.name == route.name and (item.description or "") == route.description:
+                return convert.outbound_route(item, site.id, site.name, site_managed=site.managed)
+        return None
+
+    def update_outbound_route(
+        self, current: OutboundRoute, route: OutboundRouteWrite
+    ) -> OutboundRoute:
+        """Make the route what `route` says (name, description, classifications, trunk bases
+        in order, distribution, enabled): read it, PUT only when something differs, re-run
+        from the read on a version conflict. Everything else goes back as read."""
+        operation = f"update outbound route {current.name!r} on site {current.site_name!r}"
+        if current.site_managed:
+            raise OwnershipError(
+                f"outbound route {current.name!r} is on the Genesys-managed site "
+                f"{current.site_name!r}; refusing to change it"
+            )
+
+        def value(item: Any) -> OutboundRoute:
+            return convert.outbound_route(
+                item, current.site_id, current.site_name, site_managed=current.site_managed
+            )
+
+        def write() -> OutboundRoute:
+            entity = self._get_route_entity(current)
+            if not convert.route_differs(entity, route):
+                return value(entity)
+            convert.write_outbound_route(entity, route)
+            updated = self._call(
+                operation,
+                lambda: self._edge.put_telephony_providers_edges_site_outboundroute(
+                    current.site_id, current.id, entity
+                ),
+            )
+            return value(updated)
 
         return self._on_conflict(operation, write)

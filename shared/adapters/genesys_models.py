@@ -1,4 +1,4 @@
-"""Genesys SDK objects -> `shared.domain.model` values (and the one SDK body byoc-sync builds).
+"""Genesys SDK objects -> `shared.domain.model` values, and the SDK bodies byoc-sync writes.
 
 Kept apart from the adapter so the mapping is read in one place and the adapter stays about
 calls, budgets and conflicts.
@@ -16,16 +16,27 @@ from shared.domain.model import (
     Ivr,
     NumberPlan,
     OutboundRoute,
+    OutboundRouteWrite,
+    Site,
     SiteDialPlan,
     TrunkBase,
+    TrunkBaseWrite,
 )
 from shared.domain.ownership import OWNERSHIP_MARKER
+
+# The make and model of a BYOC Cloud carrier trunk base (Genesys' BYOC provisioning guide).
+BYOC_CARRIER_METABASE_ID = "external_sip_pcv_byoc_carrier.json"
 
 # Property keys of a BYOC trunk base (Genesys' BYOC provisioning guide and CX as Code).
 SIP_SERVERS = "trunk_transport_serverProxyList"
 INBOUND_IDENTIFIER = "trunk_sip_termination_uri"
 TRANSPORT = "trunk_transport_protocolVariant"
 TRUNK_ENABLED = "trunk_enabled"
+TRUNK_LABEL = "trunk_label"
+ALLOW_LIST = "trunk_access_acl_allowList"
+REALM = "trunk_sip_authentication_credentials_realm"
+USERNAME = "trunk_sip_authentication_credentials_username"
+PASSWORD = "trunk_sip_authentication_credentials_password"  # written, never read back
 
 
 def is_deleted(item: Any) -> bool:
@@ -59,23 +70,42 @@ def ivr(item: Any) -> Ivr:
     return Ivr(id=item.id, name=item.name, dnis=tuple(item.dnis or ()), version=item.version or 0)
 
 
+def _strings(value: Any) -> tuple[str, ...]:
+    """An array property as strings (a lone string is a list of one)."""
+    if isinstance(value, str):
+        value = [value]
+    return tuple(str(v) for v in value or () if v)
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value else None
+
+
 def trunk_base(item: Any) -> TrunkBase:
+    """A trunk base as read; the password is never part of it (Genesys does not answer it)."""
     properties = item.properties
-    servers = property_value(properties, SIP_SERVERS)
-    if isinstance(servers, str):
-        servers = [servers]
     enabled = property_value(properties, TRUNK_ENABLED)
-    identifier = property_value(properties, INBOUND_IDENTIFIER)
     transport = property_value(properties, TRANSPORT)
+    inbound_site = item.inbound_site
     return TrunkBase(
         id=item.id,
         name=item.name,
         managed=bool(item.managed),
-        sip_servers=tuple(str(s) for s in servers or () if s),
-        inbound_identifier=str(identifier) if identifier else None,
+        sip_servers=_strings(property_value(properties, SIP_SERVERS)),
+        inbound_identifier=_text(property_value(properties, INBOUND_IDENTIFIER)),
         transport=str(transport).lower() if transport else None,
         enabled=None if properties is None else enabled is not False,
+        description=item.description,
+        version=item.version,
+        inbound_site_id=inbound_site.id if inbound_site is not None else None,
+        username=_text(property_value(properties, USERNAME)),
+        realm=_text(property_value(properties, REALM)),
+        allow_list=_strings(property_value(properties, ALLOW_LIST)),
     )
+
+
+def site(item: Any) -> Site:
+    return Site(id=item.id, name=item.name, managed=bool(item.managed))
 
 
 def trunk(item: Any) -> GenesysTrunk:
@@ -121,6 +151,7 @@ def outbound_route(
         enabled=item.enabled is not False,
         version=item.version or 0,
         site_managed=site_managed,
+        description=item.description,
     )
 
 
@@ -173,3 +204,99 @@ def trunk_base_refs(current: list[Any] | None, ids: list[str]) -> list[Any]:
             ref.id = base_id
         refs.append(ref)
     return refs
+
+
+def entity_ref(entity_id: str, current: Any = None) -> Any:
+    """A reference to `entity_id`, reusing `current` when it already names it."""
+    if current is not None and getattr(current, "id", None) == entity_id:
+        return current
+    ref = genesys.DomainEntityRef()
+    ref.id = entity_id
+    return ref
+
+
+def set_property(properties: dict[str, Any], key: str, instance: Any) -> None:
+    """Set a trunk base setting's instance in Genesys' nested shape, keeping the rest of its
+    entry (type, default, schema fields) as the template or the read gave it."""
+    entry = properties.get(key)
+    if isinstance(entry, dict) and isinstance(entry.get("value"), dict):
+        properties[key] = {**entry, "value": {**entry["value"], "instance": instance}}
+    else:
+        properties[key] = {"value": {"instance": instance}}
+
+
+def owned_properties(settings: TrunkBaseWrite) -> dict[str, Any]:
+    """The trunk base settings byoc-sync owns, by property key; the password is not among
+    them (see `write_trunk_base`)."""
+    return {
+        INBOUND_IDENTIFIER: settings.inbound_identifier,
+        TRANSPORT: settings.transport,
+        SIP_SERVERS: list(settings.sip_servers),
+        ALLOW_LIST: list(settings.allow_list),
+        REALM: settings.realm,
+        USERNAME: settings.username,
+        TRUNK_ENABLED: settings.enabled,
+    }
+
+
+def write_trunk_base(entity: Any, settings: TrunkBaseWrite) -> None:
+    """Put what byoc-sync owns into a trunk base body (a template or a base as read):
+    name, description, inbound site and the owned settings, the password included. Every
+    other setting stays as it was. Call `forget_password` once the body has been sent."""
+    entity.name = settings.name
+    entity.description = settings.description
+    entity.inbound_site = entity_ref(settings.inbound_site_id, entity.inbound_site)
+    properties = dict(entity.properties or {})
+    for key, value in owned_properties(settings).items():
+        set_property(properties, key, value)
+    set_property(properties, PASSWORD, settings.password.get_secret_value())
+    entity.properties = properties
+
+
+def forget_password(entity: Any) -> None:
+    """Blank the password in a body that has been sent (it is not kept in memory longer
+    than the write that needs it)."""
+    if isinstance(entity.properties, dict) and PASSWORD in entity.properties:
+        set_property(entity.properties, PASSWORD, "")
+
+
+def new_trunk_base_body(template: Any, settings: TrunkBaseWrite) -> Any:
+    """A BYOC Cloud carrier trunk base built from the metabase's template: every setting in
+    its shape at its default, ours set, and the label the base's name (the template's is
+    the metabase's, "Generic BYOC Carrier"; later writes leave the label alone)."""
+    template.trunk_type = "EXTERNAL"
+    template.trunk_metabase = entity_ref(BYOC_CARRIER_METABASE_ID, template.trunk_metabase)
+    write_trunk_base(template, settings)
+    set_property(template.properties, TRUNK_LABEL, settings.name)
+    return template
+
+
+def route_differs(item: Any, route: OutboundRouteWrite) -> bool:
+    """Whether a route as read differs from what byoc-sync wants of it (classifications as
+    a set: their order means nothing; trunk bases in order: it is the try order)."""
+    return (
+        item.name != route.name
+        or (item.description or "") != route.description
+        or sorted(item.classification_types or ()) != sorted(route.classification_types)
+        or [ref.id for ref in item.external_trunk_bases or ()] != list(route.trunk_base_ids)
+        or (item.distribution or "SEQUENTIAL") != route.distribution
+        or (item.enabled is not False) != route.enabled
+    )
+
+
+def write_outbound_route(entity: Any, route: OutboundRouteWrite) -> None:
+    """Put what byoc-sync owns into an outbound route body (new, or as read)."""
+    entity.name = route.name
+    entity.description = route.description
+    entity.classification_types = list(route.classification_types)
+    entity.external_trunk_bases = trunk_base_refs(
+        entity.external_trunk_bases, list(route.trunk_base_ids)
+    )
+    entity.distribution = route.distribution
+    entity.enabled = route.enabled
+
+
+def new_outbound_route_body(route: OutboundRouteWrite) -> Any:
+    body = genesys.OutboundRouteBase()
+    write_outbound_route(body, route)
+    return body

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SecretStr
 
 from shared.domain.e164 import InvalidNumberError, to_e164
 from shared.domain.ownership import owns_pool
@@ -41,6 +41,61 @@ class TwilioTrunk(_Value):
     sid: str
     friendly_name: str
     origination_urls: tuple[OriginationUrl, ...] = ()
+    domain_name: str | None = None  # the termination SIP URI host, <name>.pstn.twilio.com
+    secure: bool | None = None  # TLS signalling and SRTP media
+    disaster_recovery_url: str | None = None
+
+
+class SipCredential(_Value):
+    """A username of a Twilio credential list; Twilio never answers with the password."""
+
+    sid: str
+    username: str
+
+
+class CredentialList(_Value):
+    sid: str
+    friendly_name: str
+    credentials: tuple[SipCredential, ...] = ()
+
+
+class AclAddress(_Value):
+    sid: str
+    ip_address: str
+    cidr_prefix_length: int = 32
+
+    @property
+    def cidr(self) -> str:
+        return f"{self.ip_address}/{self.cidr_prefix_length}"
+
+
+class IpAccessControlList(_Value):
+    sid: str
+    friendly_name: str
+    addresses: tuple[AclAddress, ...] = ()
+
+
+class TrunkAssociations(_Value):
+    """The credential lists and IP ACLs a Twilio trunk authenticates termination with."""
+
+    trunk_sid: str
+    credential_list_sids: tuple[str, ...] = ()
+    ip_acl_sids: tuple[str, ...] = ()
+
+
+class CarrierSide(_Value):
+    """The Twilio objects trunk provisioning compares beyond the trunks themselves; read
+    only when the policy declares a trunk group for byoc-sync to build."""
+
+    credential_lists: tuple[CredentialList, ...] = ()
+    ip_acls: tuple[IpAccessControlList, ...] = ()
+    associations: tuple[TrunkAssociations, ...] = ()
+
+
+class Site(_Value):
+    id: str
+    name: str
+    managed: bool = False  # Genesys-made (PureCloud Voice): read-only
 
 
 class DidPool(_Value):
@@ -82,6 +137,12 @@ class TrunkBase(_Value):
     inbound_identifier: str | None = None  # trunk_sip_termination_uri
     transport: str | None = None  # trunk_transport_protocolVariant (udp, tcp, tls)
     enabled: bool | None = None  # trunk_enabled; None when not read (no properties)
+    description: str | None = None  # carries the ownership marker on bases byoc-sync made
+    version: int | None = None
+    inbound_site_id: str | None = None  # inboundSite: where inbound calls are routed
+    username: str | None = None  # trunk_sip_authentication_credentials_username
+    realm: str | None = None  # trunk_sip_authentication_credentials_realm
+    allow_list: tuple[str, ...] = ()  # trunk_access_acl_allowList
 
 
 class GenesysTrunk(_Value):
@@ -107,6 +168,7 @@ class OutboundRoute(_Value):
     enabled: bool = True
     version: int
     site_managed: bool = False  # on a Genesys-managed site: read-only, never ours to write
+    description: str | None = None  # carries the ownership marker on routes byoc-sync made
 
 
 class NumberPlan(_Value):
@@ -140,6 +202,9 @@ class Snapshot(_Value):
     trunk_bases: tuple[TrunkBase, ...] = ()
     trunks: tuple[GenesysTrunk, ...] = ()
     outbound_routes: tuple[OutboundRoute, ...] = ()
+    # Read only when the policy declares trunk groups for byoc-sync to build.
+    sites: tuple[Site, ...] = ()
+    carrier: CarrierSide | None = None
 
     def checksum(self) -> str:
         """Identifies exactly this observed state (plan files carry it: see `apply FILE`)."""
@@ -170,3 +235,36 @@ class AvailableNumber(BaseModel):
     friendly_name: str = ""
     locality: str | None = None
     region: str | None = None
+
+
+class TrunkBaseWrite(BaseModel):
+    """Every setting byoc-sync owns on a BYOC Cloud trunk base, as one write.
+
+    Built when a change is applied (never kept in a plan): it carries the digest password,
+    which Genesys never reads back, so every write of a base sends it again.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    description: str
+    inbound_site_id: str
+    inbound_identifier: str
+    transport: Literal["udp", "tcp", "tls"]
+    sip_servers: tuple[str, ...]
+    allow_list: tuple[str, ...]
+    username: str
+    realm: str = ""
+    password: SecretStr
+    enabled: bool = True
+
+
+class OutboundRouteWrite(_Value):
+    """What byoc-sync owns on a site outbound route it builds."""
+
+    name: str
+    description: str
+    classification_types: tuple[str, ...]
+    trunk_base_ids: tuple[str, ...]  # in this order
+    distribution: Literal["SEQUENTIAL", "RANDOM"] = "SEQUENTIAL"
+    enabled: bool = True

@@ -12,7 +12,11 @@ from typing import Any
 # Keys the emulator itself reads (the BYOC provisioning guide's names).
 SERVER_PROXY_LIST = "trunk_transport_serverProxyList"
 TRUNK_ENABLED = "trunk_enabled"
+PASSWORD = "trunk_sip_authentication_credentials_password"
 DEFAULT_PROXY = "byoc.sandbox.invalid"
+# Settings Genesys keeps but never answers: a read gives them with an empty instance (the
+# less convenient case: no source says Genesys reads the digest password back).
+WRITE_ONLY = (PASSWORD,)
 
 
 def _type_of(value: Any) -> str:
@@ -31,6 +35,17 @@ def wrap(values: dict[str, Any]) -> dict[str, Any]:
         key: {"type": _type_of(value), "value": {"default": None, "instance": value}}
         for key, value in values.items()
     }
+
+
+def as_answered(properties: dict[str, Any]) -> dict[str, Any]:
+    """The properties as an answer gives them: a write-only setting's instance is empty,
+    while the stored value is kept (a PUT sending the empty value back stores it)."""
+    answered = dict(properties)
+    for key in WRITE_ONLY:
+        entry = answered.get(key)
+        if isinstance(entry, dict) and isinstance(entry.get("value"), dict):
+            answered[key] = {**entry, "value": {**entry["value"], "instance": ""}}
+    return answered
 
 
 def malformed(properties: dict[str, Any]) -> list[str]:

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic.alias_generators import to_camel
 
 from sandbox.emulators.genesys import ids, metabases
+from sandbox.emulators.genesys import properties as props
 from sandbox.emulators.genesys.ids import HOME_DIVISION_ID
 from sandbox.emulators.genesys.state import (
     Did,
@@ -139,11 +140,12 @@ def trunk_base_template(metabase: metabases.Metabase) -> dict[str, Any]:
 def trunk_base(
     state: GenesysState, base: TrunkBase, *, with_properties: bool = True
 ) -> dict[str, Any]:
-    """Lists leave `properties` out unless asked (`expand=properties`); GET has them."""
+    """Lists leave `properties` out unless asked (`expand=properties`); GET has them, the
+    password with an empty instance (`properties.as_answered`)."""
     out = _entity(base, trunk_base_uri(base.id))
     out.update(division=_division(), trunkMetabase=metabase_ref(base.trunk_metabase_id))
     if with_properties:
-        out["properties"] = base.properties
+        out["properties"] = props.as_answered(base.properties)
     out.update(trunkType=base.trunk_type, managed=base.managed)
     for key, site_id in (("site", base.site_id), ("inboundSite", base.inbound_site_id)):
         if site_id is not None:

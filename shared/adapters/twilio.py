@@ -1,5 +1,8 @@
 """Twilio through the official SDK: numbers, Elastic SIP trunks and their origination URLs.
 
+Building a trunk group's carrier side (trunks, origination URLs, credential lists, IP ACLs
+and their trunk associations) is `TwilioTrunking`'s, in shared/adapters/twilio_trunking.py.
+
 Every call runs under the one retry policy. Lists are read page by page at Twilio's maximum
 page size (1000) with each page fetch retried on its own, so a blip on page 7 costs one
 extra request, not a restart; N numbers cost ceil(N/1000) requests. Writes are idempotent:
@@ -18,6 +21,7 @@ from twilio.rest import Client
 
 from shared.adapters.classify import classify
 from shared.adapters.retry import RetryPolicy
+from shared.adapters.twilio_trunking import TwilioTrunking, to_origination_url, to_trunk
 from shared.domain.model import (
     AvailableNumber,
     NumberKind,
@@ -43,18 +47,7 @@ def _number(instance: Any) -> TwilioNumber:
     )
 
 
-def _origination_url(instance: Any) -> OriginationUrl:
-    return OriginationUrl(
-        sid=instance.sid,
-        sip_url=instance.sip_url,
-        priority=int(instance.priority),
-        weight=int(instance.weight),
-        enabled=bool(instance.enabled),
-        friendly_name=instance.friendly_name or "",
-    )
-
-
-class TwilioAdapter:
+class TwilioAdapter(TwilioTrunking):
     """The Twilio operations byoc-sync needs, returning `shared.domain.model` values."""
 
     def __init__(self, client: Client, retry: RetryPolicy, page_size: int = MAX_PAGE_SIZE) -> None:
@@ -95,23 +88,17 @@ class TwilioAdapter:
         ]
 
     def list_trunks(self) -> list[TwilioTrunk]:
-        """Every Elastic SIP trunk with its origination URLs (one list per trunk)."""
+        """Every Elastic SIP trunk with its settings (from the list itself) and its
+        origination URLs (one list per trunk)."""
         trunks = list(
             self._all("list trunks", lambda: self._trunks.page(page_size=self._page_size))
         )
-        return [
-            TwilioTrunk(
-                sid=trunk.sid,
-                friendly_name=trunk.friendly_name or "",
-                origination_urls=tuple(self.list_origination_urls(trunk.sid)),
-            )
-            for trunk in trunks
-        ]
+        return [to_trunk(trunk, tuple(self.list_origination_urls(trunk.sid))) for trunk in trunks]
 
     def list_origination_urls(self, trunk_sid: str) -> list[OriginationUrl]:
         urls = self._trunks(trunk_sid).origination_urls
         return [
-            _origination_url(u)
+            to_origination_url(u)
             for u in self._all(
                 f"list origination URLs of {trunk_sid}",
                 lambda: urls.page(page_size=self._page_size),
@@ -296,7 +283,7 @@ class TwilioAdapter:
             "enabled": values.unset if enabled is None else enabled,
         }
         target = self._trunks(trunk_sid).origination_urls(url_sid)
-        return _origination_url(
+        return to_origination_url(
             self._call(
                 f"update origination URL {url_sid} of trunk {trunk_sid}",
                 lambda: target.update(**changes),

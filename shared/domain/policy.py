@@ -21,12 +21,15 @@ from pydantic import (
     ModelWrapValidatorHandler,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     model_validator,
 )
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 from shared.domain.e164 import E164, E164Prefix
 from shared.domain.sip_uri import SipTarget
+from shared.domain.trunk_derive import SOURCED_BYOC_DOMAINS, origination_url
+from shared.domain.trunk_spec import GroupBuild, TrunkSpec, is_twilio_termination
 from shared.domain.yaml_source import load_model, load_model_file
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -195,7 +198,8 @@ class TrunkGroupMember(_Strict):
     )
     origination_url: str = Field(
         description="SIP URL of the Twilio trunk's origination URL that reaches this member; "
-        "its priority is managed by byoc-sync.",
+        "its priority is managed by byoc-sync. Derived from `trunk` when the group is built "
+        "by byoc-sync (direct topology): sip:<inbound_identifier>.<BYOC domain>.",
         pattern=r"^sips?:",
     )
     probe: SipTarget = Field(
@@ -203,6 +207,9 @@ class TrunkGroupMember(_Strict):
         "or sips:host[:port]."
     )
     priority: int = Field(ge=1, le=65535, description="1 is preferred; lower wins.")
+    trunk: TrunkSpec | None = Field(
+        None, description="The member's BYOC Cloud trunk base, in a group byoc-sync builds."
+    )
 
 
 class TrunkGroup(_Strict):
@@ -225,13 +232,23 @@ class TrunkGroup(_Strict):
         "recovers), so Twilio does not try it first on every call while it is down.",
     )
     thresholds: Thresholds = Field(default_factory=lambda: Thresholds.model_validate({}))
+    build: GroupBuild | None = Field(
+        None,
+        description="byoc-sync builds and keeps both sides of this group's trunks (without it "
+        "the trunks, Twilio trunk, origination URLs and route must exist already).",
+    )
     members: list[TrunkGroupMember] = Field(min_length=1)
 
     @model_validator(mode="wrap")
     @classmethod
-    def _members_distinct(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
-        """Two members sharing a priority, trunk or URL leave the failover order ambiguous."""
-        return _validate_and_check(cls.__name__, data, handler, list(_member_conflicts(data)))
+    def _members_distinct(
+        cls, data: Any, handler: ModelWrapValidatorHandler[Self], info: ValidationInfo
+    ) -> Self:
+        """Two members sharing a priority, trunk or URL leave the failover order ambiguous;
+        a built group derives what it can before that is checked."""
+        data = _with_derived_urls(data, (info.context or {}).get("byoc_domain"))
+        conflicts = [*_member_conflicts(data), *_build_conflicts(data)]
+        return _validate_and_check(cls.__name__, data, handler, conflicts)
 
     @property
     def ordered_members(self) -> list[TrunkGroupMember]:
@@ -338,6 +355,76 @@ def _member_conflicts(group: Any) -> Iterator[Conflict]:
             yield Conflict(loc, message, value)
 
 
+def _with_derived_urls(group: Any, context_domain: str | None) -> Any:
+    """The group as written, with each built member's origination URL derived from its
+    inbound identifier, transport and the BYOC domain (direct topology only: behind an SBC
+    the URL is the SBC's and must be written)."""
+    build = _get(group, "build")
+    if not isinstance(group, dict) or not isinstance(build, dict):
+        return group
+    if (build.get("topology") or "direct") != "direct":
+        return group
+    domain = _text(build.get("byoc_domain")) or context_domain or SOURCED_BYOC_DOMAINS["us-east-1"]
+    members = []
+    for member in _items(group.get("members")):
+        trunk = _get(member, "trunk")
+        identifier = _text(_get(trunk, "inbound_identifier"))
+        if isinstance(member, dict) and identifier and _get(member, "origination_url") is None:
+            transport = _text(_get(trunk, "transport")) or "tls"
+            member = {**member, "origination_url": origination_url(identifier, domain, transport)}
+        members.append(member)
+    return {**group, "members": members}
+
+
+def _build_conflicts(group: Any) -> Iterator[Conflict]:
+    build = _get(group, "build")
+    topology = _text(_get(build, "topology")) or "direct"
+    twilio_domain = _text(_get(_get(build, "twilio"), "domain_name")) or ""
+    for index, member in enumerate(_items(_get(group, "members"))):
+        trunk = _get(member, "trunk")
+        here: Loc = ("members", index)
+        if build is None:
+            if trunk is not None:
+                yield Conflict(
+                    (*here, "trunk"),
+                    "a member's trunk is built only in a group with a `build` section",
+                    trunk,
+                )
+            continue
+        if trunk is None:
+            yield Conflict(
+                here,
+                "in a group byoc-sync builds, every member declares its `trunk`",
+                _get(member, "genesys_trunk"),
+            )
+            continue
+        servers = [_text(s) or "" for s in _items(_get(trunk, "sip_servers"))] or [twilio_domain]
+        if _get(trunk, "registration") is True:
+            toward = next((s for s in servers if is_twilio_termination(s)), None)
+            message = (
+                f"SIP registration toward the Twilio termination {toward}: Twilio Elastic SIP "
+                "Trunking accepts no REGISTER; remove `registration` (Genesys sends to the "
+                "termination with the digest credentials)"
+                if toward
+                else "SIP registration is not provisioned by byoc-sync; remove `registration` and "
+                "set registration on the trunk by hand (then adopt it)"
+            )
+            yield Conflict((*here, "trunk", "registration"), message, True)
+        if topology == "sbc":
+            if not _items(_get(trunk, "sip_servers")):
+                yield Conflict(
+                    (*here, "trunk", "sip_servers"),
+                    "behind an SBC, name the SBC in the member's sip_servers",
+                    None,
+                )
+            if _get(member, "origination_url") is None:
+                yield Conflict(
+                    (*here, "origination_url"),
+                    "behind an SBC, write the origination URL (the SBC's SIP URI)",
+                    None,
+                )
+
+
 def _policy_conflicts(policy: Any) -> Iterator[Conflict]:
     groups = _items(_get(policy, "trunk_groups"))
     routes = _items(_get(policy, "routes"))
@@ -386,12 +473,16 @@ def _policy_conflicts(policy: Any) -> Iterator[Conflict]:
         yield Conflict(loc, message, number)
 
 
-def load_policy(path: Path) -> RoutingPolicy:
-    return load_model_file(RoutingPolicy, path)
+def load_policy(path: Path, byoc_domain: str | None = None) -> RoutingPolicy:
+    """The policy in `path`; `byoc_domain` (the org region's, from the settings) is what
+    built groups derive their members' origination URLs from."""
+    return load_model_file(RoutingPolicy, path, {"byoc_domain": byoc_domain})
 
 
-def parse_policy(text: str, source: str = "<string>") -> RoutingPolicy:
-    return load_model(RoutingPolicy, text, source)
+def parse_policy(
+    text: str, source: str = "<string>", byoc_domain: str | None = None
+) -> RoutingPolicy:
+    return load_model(RoutingPolicy, text, source, {"byoc_domain": byoc_domain})
 
 
 def policy_json_schema() -> dict[str, Any]:

@@ -183,8 +183,14 @@ def _problems(
     return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
 
 
-def load_model(model: type[M], text: str, source: str = "<string>") -> M:
-    """Parse YAML `text` into `model`, raising SourceError with line-numbered problems."""
+def load_model(
+    model: type[M],
+    text: str,
+    source: str = "<string>",
+    context: dict[str, Any] | None = None,
+) -> M:
+    """Parse YAML `text` into `model`, raising SourceError with line-numbered problems.
+    `context` reaches the model's validators (values that come from settings, not the file)."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data: Any = yaml.safe_load(text)
@@ -200,14 +206,14 @@ def load_model(model: type[M], text: str, source: str = "<string>") -> M:
     if data is None:
         data = {}
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
         raise SourceError(source, _problems(model, root, exc)) from exc
 
 
-def load_model_file(model: type[M], path: Path) -> M:
+def load_model_file(model: type[M], path: Path, context: dict[str, Any] | None = None) -> M:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SourceError(str(path), [SourceProblem("", None, None, str(exc))]) from exc
-    return load_model(model, text, str(path))
+    return load_model(model, text, str(path), context)

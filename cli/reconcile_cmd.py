@@ -25,8 +25,14 @@ from cli.runtime import (
 )
 from cli.tables import print_table
 from shared import bootstrap
-from shared.reconcile.apply import ApplyReport, apply_plan
-from shared.reconcile.saved_plans import apply_saved_plan, load_plan, plan_now, save_plan
+from shared.reconcile.apply import ApplyReport
+from shared.reconcile.saved_plans import (
+    apply_now,
+    apply_saved_plan,
+    load_plan,
+    plan_now,
+    save_plan,
+)
 
 EXIT_PENDING = 2
 
@@ -43,7 +49,7 @@ def plan_command(
         app = bootstrap.app()
         routing = app.policy(policy)
         with err.status("reading Twilio and Genesys…"):
-            result, _ = plan_now(routing, app.twilio, app.genesys)
+            result, _ = plan_now(routing, app.twilio, app.genesys, app.trunk_context())
         if out is not None:
             save_plan(result, out)
     if as_json:
@@ -74,13 +80,20 @@ def apply_command(
         routing = app.policy(policy)
         if plan_file is not None:
             saved = load_plan(plan_file)
-            with apply_progress(saved.changes, enabled=not as_json) as progress:
+            changes = (*saved.trunk_changes, *saved.changes)
+            with apply_progress(changes, enabled=not as_json) as progress:
                 report = apply_saved_plan(
-                    saved, app.twilio, app.genesys, force=force, progress=progress
+                    saved,
+                    routing,
+                    app.twilio,
+                    app.genesys,
+                    app.trunk_context(),
+                    force=force,
+                    progress=progress,
                 )
         else:
             with err.status("reading Twilio and Genesys…"):
-                result, _ = plan_now(routing, app.twilio, app.genesys)
+                result, snapshot = plan_now(routing, app.twilio, app.genesys, app.trunk_context())
             if not as_json:
                 print_table(Console(), plan_view(result))
             if result.is_empty:
@@ -91,8 +104,18 @@ def apply_command(
                     err.print("error: not a terminal: pass --yes to apply without asking")
                     raise typer.Exit(1)
                 typer.confirm("Apply these changes?", abort=True)
-            with apply_progress(result.changes, enabled=not as_json) as progress:
-                report = apply_plan(result, app.twilio, app.genesys, force=force, progress=progress)
+            changes = (*result.trunk_changes, *result.changes)
+            with apply_progress(changes, enabled=not as_json) as progress:
+                report = apply_now(
+                    result,
+                    snapshot,
+                    routing,
+                    app.twilio,
+                    app.genesys,
+                    app.trunk_context(),
+                    force=force,
+                    progress=progress,
+                )
     _finish(report, as_json)
 
 
@@ -106,7 +129,7 @@ def _finish(report: ApplyReport, as_json: bool) -> None:
                     "failed": len(report.failed),
                     "outcomes": [
                         {
-                            "change": o.change.model_dump(),
+                            "change": o.change.model_dump(mode="json"),
                             "status": o.status.value,
                             "detail": o.detail,
                             "numbers": list(o.numbers),

@@ -22,6 +22,7 @@ from shared.reconcile.changes import (
     Plan,
     RemoveDnis,
 )
+from shared.trunks.changes import TrunkChange
 
 _SIGN = {
     "attach_number_to_trunk": ("~", "yellow"),
@@ -60,8 +61,28 @@ def step_line(line: str) -> str:
     return f"{label}:{rest}" if label else line
 
 
-def describe(change: Change) -> tuple[str, str]:
+_TRUNK_SIGN = {
+    "create": ("+", "green"),
+    "update": ("~", "yellow"),
+    "adopt": ("~", "yellow"),
+    "delete": ("-", "red"),
+}
+
+
+def _trunk_target(change: TrunkChange) -> str:
+    where = f" ({change.parent})" if change.parent else ""
+    return f"{change.name}{where}"
+
+
+def _trunk_reason(change: TrunkChange) -> str:
+    """The reason, then each owned setting that changes (a secret only as a placeholder)."""
+    return "; ".join([change.reason, *(str(field) for field in change.fields)])
+
+
+def describe(change: Change | TrunkChange) -> tuple[str, str]:
     """(action, target) in words an engineer uses."""
+    if isinstance(change, TrunkChange):
+        return f"{change.action} {change.object.replace('_', ' ')}", _trunk_target(change)
     label = _LABEL[change.kind]
     if isinstance(change, AttachNumberToTrunk):
         return label, f"{change.phone_number} → {change.trunk_name}"
@@ -78,8 +99,28 @@ def _numbers(numbers: tuple[str, ...], shown: int = 4) -> str:
     return head if len(numbers) <= shown else f"{head} … (+{len(numbers) - shown} more)"
 
 
+def _trunk_table(plan: Plan) -> Table:
+    table = Table(
+        Column("", no_wrap=True),
+        "action",
+        prose_column("object / reason"),
+        title=f"Trunk groups ({plan.mode.value})",
+    )
+    for change in plan.trunk_changes:
+        sign, colour = _TRUNK_SIGN[change.action]
+        action, target = describe(change)
+        table.add_row(
+            Text(sign, style=colour),
+            action,
+            described(f"{change.group}: {target}", _trunk_reason(change)),
+        )
+    return table
+
+
 def plan_view(plan: Plan) -> RenderableType:
     parts: list[RenderableType] = []
+    if plan.trunk_changes:
+        parts.append(_trunk_table(plan))
     if plan.changes:
         table = Table(
             Column("", no_wrap=True),
@@ -92,7 +133,7 @@ def plan_view(plan: Plan) -> RenderableType:
             action, target = describe(change)
             table.add_row(Text(sign, style=colour), action, described(target, change.reason))
         parts.append(table)
-    else:
+    elif not plan.trunk_changes:
         parts.append(Text("No changes: Twilio and Genesys match the policy.", style="green"))
     if plan.suppressed:
         parts.append(
@@ -117,6 +158,9 @@ def plan_view(plan: Plan) -> RenderableType:
         )
     counts = {kind: sum(1 for c in plan.changes if c.kind == kind) for kind in _SIGN}
     summary = ", ".join(f"{_LABEL[kind]}: {n}" for kind, n in counts.items() if n)
+    if plan.trunk_changes:
+        trunk_summary = f"trunk group changes: {len(plan.trunk_changes)}"
+        summary = f"{trunk_summary}, {summary}" if summary else trunk_summary
     parts.append(Text(f"Summary: {summary or 'nothing to do'}; {plan.deletions} deletion(s)."))
     return Group(*parts)
 
@@ -133,6 +177,8 @@ def report_view(report: ApplyReport) -> RenderableType:
     style = {Status.DONE: "green", Status.SKIPPED: "yellow", Status.FAILED: "red"}
     for outcome in report.outcomes:
         action, target = describe(outcome.change)
+        if isinstance(outcome.change, TrunkChange):
+            target = f"{outcome.change.group}: {target}"
         if outcome.numbers and isinstance(outcome.change, AddDnis | RemoveDnis):
             target = f"{outcome.change.ivr_name}: {_numbers(outcome.numbers)}"
         table.add_row(

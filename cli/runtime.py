@@ -33,6 +33,7 @@ from shared.ports import (
 from shared.reconcile.apply import Outcome, PlanRefusedError
 from shared.reconcile.changes import Change, numbers_in
 from shared.settings import MissingSettingError
+from shared.trunks.changes import TrunkChange
 
 PolicyOption = Annotated[
     Path | None,
@@ -184,7 +185,7 @@ def operator_errors() -> Iterator[None]:
 
 @contextmanager
 def apply_progress(
-    changes: Sequence[Change], enabled: bool, console: Console | None = None
+    changes: Sequence[Change | TrunkChange], enabled: bool, console: Console | None = None
 ) -> Iterator[Callable[[Outcome], None]]:
     """A progress bar on stderr (or `console`) for applies that take a while: "3/5 changes".
 
@@ -196,9 +197,10 @@ def apply_progress(
     if not enabled or not changes:
         yield lambda outcome: None
         return
-    remaining: dict[Change, int] = {}
+    remaining: dict[Change | TrunkChange, int] = {}
     for change in changes:
-        remaining[change] = remaining.get(change, 0) + len(numbers_in(change))
+        size = 1 if isinstance(change, TrunkChange) else len(numbers_in(change))
+        remaining[change] = remaining.get(change, 0) + size
     lock = Lock()  # outcomes arrive from the apply's worker threads
     with Progress(
         TextColumn("applying"),

@@ -46,6 +46,11 @@ class HostOptions:
     extra_settings: dict[str, str] = field(default_factory=dict)
 
 
+def sip_password() -> str:
+    """A password Twilio accepts for a SIP credential (12+ characters, a digit, mixed case)."""
+    return "Sb1" + secrets.token_urlsafe(18)
+
+
 @dataclass
 class Sandbox(Service):
     """The Twilio and Genesys emulators of one scenario, started on loopback ports; with
@@ -62,6 +67,9 @@ class Sandbox(Service):
     functions: LocalHost | None = field(init=False, default=None)
     genesys_event_key: str = field(init=False, default_factory=lambda: secrets.token_urlsafe(24))
     sbcs: dict[str, SbcEndpoint] = field(init=False, default_factory=dict)
+    # The trunk passwords a policy that builds trunk groups names (BYOC_TRUNK_SECRET_*),
+    # made up per sandbox like the event key: the settings an operator would put in Key Vault.
+    trunk_secrets: dict[str, str] = field(init=False, default_factory=dict)
     azurite: Azurite | None = field(init=False, default=None)
     policy_path: Path | None = field(init=False, default=None)
     _policy_dir: tempfile.TemporaryDirectory[str] | None = field(init=False, default=None)
@@ -122,6 +130,9 @@ class Sandbox(Service):
         """One SBC endpoint per trunk-group member, and a copy of the policy probing them."""
         raw = yaml.safe_load(policy_path.read_text())
         for group in raw.get("trunk_groups") or []:
+            setting = ((group.get("build") or {}).get("credentials") or {}).get("password_setting")
+            if setting and setting not in self.trunk_secrets:
+                self.trunk_secrets[str(setting)] = sip_password()
             for member in group.get("members") or []:
                 name = str(member["genesys_trunk"])
                 endpoint = SbcEndpoint(name, partial(self._genesys_trunk_up, name)).start()
@@ -182,6 +193,7 @@ class Sandbox(Service):
             "GENESYSCLOUD_API_HOST": self.genesys.base_url,
             "GENESYSCLOUD_OAUTHCLIENT_ID": client.client_id,
             "GENESYSCLOUD_OAUTHCLIENT_SECRET": client.client_secret,
+            **self.trunk_secrets,
         }
 
     def host_settings(self) -> dict[str, str]:

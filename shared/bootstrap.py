@@ -15,16 +15,27 @@ calls a vendor starts at once, and no service module loads an SDK.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import SecretStr
+
 from shared.domain.commands import CommandEnvelope
 from shared.domain.policy import RoutingPolicy, load_policy
+from shared.domain.trunk_derive import byoc_domain_for
+from shared.domain.trunk_spec import SECRET_SETTING_PREFIX
 from shared.ports import GenesysPort, SipProbe, StateStore, TwilioPort
-from shared.settings import HostStorageConnection, ServiceBusConnection, Settings
+from shared.reconcile.saved_plans import TrunkContext
+from shared.settings import (
+    KEY_VAULT_REFERENCE,
+    HostStorageConnection,
+    ServiceBusConnection,
+    Settings,
+)
 
 if TYPE_CHECKING:
     from shared.adapters.genesys import GenesysAdapter
@@ -112,7 +123,17 @@ class App:
         return self.configuration.settings
 
     def policy(self, path: Path | None = None) -> RoutingPolicy:
-        return load_policy(path or self.settings.byoc_policy_path)
+        return load_policy(path or self.settings.byoc_policy_path, self.byoc_domain)
+
+    @property
+    def byoc_domain(self) -> str:
+        """The org region's BYOC domain, which built groups' origination URLs end in."""
+        settings = self.settings
+        return byoc_domain_for(settings.genesyscloud_region, settings.genesyscloud_api_host)
+
+    def trunk_context(self) -> TrunkContext:
+        """What building trunk groups needs: the trunk secrets and the state table."""
+        return TrunkContext(secret_of=trunk_secret, state_store=self.state_store)
 
     def _adapters(self) -> tuple[TwilioAdapter, GenesysAdapter]:
         clients = self._clients
@@ -163,6 +184,18 @@ class App:
         from shared.adapters.sip_probe import probe_member
 
         return probe_member
+
+
+def trunk_secret(setting: str) -> SecretStr | None:
+    """A trunk secret named by the policy (`BYOC_TRUNK_SECRET_*`): an app setting, a Key
+    Vault reference in Azure. Read when used, so a rotated value takes effect at once; an
+    unresolved reference's own text counts as unset (see `shared.settings`)."""
+    if not setting.startswith(SECRET_SETTING_PREFIX):
+        return None
+    value = os.environ.get(setting, "").strip()
+    if not value or value.startswith(KEY_VAULT_REFERENCE):
+        return None
+    return SecretStr(value)
 
 
 _clients: dict[str, _Clients] = {}

@@ -41,6 +41,7 @@ from shared.reconcile.changes import (
     RemoveDnis,
     numbers_in,
 )
+from shared.trunks.changes import TrunkChange
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class Outcome:
-    change: Change
+    change: Change | TrunkChange
     status: Status
     detail: str = ""
     numbers: tuple[str, ...] = ()  # for batched IVR changes: the numbers this outcome covers
@@ -106,10 +107,7 @@ def apply_plan(
     sleep: Callable[[float], None] = time.sleep,
 ) -> ApplyReport:
     """Run `plan`; raise PlanRefusedError before any write when it may not run."""
-    if plan.mode is SyncMode.DRY_RUN:
-        raise PlanRefusedError("the policy's mode is dry-run: plans are reported, never applied")
-    if not plan.guard.allowed and not force:
-        raise PlanRefusedError("; ".join(plan.guard.reasons) + " (pass --force to apply anyway)")
+    check_may_apply(plan, force=force)
     # One batch is one IVR write: the adapter's limit of DNIS added per write.
     batch = dnis_batch if dnis_batch is not None else genesys.dnis_per_write
     run = _Run(twilio, genesys, batch, progress, pool_propagation_wait_s, sleep)
@@ -130,8 +128,20 @@ def apply_plan(
         for future in futures:
             future.result()
     # Reported in plan order (completion order within a kind), however the stages overlapped.
-    run.report.outcomes.sort(key=lambda outcome: APPLY_ORDER.index(outcome.change.kind))
+    run.report.outcomes.sort(key=lambda outcome: _order(outcome.change))
     return run.report
+
+
+def _order(change: Change | TrunkChange) -> int:
+    return -1 if isinstance(change, TrunkChange) else APPLY_ORDER.index(change.kind)
+
+
+def check_may_apply(plan: Plan, *, force: bool = False) -> None:
+    """Raise PlanRefusedError when `plan` may not run (dry-run, or refused by the guards)."""
+    if plan.mode is SyncMode.DRY_RUN:
+        raise PlanRefusedError("the policy's mode is dry-run: plans are reported, never applied")
+    if not plan.guard.allowed and not force:
+        raise PlanRefusedError("; ".join(plan.guard.reasons) + " (pass --force to apply anyway)")
 
 
 class _Run:

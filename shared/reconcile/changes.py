@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.domain.model import normalise_dnis
 from shared.domain.policy import SyncMode
+from shared.trunks.changes import TrunkChange, trunk_deletions
 
 
 class _Value(BaseModel):
@@ -131,19 +132,22 @@ class Plan(_Value):
 
     mode: SyncMode
     snapshot_checksum: str
+    # The trunk groups byoc-sync builds: applied first, the numbers need their trunks.
+    trunk_changes: tuple[TrunkChange, ...] = ()
     changes: tuple[Change, ...] = ()
     # Deletions that `upsert-only` keeps out of `changes`, shown so the operator knows.
-    suppressed: tuple[Change, ...] = ()
+    suppressed: tuple[Change | TrunkChange, ...] = ()
     conflicts: tuple[Conflict, ...] = ()
     guard: GuardVerdict = GuardVerdict(allowed=True)
 
     @property
     def deletions(self) -> int:
-        return sum(deletions_in(change) for change in self.changes)
+        numbers = sum(deletions_in(change) for change in self.changes)
+        return numbers + trunk_deletions(self.trunk_changes)
 
     @property
     def is_empty(self) -> bool:
-        return not self.changes
+        return not self.changes and not self.trunk_changes
 
 
 def restricted_to(plan: Plan, numbers: Sequence[str]) -> Plan:

@@ -14,10 +14,15 @@ from shared.reconcile.changes import Change, GuardVerdict, deletions_in
 
 
 def evaluate_guards(
-    policy: RoutingPolicy, changes: Sequence[Change], *, owned_objects: int
+    policy: RoutingPolicy,
+    changes: Sequence[Change],
+    *,
+    owned_objects: int,
+    other_deletions: int = 0,
 ) -> GuardVerdict:
-    """Owned objects: DID pools carrying the marker plus DNIS entries on managed IVRs."""
-    deletions = sum(deletions_in(change) for change in changes)
+    """Owned objects: DID pools carrying the marker plus DNIS entries on managed IVRs (and
+    the trunk side's, when `other_deletions` counts trunk changes)."""
+    deletions = sum(deletions_in(change) for change in changes) + other_deletions
     reasons: list[str] = []
     if deletions > policy.max_deletions:
         reasons.append(

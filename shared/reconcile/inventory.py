@@ -15,6 +15,7 @@ from shared.domain.number_ranges import RangeIndex
 from shared.domain.policy import RoutingPolicy
 from shared.reconcile import plan
 from shared.reconcile.changes import numbers_in
+from shared.trunks.changes import TrunkChange
 
 _DRIFT = {
     "attach_number_to_trunk": "not on its trunk",
@@ -43,6 +44,8 @@ def number_rows(policy: RoutingPolicy, snapshot: Snapshot) -> list[NumberRow]:
     planned = plan(policy, snapshot)
     drift: dict[str, list[str]] = defaultdict(list)
     for change in (*planned.changes, *planned.suppressed):
+        if isinstance(change, TrunkChange):
+            continue
         for entry in numbers_in(change):
             drift[normalise_dnis(entry) or entry].append(_DRIFT[change.kind])
     conflicts = {c.subject for c in planned.conflicts}

@@ -201,10 +201,10 @@ def test_a_saved_plan_applies_only_while_the_estate_is_unchanged(
     save_plan(saved, path)
     twilio.purchase("+12025550110", "route:main bought after the plan")
     with pytest.raises(StalePlanError, match="changed since this plan was made"):
-        apply_saved_plan(load_plan(path), twilio, genesys)
+        apply_saved_plan(load_plan(path), policy, twilio, genesys)
     fresh, _ = plan_now(policy, twilio, genesys)
     save_plan(fresh, path)
-    report = apply_saved_plan(load_plan(path), twilio, genesys)
+    report = apply_saved_plan(load_plan(path), policy, twilio, genesys)
     assert not report.failed and len(report.done) == len(fresh.changes)
 
 

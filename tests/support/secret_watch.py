@@ -27,6 +27,7 @@ import pytest
 from sandbox.emulators.genesys.scenario import DEFAULT_CLIENT_SECRET
 from sandbox.emulators.twilio.scenario import DEFAULT_AUTH_TOKEN
 from shared.adapters.table_store import DEVELOPMENT_ACCOUNT_KEY
+from shared.domain.trunk_spec import SECRET_SETTING_PREFIX
 
 SECRET_SETTINGS = (
     "TWILIO_AUTH_TOKEN",
@@ -35,6 +36,8 @@ SECRET_SETTINGS = (
     "BYOC_GENESYS_EVENT_API_KEYS",
     "BYOC_FUNCTION_KEY",
 )
+# The trunk passwords a policy names (every setting with this prefix is a secret).
+TRUNK_SECRET_PREFIX = SECRET_SETTING_PREFIX
 STATIC_SECRETS = (DEFAULT_AUTH_TOKEN, DEFAULT_CLIENT_SECRET, DEVELOPMENT_ACCOUNT_KEY)
 AUTHORIZATION = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{12,}")
 
@@ -49,7 +52,8 @@ class SecretWatch(logging.Handler):
 
     def secrets(self) -> set[str]:
         found = set(STATIC_SECRETS) | self.extra
-        for name in SECRET_SETTINGS:
+        names = [*SECRET_SETTINGS, *(n for n in os.environ if n.startswith(TRUNK_SECRET_PREFIX))]
+        for name in names:
             for value in (os.environ.get(name) or "").split(","):
                 if len(value.strip()) >= 8:
                     found.add(value.strip())

@@ -42,9 +42,14 @@ def rehearse_command(
         ),
     ] = None,
     scenario: Annotated[
-        str,
-        typer.Option(help="Sandbox scenario holding the trunks the policy names (YAML or name)."),
-    ] = "default",
+        str | None,
+        typer.Option(
+            help="Sandbox scenario holding the trunks the policy names (YAML or name; "
+            "default: 'default', or 'greenfield' when the policy builds its trunk groups, "
+            "which are then built first, as `apply` would).",
+            show_default=False,
+        ),
+    ] = None,
     group: Annotated[
         list[str] | None,
         typer.Option(
@@ -79,6 +84,8 @@ def rehearse_command(
                 f"[red]error:[/red] no trunk group {', '.join(unknown) or 'at all'} in {path}"
             )
             raise typer.Exit(1)
+        builds = any(g.build is not None for g in loaded.trunk_groups)
+        scenario = scenario or ("greenfield" if builds else "default")
         sandbox = Sandbox(load_scenario(scenario))
         try:
             sandbox.start()
@@ -92,6 +99,7 @@ def rehearse_command(
                 sandbox, probing, progress=lambda line: err.print(f"  {line}", markup=False)
             )
             try:
+                rehearsal.build()
                 results = [
                     rehearsal.rehearse(
                         next(g for g in probing.trunk_groups if g.name == w.name), recovery

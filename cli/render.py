@@ -67,6 +67,18 @@ _TRUNK_SIGN = {
     "adopt": ("~", "yellow"),
     "delete": ("-", "red"),
 }
+_TRUNK_OBJECT = {
+    "twilio_trunk": "Twilio trunk",
+    "credential_list": "credential list",
+    "credential": "credential",
+    "ip_acl": "IP ACL",
+    "acl_address": "ACL address",
+    "trunk_association": "association",
+    "trunk_base": "trunk",
+    "outbound_route": "outbound route",
+    "origination_url": "origination URL",
+}
+_WIDE_NAMES = ("origination_url",)  # a SIP URL gets a line of its own, never cut
 
 
 def _trunk_target(change: TrunkChange) -> str:
@@ -74,15 +86,10 @@ def _trunk_target(change: TrunkChange) -> str:
     return f"{change.name}{where}"
 
 
-def _trunk_reason(change: TrunkChange) -> str:
-    """The reason, then each owned setting that changes (a secret only as a placeholder)."""
-    return "; ".join([change.reason, *(str(field) for field in change.fields)])
-
-
 def describe(change: Change | TrunkChange) -> tuple[str, str]:
     """(action, target) in words an engineer uses."""
     if isinstance(change, TrunkChange):
-        return f"{change.action} {change.object.replace('_', ' ')}", _trunk_target(change)
+        return f"{change.action} {_TRUNK_OBJECT[change.object]}", _trunk_target(change)
     label = _LABEL[change.kind]
     if isinstance(change, AttachNumberToTrunk):
         return label, f"{change.phone_number} → {change.trunk_name}"
@@ -99,28 +106,34 @@ def _numbers(numbers: tuple[str, ...], shown: int = 4) -> str:
     return head if len(numbers) <= shown else f"{head} … (+{len(numbers) - shown} more)"
 
 
-def _trunk_table(plan: Plan) -> Table:
-    table = Table(
-        Column("", no_wrap=True),
-        "action",
-        prose_column("object / reason"),
-        title=f"Trunk groups ({plan.mode.value})",
-    )
+def _trunk_view(plan: Plan) -> RenderableType:
+    """Terraform-like: each change on a line, then its reason and every owned setting it
+    changes on lines of their own (a setting list or a URL never shares a cramped column)."""
+    lines: list[RenderableType] = [Text(f"Trunk groups ({plan.mode.value})", style="bold")]
+    group = None
     for change in plan.trunk_changes:
+        if change.group != group:
+            group = change.group
+            lines.append(Text(f"  {group}", style="bold"))
         sign, colour = _TRUNK_SIGN[change.action]
-        action, target = describe(change)
-        table.add_row(
-            Text(sign, style=colour),
-            action,
-            described(f"{change.group}: {target}", _trunk_reason(change)),
-        )
-    return table
+        head = Text(f"  {sign} ", style=colour)
+        where = f" on {change.parent}" if change.parent else ""
+        what = f"{change.action} {_TRUNK_OBJECT[change.object]}"
+        if change.object in _WIDE_NAMES:
+            head.append(f"{what}{where}")
+            lines += [head, Text(f"      {change.name}", overflow="ignore", no_wrap=True)]
+        else:
+            head.append(f"{what} {change.name}{where}")
+            lines.append(head)
+        lines.append(Text(f"      {change.reason}", style="dim"))
+        lines += [Text(f"      {field}") for field in change.fields]
+    return Group(*lines)
 
 
 def plan_view(plan: Plan) -> RenderableType:
     parts: list[RenderableType] = []
     if plan.trunk_changes:
-        parts.append(_trunk_table(plan))
+        parts.append(_trunk_view(plan))
     if plan.changes:
         table = Table(
             Column("", no_wrap=True),

@@ -1,7 +1,10 @@
 """`make demo`: byoc-sync doing its job, event-driven, on this machine.
 
 Starts `byoc-sync sandbox serve` as its own process — the Twilio and Genesys emulators, the
-Service Bus broker and the local Functions host running `function_app.py` — then narrates:
+Service Bus broker and the local Functions host running `function_app.py` — on an org with a
+site and IVRs only and an account holding only numbers, then narrates:
+0. `byoc-sync plan` shows both trunk groups to be built, `byoc-sync apply` builds them on
+   both sides and routes the numbers, the next plan is empty and the audit clean;
 1. buy a number over `POST /api/numbers` and watch it become routable in Genesys;
 2. buy a number by hand in Twilio (as people do in the console) and let the reconcile
    timer provision it;
@@ -11,10 +14,11 @@ Service Bus broker and the local Functions host running `function_app.py` — th
    priorities flip to the failover trunk;
 4. bring the primary back and watch recovery (`on_success`) put it first again;
 5. `byoc-sync health` and `byoc-sync numbers list`.
-The policy is the example one with health thresholds in seconds (`sandbox/fast_policies.py`) so a
-failover takes about ten seconds instead of minutes. It ends with a one-screen summary and
-exit 0. Every port is ephemeral and all state lives in the served process (and its own
-Azurite), so it can run again at once.
+The policy is examples/policy-build.yaml with health thresholds in seconds
+(`sandbox/fast_policies.py`) so a failover takes about ten seconds instead of minutes; its
+timers stay paused until the build is done (an operator builds before switching them on).
+It ends with a one-screen summary and exit 0. Every port is ephemeral and all state lives in
+the served process (and its own Azurite), so it can run again at once.
 
 `--summary PATH` also writes what each step observed as JSON (the numbers, the vendors'
 order after each switch, the group's last switch as `byoc-sync health --json` reports it),
@@ -42,6 +46,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+import yaml
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -55,10 +60,21 @@ from shared.ports import GenesysPort, TwilioPort
 from shared.settings import Settings
 
 BIN = Path(sys.executable).parent
-EXAMPLE_POLICY = Path(__file__).resolve().parents[1] / "examples" / "policy.yaml"
+BUILD_POLICY = Path(__file__).resolve().parents[1] / "examples" / "policy-build.yaml"
 RECONCILE_EVERY = "*/5 * * * * *"  # the demo's reconcile timer: every 5 s instead of 15 min
 HEALTH_EVERY = "*/3 * * * * *"  # health checks every 3 s instead of every minute
-GROUP, PRIMARY, BACKUP = "TG-BYOC-Primary-Failover", "BYOC-Primary-Twilio", "BYOC-Failover-Twilio"
+GROUP, PRIMARY, BACKUP = "TG-Direct", "BYOC-Direct-Primary", "BYOC-Direct-Failover"
+# The audit rules that need no DNS (the example hosts have none here; tls-chain is pinned
+# against a local TLS server in the tests).
+OFFLINE_AUDIT_RULES = (
+    "registrar-loop",
+    "number-format",
+    "duplicate-dnis",
+    "coverage",
+    "dial-plan-bypass",
+    "carrier-side",
+    "trunk-health",
+)
 console = Console(highlight=False)
 
 
@@ -232,6 +248,34 @@ class Demo:
         mark = "[green]✓[/green]" if ok else "[red]✗[/red]"
         console.print(f"{mark} {outcome} [dim]({seconds:.1f} s)[/dim]")
 
+    def cli(self, *args: str) -> int:
+        """A `byoc-sync` command attached to the sandbox, its output shown as it comes."""
+        console.print(f"$ byoc-sync {' '.join(args)}", markup=False)
+        env = {**os.environ, **self.settings}
+        return subprocess.run([str(BIN / "byoc-sync"), *args], env=env).returncode
+
+    def build_trunk_groups(self) -> None:
+        console.rule("0 · An empty org: byoc-sync builds both trunk groups")
+        started = time.monotonic()
+        planned = self.cli("plan")
+        applied = self.cli("apply", "--yes")
+        again = self.cli("plan")
+        audited = self.cli("audit", *(f"--rule={rule}" for rule in OFFLINE_AUDIT_RULES))
+        codes = {"plan": planned, "apply": applied, "plan again": again, "audit": audited}
+        ok = codes == {"plan": 2, "apply": 0, "plan again": 0, "audit": 0}
+        self.record(
+            "build trunk groups",
+            started,
+            ok,
+            "both groups built on both sides, numbers routed; the next plan is empty and "
+            "the audit clean"
+            if ok
+            else f"exit codes {codes}",
+            {"exit_codes": codes},
+        )
+        # The operator switches the timers on once the trunk groups exist.
+        set_timers(Path(self.settings["BYOC_POLICY_PATH"]), on=True)
+
     def buy_over_the_api(self) -> None:
         console.rule("1 · Buy a number over POST /api/numbers")
         started = time.monotonic()
@@ -404,6 +448,14 @@ class Demo:
         path.write_text(json.dumps(summary, indent=2) + "\n")
 
 
+def set_timers(policy: Path, *, on: bool) -> None:
+    """Pause or resume the reconcile and health timers: the host re-reads the policy on
+    every run, as it does a redeployed one."""
+    raw = yaml.safe_load(policy.read_text())
+    raw["timers"] = {**(raw.get("timers") or {}), "reconcile": on, "health_check": on}
+    policy.write_text(yaml.safe_dump(raw, sort_keys=False))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox.demo", description="make demo")
     parser.add_argument(
@@ -411,14 +463,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     work = tempfile.TemporaryDirectory(prefix="byoc-demo-")
-    policy = fast_health_policy(EXAMPLE_POLICY, Path(work.name) / "policy.yaml")
+    policy = fast_health_policy(BUILD_POLICY, Path(work.name) / "policy.yaml")
+    set_timers(policy, on=False)
     server = subprocess.Popen(
         [
             str(BIN / "byoc-sync"),
             "sandbox",
             "serve",
             "--scenario",
-            "default",
+            "greenfield",
             "--policy",
             str(policy),
             "--reconcile-schedule",
@@ -445,6 +498,7 @@ def main(argv: list[str] | None = None) -> int:
         for line in export_lines(settings):
             console.print(f"  {line}", markup=False, soft_wrap=True)
         demo = Demo(settings, log)
+        demo.build_trunk_groups()
         demo.buy_over_the_api()
         demo.buy_by_hand()
         demo.failover()

@@ -30,8 +30,10 @@ from shared.bootstrap import build_adapters
 from shared.domain.policy import Recovery, RoutingPolicy, SyncMode, TrunkGroup
 from shared.health.actions import RealisedOrder, realised_order
 from shared.health.evaluate import GroupOutcome, evaluate_groups, read_estate
-from shared.ports import GenesysPort, TwilioPort
+from shared.ports import GenesysPort, StateStore, TwilioPort
+from shared.reconcile.saved_plans import TrunkContext, apply_now, plan_now
 from shared.settings import HostStorageConnection, Settings
+from shared.trunks.desired import built_groups
 
 REHEARSAL_TABLE = "byocrehearsal"
 HEADROOM = 2  # health checks beyond the expected count before a transition counts as missing
@@ -102,12 +104,37 @@ class Rehearsal:
         connection = HostStorageConnection(
             connection_string=SecretStr(sandbox.azurite.connection_string)
         )
+        self.connection = connection
         self.store = TableStateStore(table_client(connection, REHEARSAL_TABLE))
         self.started = start or datetime.now(UTC)
         self.now = self.started
 
     def close(self) -> None:
         self.store.close()
+
+    def build(self) -> None:
+        """Build the trunk groups the policy declares, as the operator's first `apply` would
+        (nothing when it builds none): the rehearsal then fails over what was built."""
+        if not built_groups(self.policy):
+            return
+        secrets = self.sandbox.trunk_secrets
+
+        def store(partition: str) -> StateStore:
+            return TableStateStore(table_client(self.connection, REHEARSAL_TABLE), partition)
+
+        context = TrunkContext(
+            secret_of=lambda name: SecretStr(secrets[name]) if name in secrets else None,
+            state_store=store,
+        )
+        result, snapshot = plan_now(self.policy, self.twilio, self.genesys, context)
+        report = apply_now(
+            result, snapshot, self.policy, self.twilio, self.genesys, context, force=True
+        )
+        if report.failed or report.skipped:
+            first = (report.failed or report.skipped)[0]
+            raise RehearsalProblemError(f"building the trunk groups failed: {first}")
+        built = sum(1 for o in report.outcomes if o.change.kind == "trunk_change")
+        self.progress(f"built the trunk groups as `apply` would: {built} change(s)")
 
     # ------------------------------------------------------------------ one step
     def health_check(self, group: TrunkGroup) -> GroupOutcome:

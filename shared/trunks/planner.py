@@ -23,6 +23,7 @@ from shared.domain.model import (
     TwilioTrunk,
 )
 from shared.domain.policy import RoutingPolicy
+from shared.domain.trunk_derive import TWILIO_SIGNALLING_RANGES, TWILIO_SIGNALLING_RANGES_AS_OF
 from shared.trunks.changes import (
     SECRET_CHANGED,
     SECRET_SET,
@@ -66,6 +67,13 @@ def _same(a: str | None, b: str | None) -> bool:
 
 def _text(values: tuple[str, ...] | list[str]) -> str:
     return ", ".join(values) if values else "(none)"
+
+
+def _addresses(values: tuple[str, ...]) -> str:
+    """An allow-list as read: Twilio's published ranges by name, anything else listed."""
+    if values == TWILIO_SIGNALLING_RANGES:
+        return f"Twilio's signalling ranges ({len(values)}, as of {TWILIO_SIGNALLING_RANGES_AS_OF})"
+    return _text(values)
 
 
 def plan_trunks(
@@ -445,7 +453,14 @@ class _Group:
             ),
             "transport": (base.transport, found.transport if found else None),
             "SIP servers": (_text(base.sip_servers), _text(found.sip_servers) if found else None),
-            "allow-list": (_text(base.allow_list), _text(found.allow_list) if found else None),
+            "allow-list": (  # a set: the order it is held in means nothing
+                _addresses(base.allow_list),
+                None
+                if found is None
+                else _addresses(base.allow_list)
+                if set(found.allow_list) == set(base.allow_list)
+                else _addresses(found.allow_list),
+            ),
             "inbound site": (
                 base.inbound_site,
                 (

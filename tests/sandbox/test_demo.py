@@ -15,7 +15,7 @@ from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 BYOC_SYNC = str(Path(sys.executable).parent / "byoc-sync")
-GROUP, PRIMARY, BACKUP = "TG-BYOC-Primary-Failover", "BYOC-Primary-Twilio", "BYOC-Failover-Twilio"
+GROUP, PRIMARY, BACKUP = "TG-Direct", "BYOC-Direct-Primary", "BYOC-Direct-Failover"
 
 
 def run_demo(home: Path, summary: Path) -> subprocess.CompletedProcess[str]:
@@ -40,12 +40,15 @@ def test_demo_shows_the_event_driven_product_end_to_end_and_runs_twice(tmp_path:
     assert summary["ok"]
     steps: dict[str, dict[str, Any]] = {s["title"]: s["observed"] for s in summary["steps"]}
     assert list(steps) == [
+        "build trunk groups",
         "buy over the API",
         "hand-bought number",
         "failover",
         "recovery",
         "operator view",
     ]
+    codes = steps["build trunk groups"]["exit_codes"]  # 0: built from an empty org
+    assert codes == {"plan": 2, "apply": 0, "plan again": 0, "audit": 0}
     bought = steps["buy over the API"]  # 1: bought over the API, routable
     assert bought["status_code"] == 202 and "Main IVR" in bought["in_sync"]["ivrs"]
     assert steps["hand-bought number"]["in_sync"]["ivrs"] == ["Support IVR"]  # 2
@@ -60,11 +63,13 @@ def test_demo_shows_the_event_driven_product_end_to_end_and_runs_twice(tmp_path:
     assert (switch["from_member"], switch["to_member"]) == (BACKUP, PRIMARY)
     assert switch["reason"].startswith(f"recovery: {PRIMARY} is up again")
     active = {row["member"] for row in health["members"] if row["active"]}
-    assert active == {PRIMARY}
+    assert active == {PRIMARY, "BYOC-SBC-East"}  # each group's preferred member
 
     # The narration a telephony engineer reads shows the same.
     out = result.stdout
     assert "BYOC_FUNCTIONS_URL=http://127.0.0.1:" in out
+    built = out.split("0 · ", 1)[1].split("1 · ", 1)[0]
+    assert "+ create Twilio trunk BYOC-Direct" in built and "(secret set)" in built
     assert "POST /api/numbers → 202" in out
     # The answer's fields, each whole, not a cut raw body.
     assert f"  command    {bought['command_id']}\n" in out

@@ -319,3 +319,19 @@ def test_changes_carry_no_secret_and_survive_json() -> None:
     result = planned(empty(), secret=SecretView(present=True))
     for change in result.changes:
         assert TrunkChange.model_validate_json(change.model_dump_json()) == change
+
+
+def test_behind_an_sbc_the_allow_list_is_left_to_the_sip_servers() -> None:
+    text = POLICY.format(adopt="topology: sbc").replace(
+        "{inbound_identifier: byoc-a.example}",
+        "{inbound_identifier: byoc-a.example, sip_servers: [sbc-a.example.com]}\n"
+        "        origination_url: sip:sbc-a.example.com;transport=tls",
+    ).replace(
+        "{inbound_identifier: byoc-b.example}",
+        "{inbound_identifier: byoc-b.example, sip_servers: [sbc-b.example.com]}\n"
+        "        origination_url: sip:sbc-b.example.com;transport=tls",
+    )
+    result = plan_trunks(parse_policy(text), empty(), frozenset(), {"TG": SECRET_WRITTEN})
+    primary = next(c for c in result.changes if c.name == "Primary")
+    shown = {f.name: f.after for f in primary.fields}
+    assert (shown["allow-list"], shown["SIP servers"]) == ("(none)", "sbc-a.example.com")

@@ -37,6 +37,21 @@ def is_twilio_termination(host: str) -> bool:
     return bool(TWILIO_TERMINATION.search(host.lower()))
 
 
+def sip_password_problem(password: str) -> str | None:
+    """What keeps Twilio from taking `password` for a SIP credential (its rule: 12 or more
+    characters, at least one digit, mixed case), checked before anything is built."""
+    missing = [
+        what
+        for what, ok in (
+            ("12 or more characters", len(password) >= 12),
+            ("a digit", any(c.isdigit() for c in password)),
+            ("upper and lower case", password.lower() != password != password.upper()),
+        )
+        if not ok
+    ]
+    return f"needs {', '.join(missing)}" if missing else None
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -123,7 +123,7 @@ class _Run:
         except Exception as error:  # one failed change holds its group, not the others
             reason = getattr(error, "reason", None) or f"{type(error).__name__}: {error}"
             log.warning("trunk group %s: %s failed: %s", change.group, change.label, reason)
-            self.failed_groups[change.group] = f"{change.label} failed: {reason}"
+            self.failed_groups[change.group] = f"held: {change.label} failed (above)"
             self._record(TrunkOutcome(change, TrunkStatus.FAILED, reason))
         else:
             log.info("trunk group %s: %s", change.group, change.label)

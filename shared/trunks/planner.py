@@ -53,6 +53,7 @@ class SecretView:
     present: bool
     current_at: frozenset[str] = frozenset()  # written with the setting's current value
     recorded_at: frozenset[str] = frozenset()  # written by byoc-sync with some value
+    problem: str | None = None  # why Twilio would refuse the value (nothing is then built)
 
 
 @dataclass
@@ -174,6 +175,13 @@ class _Group:
                 f"setting is not set; trunk group {self.d.name!r} needs the digest password "
                 "its trunks and Twilio credential list share (nothing of it is built until "
                 "it is set)",
+            )
+            return
+        if self.secret.problem is not None:
+            self.conflict(
+                self.d.password_setting,
+                f"Twilio refuses this password for a SIP credential ({self.secret.problem}); "
+                f"nothing of trunk group {self.d.name!r} is built until the setting is changed",
             )
             return
         if self.carrier is None:  # read only when a group is built; planned without it: bug

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 from pydantic import SecretStr
 
+from shared.domain.trunk_spec import sip_password_problem
 from shared.ports import StateConflictError, StateStore
 from shared.trunks.planner import SecretView
 
@@ -69,6 +70,9 @@ class SecretRecord:
     def view(self, group: str, password: SecretStr | None, targets: Iterable[str]) -> SecretView:
         if password is None:
             return SecretView(present=False)
+        problem = sip_password_problem(password.get_secret_value())
+        if problem is not None:
+            return SecretView(present=True, problem=problem)
         stored = self._store.load(_group_key(group))
         written = dict(stored.data.get("targets", {})) if stored else {}
         current = set()

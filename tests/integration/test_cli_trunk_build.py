@@ -281,3 +281,33 @@ def test_a_policy_that_builds_its_groups_rehearses_on_an_empty_estate() -> None:
     result = runner.invoke(app, ["rehearse", "--policy", str(BUILD_POLICY), "--json"])
     assert result.exit_code == 0, result.output
     assert "built the trunk groups as `apply` would" in result.stderr
+
+
+def test_a_saved_plan_builds_exactly_what_was_approved(estate: Estate, tmp_path: Path) -> None:
+    saved = tmp_path / "plan.json"
+    assert estate.run("plan", "--out", str(saved)).exit_code == 2
+    assert not any(s in saved.read_text() for s in estate.sandbox.trunk_secrets.values())
+    applied = estate.run("apply", str(saved))
+    assert applied.exit_code == 0, applied.output
+    assert estate.route_members("TG-SBC") == ["BYOC-SBC-East", "BYOC-SBC-West"]
+    assert estate.run("plan").exit_code == 0
+
+
+def test_a_password_twilio_would_refuse_builds_nothing_of_its_group(
+    estate: Estate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    weak = "weakpassword"
+    WATCH.extra.add(weak)
+    monkeypatch.setenv("BYOC_TRUNK_SECRET_DIRECT", weak)
+    planned = estate.run("plan")
+    assert "BYOC_TRUNK_SECRET_DIRECT" in planned.output
+    assert "needs a digit, upper and lower case" in planned.output
+    applied = estate.run("apply", "--yes")
+    WATCH.extra.discard(weak)
+    assert applied.exit_code == 0 and weak not in planned.output + applied.output
+    # The other group was built all the same; nothing of this one, on either side.
+    assert estate.route_members("TG-SBC") == ["BYOC-SBC-East", "BYOC-SBC-West"]
+    twilio = estate.sandbox.twilio.state.trunks.values()
+    assert [t.friendly_name for t in twilio] == ["BYOC-SBC"]
+    genesys = estate.sandbox.genesys.state
+    assert not any(b.name.startswith("BYOC-Direct") for b in genesys.trunk_bases.values())

@@ -3,7 +3,6 @@ carrier-side rule reports the recent ones with their meaning."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,43 +16,24 @@ from shared.audit.run import gather
 from shared.domain.model import OriginationUrl, Snapshot, TwilioTrunk
 from shared.domain.policy import load_policy
 from shared.events.twilio_events import ERROR_CODES
-from shared.ports import StateConflictError, StateStore, StateStoreError, StoredState
+from shared.ports import StateStore, StateStoreError, StoredState
 from tests.conftest import EXAMPLE_POLICY
+from tests.support.memory_store import MemoryStore
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 TRUNK = "TK" + "a" * 32
 POLICY = load_policy(EXAMPLE_POLICY)
 
 
-class Store:
-    """An in-memory StateStore with the table's ETag rule; `interleave` has another
-    request write the key between a caller's read and its write, that many times."""
+def Store(interleave: int = 0) -> MemoryStore:
+    """Another request's write, when one interleaves, is someone else's alert."""
 
-    def __init__(self, interleave: int = 0) -> None:
-        self.rows: dict[str, StoredState] = {}
-        self.interleave = interleave
-        self.saves = 0
-        self._version = 0
+    def other(key: str) -> dict[str, Any]:
+        folded = fold(None, [alert(32001, key="someone-else")])
+        assert folded is not None
+        return folded.model_dump(mode="json")
 
-    def load(self, key: str) -> StoredState | None:
-        return self.rows.get(key)
-
-    def save(self, key: str, data: Mapping[str, Any], etag: str | None) -> str:
-        if self.interleave:
-            self.interleave -= 1
-            other = fold(None, [alert(32001, key="someone-else")])
-            assert other is not None
-            self._write(key, other.model_dump(mode="json"))
-        current = self.rows.get(key)
-        if (current.etag if current else None) != etag:
-            raise StateConflictError(f"{key}: changed")
-        self.saves += 1
-        return self._write(key, data)
-
-    def _write(self, key: str, data: Mapping[str, Any]) -> str:
-        self._version += 1
-        self.rows[key] = StoredState(dict(data), str(self._version))
-        return str(self._version)
+    return MemoryStore(interleave, other)
 
 
 def alert(code: int, *, key: str = "e1", at: datetime = NOW, trunk: str | None = TRUNK) -> Alert:
@@ -62,7 +42,7 @@ def alert(code: int, *, key: str = "e1", at: datetime = NOW, trunk: str | None =
     )
 
 
-def counts(store: Store, key: str = TRUNK) -> dict[int, int]:
+def counts(store: MemoryStore, key: str = TRUNK) -> dict[int, int]:
     record = TrunkAlerts.model_validate(store.rows[key].data)
     return {c.code: c.count for c in record.codes.values()}
 
@@ -144,7 +124,7 @@ def group_trunk() -> TwilioTrunk:
     )
 
 
-def alert_findings(store: Store, now: datetime = NOW) -> list[Any]:
+def alert_findings(store: MemoryStore, now: datetime = NOW) -> list[Any]:
     records = carrier_alerts.read(store, [TRUNK])
     recent = {key: found for key, r in records.items() if (found := r.within(now))}
     data = AuditInput(

@@ -2,44 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
 from shared.numbers.releases import ReleaseKeys
-from shared.ports import StateConflictError, StateStoreError, StoredState
+from shared.ports import StateStoreError
+from tests.support.memory_store import MemoryStore
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 NUMBER = "+12025550101"
 
 
-class Store:
-    """An in-memory StateStore with the table's ETag rule; `interleave` writes another
-    request's record between a caller's read and its write, that many times."""
-
-    def __init__(self, interleave: int = 0) -> None:
-        self.rows: dict[str, StoredState] = {}
-        self.interleave = interleave
-        self._version = 0
-
-    def load(self, key: str) -> StoredState | None:
-        return self.rows.get(key)
-
-    def save(self, key: str, data: Mapping[str, Any], etag: str | None) -> str:
-        if self.interleave:
-            self.interleave -= 1
-            self._write(key, {"key": "someone-else", "at": NOW.isoformat()})
-        current = self.rows.get(key)
-        if (current.etag if current else None) != etag:
-            raise StateConflictError(f"{key}: changed")
-        return self._write(key, data)
-
-    def _write(self, key: str, data: Mapping[str, Any]) -> str:
-        self._version += 1
-        self.rows[key] = StoredState(dict(data), str(self._version))
-        return str(self._version)
+def Store(interleave: int = 0) -> MemoryStore:
+    return MemoryStore(interleave, lambda key: {"key": "someone-else", "at": NOW.isoformat()})
 
 
 def test_the_key_of_the_latest_keyed_release_is_the_one_recognised() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import SecretStr
 
 from shared.domain.model import (
     CarrierSide,
@@ -19,6 +20,7 @@ from shared.domain.model import (
 from shared.domain.policy import RoutingPolicy, parse_policy
 from shared.domain.trunk_derive import TWILIO_SIGNALLING_RANGES, byoc_domain_for
 from shared.domain.yaml_source import SourceError
+from shared.reconcile.saved_plans import TrunkContext, plan_from
 from shared.trunks.changes import SECRET_CHANGED, SECRET_SET, SECRET_UNRECORDED, TrunkChange
 from shared.trunks.desired import (
     desired_group,
@@ -27,6 +29,8 @@ from shared.trunks.desired import (
     twilio_secret_target,
 )
 from shared.trunks.planner import SecretView, TrunkPlan, plan_trunks
+from shared.trunks.records import OwnershipRecord, SecretRecord
+from tests.support.memory_store import MemoryStore
 
 POLICY = """
 trunk_groups:
@@ -322,16 +326,87 @@ def test_changes_carry_no_secret_and_survive_json() -> None:
 
 
 def test_behind_an_sbc_the_allow_list_is_left_to_the_sip_servers() -> None:
-    text = POLICY.format(adopt="topology: sbc").replace(
-        "{inbound_identifier: byoc-a.example}",
-        "{inbound_identifier: byoc-a.example, sip_servers: [sbc-a.example.com]}\n"
-        "        origination_url: sip:sbc-a.example.com;transport=tls",
-    ).replace(
-        "{inbound_identifier: byoc-b.example}",
-        "{inbound_identifier: byoc-b.example, sip_servers: [sbc-b.example.com]}\n"
-        "        origination_url: sip:sbc-b.example.com;transport=tls",
+    text = (
+        POLICY.format(adopt="topology: sbc")
+        .replace(
+            "{inbound_identifier: byoc-a.example}",
+            "{inbound_identifier: byoc-a.example, sip_servers: [sbc-a.example.com]}\n"
+            "        origination_url: sip:sbc-a.example.com;transport=tls",
+        )
+        .replace(
+            "{inbound_identifier: byoc-b.example}",
+            "{inbound_identifier: byoc-b.example, sip_servers: [sbc-b.example.com]}\n"
+            "        origination_url: sip:sbc-b.example.com;transport=tls",
+        )
     )
     result = plan_trunks(parse_policy(text), empty(), frozenset(), {"TG": SECRET_WRITTEN})
     primary = next(c for c in result.changes if c.name == "Primary")
     shown = {f.name: f.after for f in primary.fields}
     assert (shown["allow-list"], shown["SIP servers"]) == ("(none)", "sbc-a.example.com")
+
+
+# --- what byoc-sync remembers, and the plan around the trunk changes -------------------
+
+
+def test_a_password_is_remembered_as_a_fingerprint_that_tells_a_change() -> None:
+    store = MemoryStore()
+    record = SecretRecord(store)
+    first, second = SecretStr("Secret-one-1234"), SecretStr("Secret-two-5678")
+    assert record.view("TG", None, ["genesys:Primary"]) == SecretView(present=False)
+    record.remember("TG", "genesys:Primary", first)
+    assert "Secret-one-1234" not in str(store.rows)
+    same = record.view("TG", first, ["genesys:Primary", "genesys:Failover"])
+    assert same.current_at == {"genesys:Primary"} and same.recorded_at == {"genesys:Primary"}
+    changed = record.view("TG", second, ["genesys:Primary"])
+    assert changed.current_at == frozenset() and changed.recorded_at == {"genesys:Primary"}
+
+
+def test_ownership_is_recorded_once_even_when_another_writer_interleaves() -> None:
+    store = MemoryStore(interleave=1, other=lambda key: {"sids": ["TKother"]})
+    record = OwnershipRecord(store)
+    record.own("TK1")
+    record.own("TK1")
+    assert record.twilio_sids() == {"TK1", "TKother"}
+
+
+def trunk_context(owned: frozenset[str], secret: str | None = "Secret-one-1234") -> TrunkContext:
+    stores = {partition: MemoryStore() for partition in ("trunk-ownership", "trunk-secrets")}
+    for sid in owned:
+        OwnershipRecord(stores["trunk-ownership"]).own(sid)
+    value = SecretStr(secret) if secret else None
+    if value is not None:
+        for target in every_target():
+            SecretRecord(stores["trunk-secrets"]).remember("TG", target, value)
+    return TrunkContext(secret_of=lambda name: value, state_store=stores.__getitem__)
+
+
+def without_failover(mode: str = "sync", max_deletions: int = 10) -> RoutingPolicy:
+    text = POLICY.format(adopt="").replace(
+        "      - genesys_trunk: Failover\n        probe: sips:b.example.com\n        priority: 2\n"
+        "        trunk: {inbound_identifier: byoc-b.example}\n",
+        "",
+    )
+    return parse_policy(f"mode: {mode}\nmax_deletions: {max_deletions}\n{text}")
+
+
+def test_upsert_only_keeps_trunk_removals_out_of_the_plan_and_shows_them() -> None:
+    snapshot, owned = built()
+    result = plan_from(without_failover("upsert-only"), snapshot, trunk_context(owned))
+    assert not any(c.action == "delete" for c in result.trunk_changes)
+    assert [c.label for c in result.suppressed if isinstance(c, TrunkChange)] == [
+        f"delete origination url {URL.format('byoc-b.example')} on BYOC-Direct"
+    ]
+
+
+def test_the_deletion_guard_counts_trunk_removals() -> None:
+    snapshot, owned = built()
+    result = plan_from(without_failover(max_deletions=1), snapshot, trunk_context(owned))
+    assert result.deletions == 2  # the member off the route, its origination URL
+    assert not result.guard.allowed and "more than max_deletions (1)" in result.guard.reasons[0]
+
+
+def test_a_group_whose_password_setting_is_unset_is_a_conflict_in_the_plan() -> None:
+    snapshot, owned = built()
+    result = plan_from(policy(), snapshot, trunk_context(owned, secret=None))
+    assert result.trunk_changes == ()
+    assert "BYOC_TRUNK_SECRET_TG" in [c.subject for c in result.conflicts]

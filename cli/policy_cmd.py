@@ -18,6 +18,7 @@ from shared.domain.trunk_derive import (
     TWILIO_SIGNALLING_RANGES_AS_OF,
     byoc_domain_for,
 )
+from shared.domain.trunk_spec import sip_password_problem
 from shared.domain.yaml_source import SourceError
 from shared.settings import Settings
 from shared.trunks.desired import built_groups, desired_group
@@ -127,11 +128,20 @@ def _derived(policy: RoutingPolicy, domain: str) -> list[BuiltGroupView]:
                 twilio_trunk=desired.trunk,
                 credential_list=desired.credential_list,
                 password_setting=setting,
-                password="(secret set)" if trunk_secret(setting) else "(not set)",
+                password=_password_state(setting),
                 members=members,
             )
         )
     return groups
+
+
+def _password_state(setting: str) -> str:
+    """Whether the setting holds a password Twilio would take, never the password."""
+    value = trunk_secret(setting)
+    if value is None:
+        return "(not set)"
+    problem = sip_password_problem(value.get_secret_value())
+    return f"(secret set; Twilio refuses it: {problem})" if problem else "(secret set)"
 
 
 def _line(label: str, value: str, indent: int = 6, width: int = 80) -> None:

@@ -311,3 +311,26 @@ def test_a_password_twilio_would_refuse_builds_nothing_of_its_group(
     assert [t.friendly_name for t in twilio] == ["BYOC-SBC"]
     genesys = estate.sandbox.genesys.state
     assert not any(b.name.startswith("BYOC-Direct") for b in genesys.trunk_bases.values())
+
+
+def test_policy_check_refuses_registration_toward_twilio_and_shows_what_it_derived(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = yaml.safe_load(BUILD_POLICY.read_text())
+    raw["trunk_groups"][0]["members"][0]["trunk"]["registration"] = True
+    refused = tmp_path / "registers.yaml"
+    refused.write_text(yaml.safe_dump(raw, sort_keys=False))
+    result = runner.invoke(app, ["policy", "check", str(refused)])
+    assert result.exit_code == 1
+    assert "Twilio Elastic SIP Trunking accepts no REGISTER" in result.output
+
+    monkeypatch.setenv("BYOC_TRUNK_SECRET_DIRECT", "Good-password-2026")
+    monkeypatch.setenv("BYOC_TRUNK_SECRET_SBC", "short")
+    monkeypatch.setenv("GENESYSCLOUD_REGION", "us-west-2")
+    checked = runner.invoke(app, ["policy", "check", str(BUILD_POLICY)])
+    assert checked.exit_code == 0, checked.output
+    out = checked.output
+    assert "sip:byoc-direct-primary.example.byoc.usw2.pure.cloud;transport=tls" in out
+    assert "BYOC_TRUNK_SECRET_DIRECT (secret set)" in out
+    assert "BYOC_TRUNK_SECRET_SBC (secret set; Twilio refuses it: needs 12" in out
+    assert "Good-password-2026" not in out and "short\n" not in out

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
 import PureCloudPlatformClientV2 as genesys
@@ -30,6 +30,7 @@ from shared.adapters.dnis import merge_dnis
 from shared.adapters.retry import RetryPolicy
 from shared.domain.e164 import to_e164
 from shared.domain.model import (
+    DidNumber,
     DidPool,
     GenesysTrunk,
     Ivr,
@@ -59,6 +60,8 @@ MAX_PAGE_SIZE = 100
 # emptied a call route; no larger size is known to be safe.
 DEFAULT_DNIS_PER_WRITE = 50
 VERSION_MISMATCH = "does not match the current version"
+# `type` of GET /edges/didpools/dids: the other allowed value, UNASSIGNED, hides the owner.
+ASSIGNED_AND_UNASSIGNED = "ASSIGNED_AND_UNASSIGNED"
 
 
 def is_version_conflict(error: TerminalVendorError) -> bool:
@@ -106,18 +109,25 @@ class GenesysAdapter:
             self._reauthenticate()
             return self._retry.call(VENDOR, operation, fn, before_attempt=self._budget.acquire)
 
-    def _all(self, operation: str, fetch: Callable[[int], Any]) -> list[Any]:
+    def _all(
+        self,
+        operation: str,
+        fetch: Callable[[int], Any],
+        key: Callable[[Any], Hashable] = lambda entity: entity.id,
+    ) -> list[Any]:
         """Every live entity of a paged list; fails if the pages do not add up to `total`.
 
-        Soft-deleted entities count towards `total` but are left out of the answer."""
-        entities: dict[str, Any] = {}
+        Entities are told apart by `key` (their id unless said otherwise), so one a shifted
+        page repeats counts once. Soft-deleted entities count towards `total` but are left
+        out of the answer."""
+        entities: dict[Hashable, Any] = {}
         page_number = 1
         while True:
             listing = self._call(
                 f"{operation} (page {page_number})", functools.partial(fetch, page_number)
             )
             for entity in listing.entities or ():
-                entities.setdefault(entity.id, entity)
+                entities.setdefault(key(entity), entity)
             if page_number >= (listing.page_count or 0):
                 break
             page_number += 1
@@ -259,6 +269,29 @@ class GenesysAdapter:
             self._forget(pool_id)
             return None
         return self._remember(convert.did_pool(item))
+
+    def pool_numbers(self, number: str) -> list[DidNumber]:
+        """What Genesys' DID pools hold for `number`: one entry per pool number listed as
+        exactly it (normally one; none when no live pool covers it), assigned or not, with
+        the owner when assigned. One GET unless the match fills more than a page.
+
+        `numberMatch` is not documented as exact (CX as Code filters its answer exactly
+        too), so every entry not spelled `number` is dropped. An unassigned number is no
+        DID and has no id, so entries are told apart by number, pool and owner."""
+        number = to_e164(number)
+        size = self._page_size
+        items = self._all(
+            f"list DID pool numbers matching {number}",
+            lambda n: self._edge.get_telephony_providers_edges_didpools_dids(
+                ASSIGNED_AND_UNASSIGNED, number_match=number, page_size=size, page_number=n
+            ),
+            key=lambda item: (
+                item.number,
+                item.did_pool.id if item.did_pool else None,
+                item.owner.id if item.owner else None,
+            ),
+        )
+        return [_did_number(item) for item in items if item.number == number]
 
     def _get_live(self, operation: str, fetch: Callable[[], T]) -> T | None:
         """One object by id; None when it is gone: 404, or still answered but soft-deleted."""
@@ -613,3 +646,16 @@ class GenesysAdapter:
             return value(updated)
 
         return self._on_conflict(operation, write)
+
+
+def _did_number(item: Any) -> DidNumber:
+    """An SDK `DIDNumber` as a domain value; an owner makes it assigned even if Genesys
+    left `assigned` out."""
+    owner_id = item.owner.id if item.owner else None
+    return DidNumber(
+        number=item.number,
+        pool_id=item.did_pool.id if item.did_pool else None,
+        assigned=bool(item.assigned) or owner_id is not None,
+        owner_id=owner_id,
+        owner_type=item.owner_type or None,
+    )

@@ -117,6 +117,17 @@ class DidPool(_Value):
         return int(self.start[1:]) <= int(number[1:]) <= int(self.end[1:])
 
 
+class DidNumber(_Value):
+    """One number of a DID pool as Genesys lists it (`/edges/didpools/dids`): its pool and
+    whether an owner (an IVR, user, phone or group) holds it."""
+
+    number: str
+    pool_id: str | None
+    assigned: bool
+    owner_id: str | None = None
+    owner_type: str | None = None
+
+
 class Ivr(_Value):
     """An Architect IVR configuration (a *route* in the Admin UI: Call Routing)."""
 

@@ -10,6 +10,7 @@ from pydantic.alias_generators import to_camel
 from sandbox.emulators.genesys import ids, metabases
 from sandbox.emulators.genesys import properties as props
 from sandbox.emulators.genesys.ids import HOME_DIVISION_ID
+from sandbox.emulators.genesys.pool_numbers import PoolNumber
 from sandbox.emulators.genesys.state import (
     Did,
     DidPool,
@@ -84,6 +85,24 @@ def did(state: GenesysState, item: Did) -> dict[str, Any]:
     out["owner"] = ref(item.owner_id, item.owner_name, ivr_uri(item.owner_id))
     out["ownerType"] = item.owner_type
     out["selfUri"] = f"{EDGES}/dids/{item.id}"
+    return out
+
+
+def did_number(state: GenesysState, item: PoolNumber) -> dict[str, Any]:
+    """A `DIDNumber`: only an assigned number is a DID, with an id and an owner; an
+    unassigned one is its number and pool alone. `didPool` is an AddressableEntityRef
+    (id and selfUri, no name)."""
+    held = state.assigned_did(item.number)
+    out: dict[str, Any] = {}
+    if held is not None:
+        out["id"] = held.id
+    out["number"] = item.number
+    out["assigned"] = held is not None
+    out["didPool"] = {"id": item.pool_id, "selfUri": pool_uri(item.pool_id)}
+    if held is not None:
+        out["owner"] = ref(held.owner_id, held.owner_name, ivr_uri(held.owner_id))
+        out["ownerType"] = held.owner_type
+        out["selfUri"] = f"{EDGES}/dids/{held.id}"
     return out
 
 

@@ -30,6 +30,8 @@ from sandbox.emulators.genesys.state import (
 
 T = TypeVar("T")
 E = TypeVar("E", bound=Entity)
+# GET /edges/didpools/dids `type` (SDK TelephonyProvidersEdgeApi docs: "Values").
+POOL_NUMBER_TYPES = ("ASSIGNED_AND_UNASSIGNED", "UNASSIGNED")
 EDGES = render.EDGES
 ARCHITECT = "/api/v2/architect"
 
@@ -61,6 +63,8 @@ class GenesysRoutes:
         add = router.add
         add("GET", f"{EDGES}/didpools", self.list_pools)
         add("POST", f"{EDGES}/didpools", self.create_pool)
+        # /didpools/dids before /didpools/{didPoolId}: the router takes the first match.
+        add("GET", f"{EDGES}/didpools/dids", self.list_pool_numbers)
         add("GET", f"{EDGES}/didpools/{{didPoolId}}", self.get_pool)
         add("PUT", f"{EDGES}/didpools/{{didPoolId}}", self.put_pool, versioned_write=True)
         add("DELETE", f"{EDGES}/didpools/{{didPoolId}}", self.delete_pool)
@@ -139,6 +143,27 @@ class GenesysRoutes:
         with self.host.lock:
             self.state.delete_pool(request.params["didPoolId"])
         return Response(204)
+
+    def list_pool_numbers(self, request: Request) -> Response:
+        """Every number of the live DID pools (of `id` when given), assigned ones with their
+        owner; `type` UNASSIGNED leaves the assigned out. `numberMatch` is a substring
+        match unless the scenario says exact."""
+        kind = request.query_one("type")
+        if not kind:
+            raise required_field("type")
+        if kind not in POOL_NUMBER_TYPES:
+            raise bad_request(f"type must be one of {', '.join(POOL_NUMBER_TYPES)}, not {kind!r}")
+        ids = set(_list_param(request, "id"))
+        descending = _sort_order(request).startswith("desc")
+        with self.host.lock:
+            s = self.state
+            numbers = s.pool_numbers(
+                ids,
+                request.query_one("numberMatch") or None,
+                unassigned_only=kind == "UNASSIGNED",
+                descending=descending,
+            )
+            return self._page(request, numbers, lambda n: render.did_number(s, n))
 
     def list_dids(self, request: Request) -> Response:
         ids = set(_list_param(request, "id"))

@@ -346,6 +346,11 @@ class GenesysScenario(_Model):
         "know is a 400; off: stored as written.",
     )
     max_page_size: int = Field(100, ge=1)
+    did_number_match: Literal["substring", "exact"] = Field(
+        "substring",
+        description="How `numberMatch` of GET /edges/didpools/dids picks numbers: 'substring' "
+        "(every number containing it, so a caller must filter exactly) or 'exact'.",
+    )
     did_pools: list[DidPoolSeed] = Field(default_factory=list)
     ivrs: list[IvrSeed] = Field(default_factory=list)
     trunk_base_settings: list[TrunkBaseSeed] = Field(default_factory=list)

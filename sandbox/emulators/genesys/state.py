@@ -32,6 +32,11 @@ from sandbox.emulators.genesys.inputs import (
     Ref,
     TrunkBaseBody,
 )
+from sandbox.emulators.genesys.pool_numbers import (
+    PoolNumberListing,
+    Segment,
+    matching,
+)
 from sandbox.emulators.genesys.scenario import (
     BYOC_CARRIER_METABASE_ID,
     GenesysScenario,
@@ -39,7 +44,7 @@ from sandbox.emulators.genesys.scenario import (
     check_number_plans,
     seed,
 )
-from shared.domain.number_ranges import RangeIndex
+from shared.domain.number_ranges import RangeIndex, number_key
 
 SEED_TIME = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -372,6 +377,57 @@ class GenesysState:
         if found is None:
             raise not_found("DID", did_id)
         return found
+
+    def assigned_did(self, number: str) -> Did | None:
+        """The DID holding `number` as written (an IVR's DNIS spelled otherwise does not
+        count, as in `_did_index`); of two owners (seeded drift) the lower IVR id."""
+        owners = self._dnis_owners.get(number)
+        if not owners:
+            return None
+        return self._did_index().get(entity_id("did", f"{number}/{min(owners)}"))
+
+    def _assigned_by_pool(self) -> dict[str, list[int]]:
+        """Pool id -> its numbers some DID holds, written in E.164, sorted."""
+        taken: dict[str, set[int]] = {}
+        for did in self._did_index().values():
+            pool = self.pools.get(did.pool_id or "")
+            number = did.phone_number
+            if pool is not None and number.startswith("+") and pool.contains(number):
+                taken.setdefault(pool.id, set()).add(int(number[1:]))
+        return {pool_id: sorted(numbers) for pool_id, numbers in taken.items()}
+
+    def pool_numbers(
+        self,
+        pool_ids: set[str],
+        number_match: str | None,
+        *,
+        unassigned_only: bool,
+        descending: bool,
+    ) -> PoolNumberListing:
+        """`GET /edges/didpools/dids`: one entry per number of each live pool (of `pool_ids`
+        when given), in number order, built lazily. Soft-deleted pools are gone; a pool
+        still propagating lists nothing yet, as it takes no DNIS yet."""
+        now = self.clock()
+        taken = self._assigned_by_pool()
+        segments: list[Segment] = []
+        pools = sorted(
+            (self.as_read(p) for p in self.pools.values()), key=lambda p: number_key(p.start)
+        )
+        for pool in pools:
+            if (pool_ids and pool.id not in pool_ids) or pool.usable_at > now:
+                continue
+            width, lo, hi = len(pool.start) - 1, int(pool.start[1:]), int(pool.end[1:])
+            held = [n for n in taken.get(pool.id, ()) if lo <= n <= hi]
+            if number_match is None:
+                skip = tuple(held) if unassigned_only else ()
+                segments.append(Segment(pool.id, width, lo, hi, skip=skip))
+                continue
+            values = matching(lo, hi, width, number_match, self.scenario.did_number_match)
+            if unassigned_only:
+                assigned = set(held)
+                values = tuple(n for n in values if n not in assigned)
+            segments.append(Segment(pool.id, width, lo, hi, values=values))
+        return PoolNumberListing(segments, descending=descending)
 
     # ------------------------------------------------------------------ IVR configurations
     def get_ivr(self, ivr_id: str) -> Ivr:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,11 +25,13 @@ from typing import TYPE_CHECKING
 from pydantic import SecretStr
 
 from shared.domain.commands import CommandEnvelope
+from shared.domain.model import Snapshot
 from shared.domain.policy import RoutingPolicy, load_policy
 from shared.domain.trunk_derive import byoc_domain_for
 from shared.domain.trunk_spec import SECRET_SETTING_PREFIX
 from shared.ports import GenesysPort, SipProbe, StateStore, TwilioPort
 from shared.reconcile.saved_plans import TrunkContext
+from shared.reconcile.scoped import ScopedReader
 from shared.settings import (
     KEY_VAULT_REFERENCE,
     HostStorageConnection,
@@ -109,6 +111,7 @@ class _Clients:
     vendors: tuple[TwilioAdapter, GenesysAdapter] | None = None
     publisher: ServiceBusPublisher | None = None
     stores: dict[str, TableStateStore] = field(default_factory=dict)
+    scoped: ScopedReader | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,16 @@ class App:
                 )
             publisher = clients.publisher
         publisher.publish(envelopes)
+
+    def scoped_read(self, numbers: Collection[str]) -> Snapshot:
+        """A number-scoped read; its small-collection cache lives as long as the process."""
+        twilio, genesys = self.twilio, self.genesys  # outside the lock: they take it too
+        clients = self._clients
+        with clients.lock:
+            if clients.scoped is None:
+                clients.scoped = ScopedReader(twilio, genesys)
+            reader = clients.scoped
+        return reader.read(numbers)
 
     def state_store(self, partition: str) -> StateStore:
         """The ETag-guarded record store for one partition of the state table."""

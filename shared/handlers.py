@@ -32,6 +32,7 @@ from shared.health.scope import groups_concerned
 from shared.numbers.provisioning import ProvisioningError, purchase, release_number
 from shared.ports import ServiceContext
 from shared.reconcile.apply import apply_plan
+from shared.reconcile.planner import plan
 from shared.reconcile.saved_plans import plan_now
 from shared.reconcile.scope import reconcile_scope
 
@@ -88,20 +89,26 @@ def _release(command: ReleaseNumber, delivery: Delivery, result: CommandResult) 
 
 def _reconcile(command: ReconcileNumbers, delivery: Delivery, result: CommandResult) -> None:
     ctx, policy = delivery.context, delivery.policy
-    full, snapshot = plan_now(policy, ctx.twilio, ctx.genesys)
+    if command.numbers_only:
+        # About named numbers alone (Twilio events, a DID audit): read just those; the
+        # plan of that read is the full plan restricted to them (tests/unit/test_scoped_reads).
+        snapshot = ctx.scoped_read(command.phone_numbers)
+        full = plan(policy, snapshot)
+    else:
+        full, snapshot = plan_now(policy, ctx.twilio, ctx.genesys)
     in_scope = reconcile_scope(command, policy, snapshot)
     for why in in_scope.widened:
         log.warning("reconcile scope widened: %s", why)
-    plan = in_scope.applied_to(full)
+    todo = in_scope.applied_to(full)
     scope = in_scope.label
-    if plan.is_empty:
+    if todo.is_empty:
         result.lines = [f"reconcile ({scope}): in sync"]
         return
     if policy.mode is SyncMode.DRY_RUN:
-        result.lines = [f"reconcile ({scope}): dry-run, {len(plan.changes)} change(s) not applied"]
+        result.lines = [f"reconcile ({scope}): dry-run, {len(todo.changes)} change(s) not applied"]
         return
     try:
-        report = apply_plan(plan, ctx.twilio, ctx.genesys)
+        report = apply_plan(todo, ctx.twilio, ctx.genesys)
     except ProvisioningError as error:
         raise CommandFailedError(str(error)) from error
     lines = [str(outcome) for outcome in report.outcomes]

@@ -14,7 +14,7 @@ or an `OwnershipError` (byoc-sync refused to touch something it does not own).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,6 +26,7 @@ from shared.domain.model import (
     AclAddress,
     AvailableNumber,
     CredentialList,
+    DidNumber,
     DidPool,
     GenesysTrunk,
     IpAccessControlList,
@@ -37,6 +38,7 @@ from shared.domain.model import (
     SipCredential,
     Site,
     SiteDialPlan,
+    Snapshot,
     TrunkAssociations,
     TrunkBase,
     TrunkBaseWrite,
@@ -216,6 +218,10 @@ class GenesysPort(GenesysNumberWrites, OutboundRouteWriter, GenesysTrunkWrites, 
 
     def get_did_pool(self, pool_id: str) -> DidPool | None: ...
 
+    def pool_numbers(self, number: str) -> list[DidNumber]:
+        """The DID pool entries for exactly this E.164 number; empty when no pool holds it."""
+        ...
+
     def get_ivr(self, ivr_id: str) -> Ivr: ...
 
 
@@ -284,6 +290,11 @@ class ServiceContext(Protocol):
     def probe(self) -> SipProbe: ...
 
     def policy(self, path: Path | None = None) -> RoutingPolicy: ...
+
+    def scoped_read(self, numbers: Collection[str]) -> Snapshot:
+        """What the planner needs about these numbers alone (calls independent of the
+        estate's size; the few collections cached briefly per process)."""
+        ...
 
     def state_store(self, partition: str) -> StateStore: ...
 

@@ -87,6 +87,11 @@ class ReconcileNumbers(_Command):
     def every_number(self) -> bool:
         return not (self.phone_numbers or self.genesys_ivr_id or self.genesys_did_pool_id)
 
+    @property
+    def numbers_only(self) -> bool:
+        """Named numbers and nothing else: what those numbers need can be read alone."""
+        return bool(self.phone_numbers) and not (self.genesys_ivr_id or self.genesys_did_pool_id)
+
 
 class EvaluateTrunkGroup(_Command):
     """Re-assess a trunk group's health (a trunk event or an origination error arrived)."""

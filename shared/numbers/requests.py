@@ -24,7 +24,6 @@ from shared.numbers.reservations import PARTITION as RESERVATIONS
 from shared.numbers.reservations import NumberReservations
 from shared.ports import ServiceContext
 from shared.reconcile.inventory import NumberRow, number_rows
-from shared.reconcile.snapshot import read_snapshot
 
 
 @dataclass(frozen=True)
@@ -100,6 +99,7 @@ def accept_release(
 
 
 def number_status(ctx: ServiceContext, phone_number: str) -> NumberRow | None:
-    """The joined view of one number; None when neither vendor has it."""
-    rows = number_rows(ctx.policy(), read_snapshot(ctx.twilio, ctx.genesys))
+    """The joined view of one number; None when neither vendor has it. Read for that number
+    alone: a client polling its status URL costs the same at any estate size."""
+    rows = number_rows(ctx.policy(), ctx.scoped_read([phone_number]))
     return next((row for row in rows if row.phone_number == phone_number), None)

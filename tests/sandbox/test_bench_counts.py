@@ -15,6 +15,7 @@ from collections import Counter
 import pytest
 
 from bench.estate import IVRS
+from bench.number_event import number_event
 from bench.provisioning import PER_RESOURCE as PROVISION_PER_RESOURCE
 from bench.provisioning import provisioning
 from bench.purchase import PER_RESOURCE as PURCHASE_PER_RESOURCE
@@ -121,3 +122,26 @@ def test_a_per_resource_purchase_refreshes_the_whole_estate_before_it_is_routabl
     refresh = 3 * estate + IVRS + REFRESH_CONSTANT
     assert theirs.calls_after == refresh + 2 * 2 + 3
     assert theirs.after > TARGET_ROUND_TRIPS
+
+
+PER_NUMBER_TWILIO = {f"GET {ACCOUNT}/IncomingPhoneNumbers.json": 1}
+PER_NUMBER_GENESYS = {f"GET {EDGES}/didpools/dids": 1, f"GET {EDGES}/didpools/{{didPoolId}}": 1}
+# The first event a process sees also fills the cache: the Twilio trunks (2) and their
+# origination URLs, and the IVR configurations (20: one page).
+CACHE_FILL_TWILIO = {"GET /v1/Trunks": 1, "GET /v1/Trunks/{TrunkSid}/OriginationUrls": 2}
+CACHE_FILL_GENESYS = {"GET /api/v2/architect/ivrs": 1}
+
+
+@pytest.mark.parametrize("n", [1000, 10000])
+def test_a_number_event_and_a_status_request_cost_the_same_at_any_estate_size(n: int) -> None:
+    cold, warm, status, full = number_event(n, latency_ms=0, budget=0)
+
+    assert warm.meter.twilio_calls == Counter(PER_NUMBER_TWILIO)
+    assert warm.meter.genesys_calls == Counter(PER_NUMBER_GENESYS)
+    assert status.meter.twilio_calls == warm.meter.twilio_calls
+    assert status.meter.genesys_calls == warm.meter.genesys_calls
+    assert cold.meter.twilio_calls == Counter(PER_NUMBER_TWILIO) + Counter(CACHE_FILL_TWILIO)
+    assert cold.meter.genesys_calls == Counter(PER_NUMBER_GENESYS) + Counter(CACHE_FILL_GENESYS)
+    assert warm.meter.genesys_writes == 0
+    # What the same event cost before: a page per collection, growing with the estate.
+    assert full.meter.calls == read_target(n) + 10  # + trunks, URLs, IVRs, bases, sites

@@ -1,4 +1,5 @@
-"""Timers: the trunk health check (every minute), the reconcile (every 15 min), the audit (daily).
+"""Timers: the trunk health check (every minute), the reconcile (every 15 min), the audit
+(daily) and the Twilio change feed (every minute).
 
 Schedules are app settings (`%BYOC_HEALTH_CHECK_SCHEDULE%`, `%BYOC_RECONCILE_SCHEDULE%`), so
 an operator changes the cadence without a deployment, and the policy's `timers` switches
@@ -22,6 +23,7 @@ from shared.audit import carrier_alerts
 from shared.audit.report import Severity
 from shared.audit.run import gather, run_rules
 from shared.domain.commands import EvaluateTrunkGroup, ReconcileNumbers, envelope
+from shared.events import twilio_feed
 from shared.observability import correlation, install_correlation_logging, new_correlation_id
 
 bp = func.Blueprint()
@@ -106,4 +108,29 @@ def audit_timer(timer: func.TimerRequest) -> None:
             report.count(Severity.ERROR),
             report.count(Severity.WARNING),
             " (past due)" if timer.past_due else "",
+        )
+
+
+@bp.timer_trigger(arg_name="timer", schedule="%BYOC_TWILIO_FEED_SCHEDULE%", run_on_startup=False)
+def twilio_feed_timer(timer: func.TimerRequest) -> None:
+    """Numbers bought or changed in the Twilio console since the last poll, reconciled by
+    themselves (shared/events/twilio_feed.py)."""
+    install_correlation_logging()
+    with correlation(new_correlation_id()) as cid:
+        app = bootstrap.app()
+        if not app.policy().timers.twilio_feed:
+            log.info("Twilio change feed skipped: the policy's timers.twilio_feed is false")
+            return
+        store = app.state_store(twilio_feed.PARTITION)
+        result = twilio_feed.poll(app.twilio, store, datetime.now(UTC), cid)
+        if result is None:
+            return
+        if result.commands:
+            app.publish(result.commands)
+        twilio_feed.commit(store, result)
+        log.info(
+            "Twilio change feed: %d change(s), %d command(s) queued (past due: %s)",
+            result.changes,
+            len(result.commands),
+            timer.past_due,
         )

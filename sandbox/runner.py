@@ -39,6 +39,7 @@ class HostOptions:
     health_check_schedule: str = "0 */1 * * * *"
     reconcile_schedule: str = "0 */15 * * * *"
     audit_schedule: str = "0 0 6 * * *"
+    twilio_feed_schedule: str = "30 * * * * *"
     port: int = 0
     max_delivery_count: int = 10
     run_timers: bool = True
@@ -209,6 +210,7 @@ class Sandbox(Service):
             "BYOC_HEALTH_CHECK_SCHEDULE": self.host.health_check_schedule,
             "BYOC_RECONCILE_SCHEDULE": self.host.reconcile_schedule,
             "BYOC_AUDIT_SCHEDULE": self.host.audit_schedule,
+            "BYOC_TWILIO_FEED_SCHEDULE": self.host.twilio_feed_schedule,
             **self.host.extra_settings,
         }
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -42,6 +43,7 @@ from shared.domain.model import (
     TrunkAssociations,
     TrunkBase,
     TrunkBaseWrite,
+    TwilioChange,
     TwilioNumber,
     TwilioTrunk,
 )
@@ -141,6 +143,10 @@ class TwilioPort(TwilioNumberWrites, OriginationUrlWriter, TwilioTrunkWrites, Pr
     def termination_auth(self, trunk_sid: str) -> tuple[list[str], list[str]]: ...
 
     def fetch_number(self, number_sid: str) -> TwilioNumber: ...
+
+    def changes_since(self, event_type: str, start: datetime) -> list[TwilioChange]:
+        """Monitor events of one type on or after `start` (every page), oldest first."""
+        ...
 
     def find_number(self, phone_number: str) -> TwilioNumber | None: ...
 

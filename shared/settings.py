@@ -138,6 +138,11 @@ class Settings(BaseSettings):
         "0 0 6 * * *",
         description="NCRONTAB schedule of the daily audit timer (%BYOC_AUDIT_SCHEDULE%).",
     )
+    byoc_twilio_feed_schedule: str = Field(
+        "30 * * * * *",
+        description="NCRONTAB schedule of the Twilio change feed (%BYOC_TWILIO_FEED_SCHEDULE%): "
+        "how often Monitor events are read for numbers bought or changed in the console.",
+    )
 
     @field_validator("genesyscloud_region")
     @classmethod

@@ -97,6 +97,9 @@ param reconcileSchedule string = '0 */15 * * * *'
 @description('NCRONTAB schedule of the daily preflight audit timer.')
 param auditSchedule string = '0 0 6 * * *'
 
+@description('NCRONTAB schedule of the Twilio change feed (Monitor events of numbers).')
+param twilioFeedSchedule string = '30 * * * * *'
+
 @description('Most instances the app scales out to.')
 @minValue(1)
 @maxValue(1000)
@@ -296,6 +299,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'BYOC_AUDIT_SCHEDULE'
           value: auditSchedule
+        }
+        {
+          name: 'BYOC_TWILIO_FEED_SCHEDULE'
+          value: twilioFeedSchedule
         }
         {
           // In the account of AzureWebJobsStorage (Storage Table Data Contributor, storage.bicep).

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any, TypeVar
 
 from twilio.base import values
@@ -26,6 +27,7 @@ from shared.domain.model import (
     AvailableNumber,
     NumberKind,
     OriginationUrl,
+    TwilioChange,
     TwilioNumber,
     TwilioTrunk,
 )
@@ -124,6 +126,25 @@ class TwilioAdapter(TwilioTrunking):
             )
         ]
         return credentials, acls
+
+    def changes_since(self, event_type: str, start: datetime) -> list[TwilioChange]:
+        """Monitor events of `event_type` on or after `start`, oldest first. One filter
+        besides the dates: Twilio refuses several in one request."""
+        events = self._client.monitor.v1.events
+
+        def first_page() -> Any:
+            return events.page(event_type=event_type, start_date=start, page_size=self._page_size)
+
+        found = [
+            TwilioChange(
+                sid=e.sid,
+                event_type=e.event_type,
+                resource_sid=e.resource_sid,
+                event_date=e.event_date,
+            )
+            for e in self._all(f"list {event_type} events", first_page)
+        ]
+        return sorted(found, key=lambda change: (change.event_date, change.sid))
 
     def fetch_number(self, number_sid: str) -> TwilioNumber:
         return _number(

@@ -9,6 +9,7 @@ adapter, so an incomplete picture can never be mistaken for "those objects are g
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, SecretStr
@@ -44,6 +45,16 @@ class TwilioTrunk(_Value):
     domain_name: str | None = None  # the termination SIP URI host, <name>.pstn.twilio.com
     secure: bool | None = None  # TLS signalling and SRTP media
     disaster_recovery_url: str | None = None
+
+
+class TwilioChange(_Value):
+    """One of Twilio's Monitor events: what changed (`phone-number.created`, …), which resource
+    and when. A number's events name its SID only, never the number."""
+
+    sid: str
+    event_type: str
+    resource_sid: str
+    event_date: datetime
 
 
 class SipCredential(_Value):

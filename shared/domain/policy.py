@@ -308,6 +308,11 @@ class Timers(_Strict):
     reconcile: bool = Field(True, description="Run the scheduled reconcile.")
     health_check: bool = Field(True, description="Run the scheduled trunk health check.")
     audit: bool = Field(True, description="Run the daily preflight audit (BYOC_AUDIT_SCHEDULE).")
+    twilio_feed: bool = Field(
+        True,
+        description="Read Twilio's change feed for numbers changed in the console "
+        "(BYOC_TWILIO_FEED_SCHEDULE).",
+    )
 
 
 class RoutingPolicy(_Strict):

@@ -102,6 +102,7 @@ def test_the_worker_is_a_session_queue_trigger_on_the_configured_queue_and_conne
         ("health_check_timer", "BYOC_HEALTH_CHECK_SCHEDULE"),
         ("reconcile_timer", "BYOC_RECONCILE_SCHEDULE"),
         ("audit_timer", "BYOC_AUDIT_SCHEDULE"),
+        ("twilio_feed_timer", "BYOC_TWILIO_FEED_SCHEDULE"),
     ],
 )
 def test_timers_take_their_schedule_from_an_app_setting(name: str, setting: str) -> None:
@@ -118,6 +119,7 @@ def test_every_registered_function_is_one_this_test_knows() -> None:
         "health_check_timer",
         "reconcile_timer",
         "audit_timer",
+        "twilio_feed_timer",
     }
 
 

@@ -80,6 +80,9 @@ param genesysRequestsPerMinute string = '300'
 @description('Most DNIS one Genesys IVR write adds; larger changes go in several writes.')
 param genesysDnisPerWrite string = '50'
 
+@description('Share of the Genesys budget a reconcile of every number leaves free for failover.')
+param genesysReservedShare string = '0.2'
+
 @description('Object id of a user or group allowed to roll secrets in Key Vault; empty for none.')
 param operatorPrincipalId string = ''
 
@@ -203,6 +206,7 @@ module functionApp 'modules/function-app.bicep' = {
     retryMaxWaitSeconds: retryMaxWaitSeconds
     genesysRequestsPerMinute: genesysRequestsPerMinute
     genesysDnisPerWrite: genesysDnisPerWrite
+    genesysReservedShare: genesysReservedShare
     genesysEventApiKeysSecretUri: keyVault.outputs.genesysEventApiKeysSecretUri
     serviceBusNamespace: serviceBus.outputs.fullyQualifiedNamespace
     commandQueueName: serviceBus.outputs.queueName

@@ -26,6 +26,7 @@ from shared.domain.commands import (
     ReleaseNumber,
 )
 from shared.domain.policy import RoutingPolicy, SyncMode
+from shared.domain.priority import Priority, working_as
 from shared.domain.trunks import base_name as trunk_base_name
 from shared.health.evaluate import HEALTH_PARTITION, GroupOutcome, evaluate_groups, read_estate
 from shared.health.scope import groups_concerned
@@ -159,12 +160,23 @@ HANDLERS: dict[type[AnyCommand], Callable[[Any, Delivery, CommandResult], None]]
 }
 
 
+def priority_of(command: AnyCommand) -> Priority:
+    """Failover first, then what a person or an event asked about, then bulk reads."""
+    if isinstance(command, EvaluateTrunkGroup):
+        return Priority.FAILOVER
+    if isinstance(command, ReconcileNumbers) and not command.numbers_only:
+        return Priority.BULK
+    return Priority.REQUEST
+
+
 def execute(
     envelope: CommandEnvelope, context: ServiceContext, *, delivery_count: int = 1
 ) -> CommandResult:
     command = envelope.command
     result = CommandResult(envelope.command_id, command.type)
-    HANDLERS[type(command)](command, Delivery(context, context.policy(), delivery_count), result)
+    with working_as(priority_of(command)):
+        delivery = Delivery(context, context.policy(), delivery_count)
+        HANDLERS[type(command)](command, delivery, result)
     for line in result.lines:
         log.info("%s %s: %s", command.type, envelope.command_id[:12], line)
     return result

@@ -100,6 +100,13 @@ class Settings(BaseSettings):
     byoc_genesys_requests_per_minute: int = Field(
         300, ge=0, description="Client-side Genesys request budget per minute; 0 = off."
     )
+    byoc_genesys_reserved_share: float = Field(
+        0.2,
+        ge=0,
+        le=0.5,
+        description="Share of the Genesys budget a reconcile of every number leaves free, so "
+        "a failover never waits behind it (purchases and releases leave half of it).",
+    )
     byoc_genesys_dnis_per_write: int = Field(
         50,
         ge=1,

@@ -76,6 +76,9 @@ param genesysRequestsPerMinute string
 @description('Most DNIS one Genesys IVR write adds; larger changes go in several writes.')
 param genesysDnisPerWrite string
 
+@description('Share of the Genesys budget a reconcile of every number leaves free for failover.')
+param genesysReservedShare string
+
 @description('Key Vault secret URI of the Genesys events API key(s).')
 param genesysEventApiKeysSecretUri string
 
@@ -279,6 +282,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'BYOC_GENESYS_DNIS_PER_WRITE'
           value: genesysDnisPerWrite
+        }
+        {
+          name: 'BYOC_GENESYS_RESERVED_SHARE'
+          value: genesysReservedShare
         }
         {
           name: 'BYOC_COMMAND_QUEUE'

@@ -18,12 +18,14 @@ exactly the configured one.
 from __future__ import annotations
 
 import bisect
+import math
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from shared.domain.priority import Priority, current_priority
 from shared.settings import Settings
 
 # Genesys' rate-limit headers: once on every API answer (errors and 429s included), removed
@@ -64,6 +66,11 @@ class RateLimitReading:
 class RequestBudget:
     """At most `limit` acquisitions in any `window_s` seconds; a configured 0 means no budget.
 
+    `reserved_share` of the window is kept from bulk work (`Priority.BULK`: a reconcile of
+    every number), and half of it from requests (purchases, releases, named numbers), so a
+    failover (`Priority.FAILOVER`) finds a slot at once however busy a bulk read keeps the
+    budget. The priority is the calling context's (`shared.domain.priority`).
+
     `limit` is the configured figure, or the server's `inin-ratelimit-allowed` once an answer
     said it is lower (`configured_limit` keeps the setting). `margin_s` widens the window a
     little: our send time precedes the vendor's receive time, so a budget exactly equal to
@@ -78,8 +85,10 @@ class RequestBudget:
         margin_s: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        reserved_share: float = 0.0,
     ) -> None:
         self.configured_limit = limit
+        self.reserved_share = reserved_share
         self.window_s = window_s + margin_s
         self._window_base_s = window_s
         self._margin_s = margin_s
@@ -93,7 +102,17 @@ class RequestBudget:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RequestBudget:
-        return cls(settings.byoc_genesys_requests_per_minute)
+        return cls(
+            settings.byoc_genesys_requests_per_minute,
+            reserved_share=settings.byoc_genesys_reserved_share,
+        )
+
+    def cap(self, priority: Priority) -> int:
+        """How much of the window work of this priority may fill."""
+        limit = self.limit
+        reserve = math.ceil(limit * self.reserved_share)
+        held_back = {Priority.FAILOVER: 0, Priority.REQUEST: reserve // 2, Priority.BULK: reserve}
+        return max(1, limit - held_back[priority])
 
     @property
     def limit(self) -> int:
@@ -111,15 +130,17 @@ class RequestBudget:
         if self.configured_limit <= 0:
             return 0.0
         waited = 0.0
+        priority = current_priority.get()
         while True:
             with self._lock:
                 now = self._clock()
                 self._expire(now)
-                if len(self._sent) < self.limit:
+                if len(self._sent) < self.cap(priority):
                     self._sent.append(now)
                     self.waited_s += waited
                     return waited
-                wait = self._sent[0] + self.window_s - now
+                # The slot that frees this priority's cap is the one that many from the end.
+                wait = self._sent[len(self._sent) - self.cap(priority)] + self.window_s - now
             # Sleep outside the lock so other threads can see the window move too.
             self._sleep(wait)
             waited += wait

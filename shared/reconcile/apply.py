@@ -9,6 +9,7 @@ left every IVR. Nothing here decides what to change.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 from collections.abc import Callable
@@ -124,7 +125,12 @@ def apply_plan(
                 workers = stack.enter_context(
                     ThreadPoolExecutor(max(1, concurrency), thread_name_prefix=f"apply-{kind}")
                 )
-                futures += [workers.submit(run.execute, change) for change in lane]
+                # Each worker runs in a copy of this context: the work's priority for the
+                # Genesys budget (shared.domain.priority) follows it into the threads.
+                futures += [
+                    workers.submit(contextvars.copy_context().run, run.execute, change)
+                    for change in lane
+                ]
         for future in futures:
             future.result()
     # Reported in plan order (completion order within a kind), however the stages overlapped.

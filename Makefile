@@ -25,7 +25,7 @@ PYTEST_WORKERS  ?= 4
 SUDO            := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo docs check test lint typecheck pytest pytest-fast infra-check format serve bench \
-	bench-paging bench-steady bench-provisioning bench-purchase bench-number-event clean test-deps sipp azurite
+	bench-paging bench-steady bench-provisioning bench-purchase bench-number-event bench-failover-load clean test-deps sipp azurite
 
 $(STAMP): pyproject.toml requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -101,8 +101,9 @@ infra-check: $(CHECKOV_STAMP)
 serve: $(STAMP) $(AZURITE)
 	$(BIN)/byoc-sync sandbox serve
 
-## bench: every benchmark below, one after another (figures, not pass/fail; about 15 minutes)
-bench: bench-paging bench-steady bench-provisioning bench-purchase bench-number-event
+## bench: every benchmark below, one after another (figures, not pass/fail; about 25 minutes)
+bench: bench-paging bench-steady bench-provisioning bench-purchase bench-number-event \
+	bench-failover-load
 
 ## bench-paging: full reads through the SDKs at the default and the maximum page size
 bench-paging: $(STAMP)
@@ -119,6 +120,10 @@ bench-provisioning: $(STAMP)
 ## bench-number-event: one number's event and status request at 1k/10k/50k numbers
 bench-number-event: $(STAMP)
 	$(BIN)/python -m bench.number_event --numbers 1000 10000 50000 --latency-ms 20 --budget 300
+
+## bench-failover-load: a failover's vendor work while a 50k full read fills the budget
+bench-failover-load: $(STAMP)
+	$(BIN)/python -m bench.failover_under_load --numbers 50000 --latency-ms 20 --budget 300
 
 ## bench-purchase: purchase -> routable, round trips on the critical path at 100 ms per call
 bench-purchase: $(STAMP)

@@ -125,6 +125,12 @@ class RequestBudget:
         while self._sent and now - self._sent[0] >= self.window_s:
             self._sent.popleft()
 
+    def in_window(self) -> int:
+        """Requests the window holds now (what a caller of each priority competes for)."""
+        with self._lock:
+            self._expire(self._clock())
+            return len(self._sent)
+
     def acquire(self) -> float:
         """Block until one more request fits the window, take the slot; seconds waited."""
         if self.configured_limit <= 0:

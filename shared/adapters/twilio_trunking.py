@@ -46,6 +46,7 @@ from shared.domain.model import (
 from shared.ports import AdapterError, RetriesExhausted, TerminalVendorError
 
 T = TypeVar("T")
+L = TypeVar("L", CredentialList, IpAccessControlList)
 
 log = logging.getLogger(__name__)
 
@@ -373,24 +374,37 @@ class TwilioTrunking:
 
     # ------------------------------------------------------------------ credential lists
     def create_credential_list(self, friendly_name: str) -> CredentialList:
-        lists = self._sip.credential_lists
+        def found(sid: str) -> CredentialList:
+            credentials = tuple(self._credentials(sid))
+            return CredentialList(sid=sid, friendly_name=friendly_name, credentials=credentials)
 
-        def find() -> CredentialList | None:
+        return self._create_sip_list(
+            "credential list",
+            self._sip.credential_lists,
+            friendly_name,
+            found,
+            lambda sid: CredentialList(sid=sid, friendly_name=friendly_name),
+        )
+
+    def _create_sip_list(
+        self,
+        what: str,
+        lists: Any,
+        friendly_name: str,
+        found: Callable[[str], L],
+        made: Callable[[str], L],
+    ) -> L:
+        """An account-level credential list or IP ACL, looked up by name before each
+        attempt: Twilio takes a second list of the same name, so a resend would make two."""
+
+        def find() -> L | None:
             pages = _pages(lambda: lists.page(page_size=self._page_size))
-            found = next((cl for cl in pages if cl.friendly_name == friendly_name), None)
-            if found is None:
-                return None
-            return CredentialList(
-                sid=found.sid,
-                friendly_name=friendly_name,
-                credentials=tuple(self._credentials(found.sid)),
-            )
+            match = next((item for item in pages if item.friendly_name == friendly_name), None)
+            return None if match is None else found(match.sid)
 
         return self._create_once(
-            f"create credential list {friendly_name!r}",
-            lambda: CredentialList(
-                sid=lists.create(friendly_name=friendly_name).sid, friendly_name=friendly_name
-            ),
+            f"create {what} {friendly_name!r}",
+            lambda: made(lists.create(friendly_name=friendly_name).sid),
             find,
             look_first=True,
         )
@@ -437,26 +451,16 @@ class TwilioTrunking:
 
     # ------------------------------------------------------------------ IP ACLs
     def create_ip_acl(self, friendly_name: str) -> IpAccessControlList:
-        acls = self._sip.ip_access_control_lists
+        def found(sid: str) -> IpAccessControlList:
+            addresses = tuple(self._addresses(sid))
+            return IpAccessControlList(sid=sid, friendly_name=friendly_name, addresses=addresses)
 
-        def find() -> IpAccessControlList | None:
-            pages = _pages(lambda: acls.page(page_size=self._page_size))
-            found = next((acl for acl in pages if acl.friendly_name == friendly_name), None)
-            if found is None:
-                return None
-            return IpAccessControlList(
-                sid=found.sid,
-                friendly_name=friendly_name,
-                addresses=tuple(self._addresses(found.sid)),
-            )
-
-        return self._create_once(
-            f"create IP access control list {friendly_name!r}",
-            lambda: IpAccessControlList(
-                sid=acls.create(friendly_name=friendly_name).sid, friendly_name=friendly_name
-            ),
-            find,
-            look_first=True,
+        return self._create_sip_list(
+            "IP access control list",
+            self._sip.ip_access_control_lists,
+            friendly_name,
+            found,
+            lambda sid: IpAccessControlList(sid=sid, friendly_name=friendly_name),
         )
 
     def add_ip_address(

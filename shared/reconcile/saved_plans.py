@@ -12,7 +12,7 @@ did when the plan was made: the snapshot's checksum must match, or nothing is wr
 
 from __future__ import annotations
 
-import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,8 +102,16 @@ def plan_now(
     return plan_from(policy, snapshot, trunks), snapshot
 
 
-# The number planner's words for a number whose group's Twilio trunk is missing.
-_MISSING_TRUNK = re.compile(r"needs Twilio trunk '(?P<trunk>[^']+)' .*which does not exist")
+def _waiting_for(policy: RoutingPolicy, snapshot: Snapshot, created: set[str]) -> dict[str, str]:
+    """Twilio number -> the Twilio trunk its route needs, for trunks this plan creates."""
+    waiting = {}
+    for number in snapshot.twilio_numbers:
+        route = policy.route_for(number.phone_number, number.friendly_name)
+        if route is not None:
+            trunk = policy.trunk_group(route.trunk_group).twilio_trunk
+            if trunk in created:
+                waiting[number.phone_number] = trunk
+    return waiting
 
 
 def plan_from(policy: RoutingPolicy, snapshot: Snapshot, trunks: TrunkContext | None) -> Plan:
@@ -128,14 +136,10 @@ def plan_from(policy: RoutingPolicy, snapshot: Snapshot, trunks: TrunkContext | 
     # A number waiting for a Twilio trunk this plan creates is not a conflict: it is
     # planned again once the trunk exists (one line per trunk instead of one per number).
     created = {c.name for c in changes if c.object == "twilio_trunk" and c.action == "create"}
-    waiting: dict[str, int] = {}
-    conflicts = []
-    for conflict in numbers.conflicts:
-        match = _MISSING_TRUNK.search(conflict.detail)
-        if match and match["trunk"] in created:
-            waiting[match["trunk"]] = waiting.get(match["trunk"], 0) + 1
-        else:
-            conflicts.append(conflict)
+    waits_for = _waiting_for(policy, snapshot, created)
+    waiting = Counter(waits_for.values())
+    # Such a number's only conflict is its missing trunk: nothing else is planned for it.
+    conflicts = [c for c in numbers.conflicts if c.subject not in waits_for]
     notes = [
         Conflict(
             subject=f"{count} number(s)",

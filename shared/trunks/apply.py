@@ -18,6 +18,8 @@ from enum import StrEnum
 from pydantic import SecretStr
 
 from shared.domain.model import (
+    CredentialList,
+    IpAccessControlList,
     OriginationUrl,
     OutboundRoute,
     OutboundRouteWrite,
@@ -38,6 +40,8 @@ from shared.trunks.desired import (
 )
 
 log = logging.getLogger(__name__)
+
+SipList = CredentialList | IpAccessControlList
 
 
 class TrunkStatus(StrEnum):
@@ -157,14 +161,20 @@ class _Run:
         return ""
 
     def _credential_list(self, c: TrunkChange, d: DesiredGroup) -> str:
+        return self._sip_list(c, self.twilio.create_credential_list, self.list_sids)
+
+    def _sip_list(
+        self, c: TrunkChange, create: Callable[[str], SipList], sids: dict[str, str]
+    ) -> str:
+        """A credential list or an IP ACL: created (or adopted) and from then on owned."""
         if c.action == "create":
-            created = self.twilio.create_credential_list(c.name)
-            self.effects.own(created.sid)
-            self.list_sids[c.name] = created.sid
-            return created.sid
-        assert c.id is not None
-        self.effects.own(c.id)
-        return ""
+            sid = create(c.name).sid
+            sids[c.name] = sid
+        else:
+            assert c.id is not None
+            sid = c.id
+        self.effects.own(sid)
+        return sid if c.action == "create" else ""
 
     def _credential(self, c: TrunkChange, d: DesiredGroup) -> str:
         list_sid = self.list_sids[d.credential_list]
@@ -182,14 +192,7 @@ class _Run:
         return ""
 
     def _ip_acl(self, c: TrunkChange, d: DesiredGroup) -> str:
-        if c.action == "create":
-            created = self.twilio.create_ip_acl(c.name)
-            self.effects.own(created.sid)
-            self.acl_sids[c.name] = created.sid
-            return created.sid
-        assert c.id is not None
-        self.effects.own(c.id)
-        return ""
+        return self._sip_list(c, self.twilio.create_ip_acl, self.acl_sids)
 
     def _acl_address(self, c: TrunkChange, d: DesiredGroup) -> str:
         acl_sid = self.acl_sids[c.parent or ""]

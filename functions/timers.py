@@ -1,5 +1,5 @@
 """Timers: the trunk health check (every minute), the reconcile (every 15 min), the audit
-(daily) and the Twilio change feed (every minute).
+(daily), the Twilio change feed and the Genesys audit feed (every minute).
 
 Schedules are app settings (`%BYOC_HEALTH_CHECK_SCHEDULE%`, `%BYOC_RECONCILE_SCHEDULE%`), so
 an operator changes the cadence without a deployment, and the policy's `timers` switches
@@ -13,7 +13,7 @@ alerts pick up its error lines), so it runs in the timer itself.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import azure.functions as func
@@ -23,7 +23,7 @@ from shared.audit import carrier_alerts
 from shared.audit.report import Severity
 from shared.audit.run import gather, run_rules
 from shared.domain.commands import EvaluateTrunkGroup, ReconcileNumbers, envelope
-from shared.events import twilio_feed
+from shared.events import genesys_audit_feed, twilio_feed
 from shared.observability import correlation, install_correlation_logging, new_correlation_id
 
 bp = func.Blueprint()
@@ -131,6 +131,45 @@ def twilio_feed_timer(timer: func.TimerRequest) -> None:
         log.info(
             "Twilio change feed: %d change(s), %d command(s) queued (past due: %s)",
             result.changes,
+            len(result.commands),
+            timer.past_due,
+        )
+
+
+@bp.timer_trigger(
+    arg_name="timer", schedule="%BYOC_GENESYS_AUDIT_FEED_SCHEDULE%", run_on_startup=False
+)
+def genesys_audit_feed_timer(timer: func.TimerRequest) -> None:
+    """IVRs, DIDs and DID pools edited by hand since the last poll, reconciled for the
+    numbers the edits touched (shared/events/genesys_audit_feed.py)."""
+    install_correlation_logging()
+    with correlation(new_correlation_id()) as cid:
+        app = bootstrap.app()
+        if not app.policy().timers.genesys_audit_feed:
+            log.info("Genesys audit feed skipped: the policy's timers.genesys_audit_feed is false")
+            return
+        settings = app.settings
+        store = app.state_store(genesys_audit_feed.PARTITION)
+        result = genesys_audit_feed.poll(
+            app.genesys,
+            store,
+            datetime.now(UTC),
+            cid,
+            lag=timedelta(seconds=settings.byoc_genesys_audit_lag_s),
+            own_client_id=settings.genesyscloud_oauthclient_id,
+        )
+        if result is None:
+            return
+        if result.commands:
+            app.publish(result.commands)
+        genesys_audit_feed.commit(store, result)
+        for why in result.ignored:
+            log.info("Genesys audit feed: ignored %s", why)
+        log.info(
+            "Genesys audit feed: %d change(s) (%d byoc-sync's own), %d command(s) queued "
+            "(past due: %s)",
+            result.changes,
+            result.own,
             len(result.commands),
             timer.past_due,
         )

@@ -40,6 +40,7 @@ class HostOptions:
     reconcile_schedule: str = "0 */15 * * * *"
     audit_schedule: str = "0 0 6 * * *"
     twilio_feed_schedule: str = "30 * * * * *"
+    genesys_audit_feed_schedule: str = "45 * * * * *"
     port: int = 0
     max_delivery_count: int = 10
     run_timers: bool = True
@@ -211,6 +212,7 @@ class Sandbox(Service):
             "BYOC_RECONCILE_SCHEDULE": self.host.reconcile_schedule,
             "BYOC_AUDIT_SCHEDULE": self.host.audit_schedule,
             "BYOC_TWILIO_FEED_SCHEDULE": self.host.twilio_feed_schedule,
+            "BYOC_GENESYS_AUDIT_FEED_SCHEDULE": self.host.genesys_audit_feed_schedule,
             **self.host.extra_settings,
         }
 

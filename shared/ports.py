@@ -29,6 +29,7 @@ from shared.domain.model import (
     CredentialList,
     DidNumber,
     DidPool,
+    GenesysAudit,
     GenesysTrunk,
     IpAccessControlList,
     Ivr,
@@ -229,6 +230,11 @@ class GenesysPort(GenesysNumberWrites, OutboundRouteWriter, GenesysTrunkWrites, 
         ...
 
     def get_ivr(self, ivr_id: str) -> Ivr: ...
+
+    def audits(self, entity_type: str, start: datetime, end: datetime) -> list[GenesysAudit]:
+        """Audit log entries about objects of one type (`IVR`, `DIDPool`, `DID`) made in
+        [start, end), oldest first (every page)."""
+        ...
 
 
 # ---------------------------------------------------------------------- state

@@ -150,6 +150,19 @@ class Settings(BaseSettings):
         description="NCRONTAB schedule of the Twilio change feed (%BYOC_TWILIO_FEED_SCHEDULE%): "
         "how often Monitor events are read for numbers bought or changed in the console.",
     )
+    byoc_genesys_audit_feed_schedule: str = Field(
+        "45 * * * * *",
+        description="NCRONTAB schedule of the Genesys audit feed "
+        "(%BYOC_GENESYS_AUDIT_FEED_SCHEDULE%): how often the audit log is read for hand edits "
+        "of IVR configurations, DIDs and DID pools.",
+    )
+    byoc_genesys_audit_lag_s: float = Field(
+        120.0,
+        ge=0,
+        le=3600,
+        description="How far each Genesys audit poll looks back before its watermark, for "
+        "audits Genesys indexes late (seconds).",
+    )
 
     @field_validator("genesyscloud_region")
     @classmethod

@@ -103,6 +103,12 @@ param auditSchedule string = '0 0 6 * * *'
 @description('NCRONTAB schedule of the Twilio change feed (Monitor events of numbers).')
 param twilioFeedSchedule string = '30 * * * * *'
 
+@description('NCRONTAB schedule of the Genesys audit feed (hand edits of IVRs, DIDs, DID pools).')
+param genesysAuditFeedSchedule string = '45 * * * * *'
+
+@description('Seconds each Genesys audit poll looks back for audits indexed late.')
+param genesysAuditLagSeconds string = '120'
+
 @description('Most instances the app scales out to.')
 @minValue(1)
 @maxValue(1000)
@@ -310,6 +316,14 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'BYOC_TWILIO_FEED_SCHEDULE'
           value: twilioFeedSchedule
+        }
+        {
+          name: 'BYOC_GENESYS_AUDIT_FEED_SCHEDULE'
+          value: genesysAuditFeedSchedule
+        }
+        {
+          name: 'BYOC_GENESYS_AUDIT_LAG_S'
+          value: genesysAuditLagSeconds
         }
         {
           // In the account of AzureWebJobsStorage (Storage Table Data Contributor, storage.bicep).

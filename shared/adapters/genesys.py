@@ -27,6 +27,7 @@ from shared.adapters import genesys_models as convert
 from shared.adapters.budget import RequestBudget
 from shared.adapters.classify import classify
 from shared.adapters.dnis import merge_dnis
+from shared.adapters.genesys_audits import GenesysAuditReads
 from shared.adapters.retry import RetryPolicy
 from shared.domain.e164 import to_e164
 from shared.domain.model import (
@@ -69,7 +70,7 @@ def is_version_conflict(error: TerminalVendorError) -> bool:
     return error.status == 409 or (error.status == 400 and VERSION_MISMATCH in error.message)
 
 
-class GenesysAdapter:
+class GenesysAdapter(GenesysAuditReads):
     """The Genesys Cloud operations byoc-sync needs, returning `shared.domain.model` values."""
 
     def __init__(
@@ -83,6 +84,8 @@ class GenesysAdapter:
     ) -> None:
         self._edge = genesys.TelephonyProvidersEdgeApi(api_client)
         self._architect = genesys.ArchitectApi(api_client)
+        self._audit_api = genesys.AuditApi(api_client)
+        self._audit_services = None
         self._retry = retry
         self._budget = budget or RequestBudget(0)
         self._page_size = page_size

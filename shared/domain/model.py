@@ -57,6 +57,28 @@ class TwilioChange(_Value):
     event_date: datetime
 
 
+class AuditedChange(_Value):
+    """One property an audited change touched, its values before and after."""
+
+    name: str
+    old_values: tuple[str, ...] = ()
+    new_values: tuple[str, ...] = ()
+
+
+class GenesysAudit(_Value):
+    """One entry of Genesys' audit log about a configuration object: what was changed, how,
+    when and by which OAuth client (None for a change Genesys made itself)."""
+
+    id: str
+    event_date: datetime
+    entity_type: str
+    entity_id: str
+    entity_name: str | None = None
+    action: str | None = None
+    client_id: str | None = None
+    property_changes: tuple[AuditedChange, ...] = ()
+
+
 class SipCredential(_Value):
     """A username of a Twilio credential list; Twilio never answers with the password."""
 

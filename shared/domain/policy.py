@@ -313,6 +313,11 @@ class Timers(_Strict):
         description="Read Twilio's change feed for numbers changed in the console "
         "(BYOC_TWILIO_FEED_SCHEDULE).",
     )
+    genesys_audit_feed: bool = Field(
+        True,
+        description="Read Genesys' audit log for hand edits of IVRs, DIDs and DID pools "
+        "(BYOC_GENESYS_AUDIT_FEED_SCHEDULE).",
+    )
 
 
 class RoutingPolicy(_Strict):

@@ -203,10 +203,14 @@ def _reason(audit: AuditEvent) -> str:
 
 def _ivr_changed(audit: AuditEvent) -> ReconcileNumbers:
     """A DNIS edit names exactly the numbers to look at: those added and those removed
-    (a delete that lists the old DNIS included). Without one — no propertyChanges, or
+    (a delete that lists the old DNIS included). Genesys may list the DNIS whole on both
+    sides, so what both sides hold is left out. Without an edit — no propertyChanges, or
     other properties only — and on a rename (the name is what makes an IVR managed), the
     worker reconciles every number of that IVR, or routed to it."""
-    dnis = _numbers_in(v for c in audit.changed("dnis") for v in (*c.old_values, *c.new_values))
+    edited: set[str] = set()
+    for change in audit.changed("dnis"):
+        edited |= set(_numbers_in(change.old_values)) ^ set(_numbers_in(change.new_values))
+    dnis = tuple(sorted(edited))
     if dnis and not audit.changed("name"):
         return ReconcileNumbers(phone_numbers=dnis, reason=_reason(audit))
     return ReconcileNumbers(

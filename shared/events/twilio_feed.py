@@ -24,7 +24,8 @@ from datetime import datetime
 
 from shared.domain.commands import CommandEnvelope, ReconcileNumbers, envelope
 from shared.domain.model import TwilioChange
-from shared.ports import StateConflictError, StateStore, TerminalVendorError, TwilioPort
+from shared.events.feeds import save_watermark
+from shared.ports import StateStore, TerminalVendorError, TwilioPort
 
 log = logging.getLogger(__name__)
 
@@ -135,9 +136,5 @@ def _number_of(twilio: TwilioPort, number_sid: str) -> str | None:
 
 
 def commit(store: StateStore, result: FeedPoll) -> None:
-    """Save the watermark once the commands are queued. Another poll that saved first (a
-    second instance) makes this one's save a no-op: its window is handled already."""
-    try:
-        store.save(KEY, result.watermark.to_record(), result.stored_etag)
-    except StateConflictError:
-        log.info("Twilio change feed: another poll moved the watermark first")
+    """Save the watermark once the commands are queued (see `feeds.save_watermark`)."""
+    save_watermark(store, KEY, result.watermark.to_record(), result.stored_etag, "Twilio change")

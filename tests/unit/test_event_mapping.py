@@ -303,7 +303,7 @@ AUDIT_ROWS: list[tuple[str, str, str, dict[str, Any], AnyCommand | None]] = [
         "IVR",
         IVR_ID,
         {"name": "Main IVR", "changes": [DNIS_EDIT]},
-        ReconcileNumbers(phone_numbers=("+12025550100", "+12025550101", "+12025550102")),
+        ReconcileNumbers(phone_numbers=("+12025550101", "+12025550102")),
     ),
     (
         "IVR without propertyChanges: that IVR's numbers",
@@ -328,7 +328,7 @@ AUDIT_ROWS: list[tuple[str, str, str, dict[str, Any], AnyCommand | None]] = [
             "changes": [DNIS_EDIT, property_change("name", ["Old"], ["Main IVR"])],
         },
         ReconcileNumbers(
-            phone_numbers=("+12025550100", "+12025550101", "+12025550102"),
+            phone_numbers=("+12025550101", "+12025550102"),
             genesys_ivr_id=IVR_ID,
             genesys_ivr_name="Main IVR",
         ),

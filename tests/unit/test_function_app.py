@@ -103,6 +103,7 @@ def test_the_worker_is_a_session_queue_trigger_on_the_configured_queue_and_conne
         ("reconcile_timer", "BYOC_RECONCILE_SCHEDULE"),
         ("audit_timer", "BYOC_AUDIT_SCHEDULE"),
         ("twilio_feed_timer", "BYOC_TWILIO_FEED_SCHEDULE"),
+        ("genesys_audit_feed_timer", "BYOC_GENESYS_AUDIT_FEED_SCHEDULE"),
     ],
 )
 def test_timers_take_their_schedule_from_an_app_setting(name: str, setting: str) -> None:
@@ -120,6 +121,7 @@ def test_every_registered_function_is_one_this_test_knows() -> None:
         "reconcile_timer",
         "audit_timer",
         "twilio_feed_timer",
+        "genesys_audit_feed_timer",
     }
 
 

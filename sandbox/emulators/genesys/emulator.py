@@ -23,6 +23,8 @@ from sandbox.emulators.core import (
     VendorError,
 )
 from sandbox.emulators.genesys import render
+from sandbox.emulators.genesys.audits import AuditLog, AuditRoutes
+from sandbox.emulators.genesys.console import ConsoleRoutes
 from sandbox.emulators.genesys.errors import (
     AUTH_REQUIRED,
     BAD_CREDENTIALS,
@@ -30,6 +32,7 @@ from sandbox.emulators.genesys.errors import (
     TOO_MANY_REQUESTS,
     DetailedError,
 )
+from sandbox.emulators.genesys.ids import ORG_ID
 from sandbox.emulators.genesys.inputs import TrunkControl
 from sandbox.emulators.genesys.routes import GenesysRoutes
 from sandbox.emulators.genesys.scenario import GenesysScenario
@@ -61,6 +64,7 @@ class GenesysEmulator(Emulator):
     def __init__(self, scenario: GenesysScenario | None = None) -> None:
         self.scenario = scenario or GenesysScenario()
         self.state = GenesysState(self.scenario)
+        self.audits = self._new_audit_log()
         # Genesys limits each client-credentials *token*, not the OAuth client: the budget is
         # keyed on the token, so a client that fetches a new token gets a fresh window.
         self.budget = SlidingWindowBudget(self.scenario.requests_per_minute)
@@ -77,11 +81,16 @@ class GenesysEmulator(Emulator):
         # is, so /oauth/token shares the port with /api/v2.
         router.add("POST", OAUTH_PATH, self._token)
         GenesysRoutes(self).register(router)
+        AuditRoutes(lambda: self.audits, self.lock, ORG_ID).register(router)
 
     def register_admin_routes(self, admin: Router) -> None:
         admin.add("POST", "/__admin/trunks/{trunk}", self._admin_trunk)
         admin.add("POST", "/__admin/didpools/propagate", self._admin_propagate)
         admin.add("POST", "/__admin/tokens/expire", self._admin_expire_tokens)
+        ConsoleRoutes(self).register(admin)
+
+    def _new_audit_log(self) -> AuditLog:
+        return AuditLog(self.state.clock, lambda: self.scenario.audit_delay_s)
 
     def error_response(self, error: VendorError, request: Request | None) -> Response:
         status = error.status
@@ -179,6 +188,7 @@ class GenesysEmulator(Emulator):
     def reset(self) -> None:
         with self.lock:
             self.state = GenesysState(self.scenario)
+            self.audits = self._new_audit_log()
         with self._token_lock:
             self._tokens.clear()
         self.budget.reset()

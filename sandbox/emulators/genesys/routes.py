@@ -9,6 +9,7 @@ from typing import Any, Protocol, TypeVar
 
 from sandbox.emulators.core import Request, Response, Router
 from sandbox.emulators.genesys import metabases, render
+from sandbox.emulators.genesys.audits import AuditActor, AuditLog
 from sandbox.emulators.genesys.errors import bad_request, required_field
 from sandbox.emulators.genesys.inputs import (
     DidPoolBody,
@@ -47,6 +48,16 @@ class StateHost(Protocol):
 
     @property
     def scenario(self) -> GenesysScenario: ...
+
+    @property
+    def audits(self) -> AuditLog: ...
+
+
+def client_ip(request: Request) -> str:
+    """Where a request came from, as audits record it: the first `X-Forwarded-For` address
+    when a proxy sent one, else loopback (the emulators listen nowhere else)."""
+    forwarded = (request.header("x-forwarded-for") or "").split(",")[0].strip()
+    return forwarded or "127.0.0.1"
 
 
 class GenesysRoutes:
@@ -102,6 +113,26 @@ class GenesysRoutes:
         add("DELETE", routes + "/{outboundRouteId}", self.delete_route)
 
     # ------------------------------------------------------------------ helpers
+    def _audit(
+        self,
+        request: Request,
+        entity_type: str,
+        action: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> None:
+        """Audit a change made over the API, as the OAuth client of the request's token."""
+        entity = after or before or {}
+        self.host.audits.record(
+            AuditActor(request.principal, remote_ip=client_ip(request)),
+            entity_type,
+            action,
+            entity,
+            before=before,
+            after=after,
+            now=self.state.wall_clock(),
+        )
+
     def _page(
         self, request: Request, items: Sequence[T], fn: Callable[[T], dict[str, Any]]
     ) -> Response:
@@ -125,7 +156,9 @@ class GenesysRoutes:
     def create_pool(self, request: Request) -> Response:
         body = DidPoolBody.model_validate(request.json())
         with self.host.lock:
-            return Response(200, render.did_pool(self.state.create_pool(body)))
+            created = render.did_pool(self.state.create_pool(body))
+            self._audit(request, "DIDPool", "Create", None, created)
+            return Response(200, created)
 
     def get_pool(self, request: Request) -> Response:
         with self.host.lock:
@@ -136,12 +169,16 @@ class GenesysRoutes:
     def put_pool(self, request: Request) -> Response:
         body = DidPoolBody.model_validate(request.json())
         with self.host.lock:
-            pool = self.state.update_pool(request.params["didPoolId"], body)
-            return Response(200, render.did_pool(pool))
+            before = render.did_pool(self.state.get_pool(request.params["didPoolId"]))
+            after = render.did_pool(self.state.update_pool(request.params["didPoolId"], body))
+            self._audit(request, "DIDPool", "Update", before, after)
+            return Response(200, after)
 
     def delete_pool(self, request: Request) -> Response:
         with self.host.lock:
+            before = render.did_pool(self.state.get_pool(request.params["didPoolId"]))
             self.state.delete_pool(request.params["didPoolId"])
+            self._audit(request, "DIDPool", "Delete", before, None)
         return Response(204)
 
     def list_pool_numbers(self, request: Request) -> Response:
@@ -209,7 +246,9 @@ class GenesysRoutes:
     def create_ivr(self, request: Request) -> Response:
         body = IvrBody.model_validate(request.json())
         with self.host.lock:
-            return Response(200, render.ivr(self.state, self.state.create_ivr(body)))
+            created = render.ivr(self.state, self.state.create_ivr(body))
+            self._audit(request, "IVR", "Create", None, created)
+            return Response(200, created)
 
     def get_ivr(self, request: Request) -> Response:
         with self.host.lock:
@@ -220,12 +259,16 @@ class GenesysRoutes:
     def put_ivr(self, request: Request) -> Response:
         body = IvrBody.model_validate(request.json())
         with self.host.lock:
-            ivr = self.state.update_ivr(request.params["ivrId"], body)
-            return Response(200, render.ivr(self.state, ivr))
+            before = render.ivr(self.state, self.state.get_ivr(request.params["ivrId"]))
+            after = render.ivr(self.state, self.state.update_ivr(request.params["ivrId"], body))
+            self._audit(request, "IVR", "Update", before, after)
+            return Response(200, after)
 
     def delete_ivr(self, request: Request) -> Response:
         with self.host.lock:
+            before = render.ivr(self.state, self.state.get_ivr(request.params["ivrId"]))
             self.state.delete_ivr(request.params["ivrId"])
+            self._audit(request, "IVR", "Delete", before, None)
         return Response(204)
 
     # ------------------------------------------------------------------ trunk base settings

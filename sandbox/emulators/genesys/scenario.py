@@ -329,6 +329,16 @@ class GenesysScenario(_Model):
         description="For this long after a write, GET of that object still answers what it was "
         "before (eventual consistency).",
     )
+    audit_delay_s: float = Field(
+        2.0,
+        ge=0,
+        description="An audited change is answered by the realtime audit query only this long "
+        "after it was made (audits are indexed asynchronously).",
+    )
+    console_user_id: str = Field(
+        "4f1c2d3e-0000-4000-8000-00000000c0de",
+        description="The user the admin console routes act as (audits name them).",
+    )
     pool_overlap_status: Literal[400, 409] = Field(
         400, description="Status of a DID pool create or update whose range overlaps another."
     )

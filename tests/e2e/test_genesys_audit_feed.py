@@ -1,0 +1,73 @@
+"""A hand edit of an IVR in Genesys is repaired through the audit feed, for the numbers the
+edit touched alone: no full read of either estate (issue #21)."""
+
+from __future__ import annotations
+
+import requests
+
+from tests.e2e.conftest import Running
+from tests.support.wait import wait_until
+
+EDGES = "/api/v2/telephony/providers/edges"
+NUMBER = "+12025550101"
+
+
+def _main_ivr_dnis(running: Running) -> list[str]:
+    state = running.sandbox.genesys.snapshot()
+    (main,) = [i for i in state["ivrs"] if i["name"] == "Main IVR"]
+    dnis: list[str] = main["dnis"]
+    return dnis
+
+
+def test_a_number_removed_from_an_ivr_by_hand_is_put_back_after_one_feed_poll(
+    running: Running,
+) -> None:
+    assert running.host.fire_timer("genesys_audit_feed_timer").ok  # starts the feed
+    genesys, twilio = running.sandbox.genesys, running.sandbox.twilio
+    edited = requests.post(
+        f"{genesys.base_url}/__admin/console/ivrs/Main IVR", json={"remove": [NUMBER]}, timeout=10
+    )
+    assert edited.status_code == 200, edited.text
+    assert NUMBER not in _main_ivr_dnis(running)
+    # Genesys indexes audits after a delay (the emulator's audit_delay_s): poll once it
+    # answers the edit, as a later poll would.
+    wait_until(lambda: genesys.audits.visible(), timeout=30, what="the edit's audit entry")
+    genesys.log.clear()
+    twilio.log.clear()
+
+    assert running.host.fire_timer("genesys_audit_feed_timer").ok
+    running.drain()
+
+    assert NUMBER in _main_ivr_dnis(running)
+    worker = running.worker_runs()
+    assert worker and all(run.ok for run in worker)
+    # IVRs are listed (a small collection, cached briefly); DID pools and numbers are not.
+    genesys_lists = [e for e in genesys.log.entries() if e.endpoint == f"GET {EDGES}/didpools"]
+    twilio_lists = [
+        e
+        for e in twilio.log.entries()
+        if e.endpoint.endswith("/IncomingPhoneNumbers.json")
+        and e.method == "GET"
+        and "PhoneNumber=" not in e.query
+    ]
+    assert genesys_lists == [] and twilio_lists == []
+
+
+def test_byoc_syncs_own_writes_are_not_fed_back(running: Running) -> None:
+    assert running.host.fire_timer("genesys_audit_feed_timer").ok
+    genesys = running.sandbox.genesys
+    # A purchase writes an IVR's DNIS as byoc-sync's own OAuth client.
+    bought = running.call("POST", "numbers", json={"route": "main", "area_code": "202"})
+    assert bought.status_code == 202, bought.text
+    running.drain()
+    wait_until(
+        lambda: [e for e in genesys.audits.visible() if e.entity_type == "IVR"],
+        timeout=30,
+        what="the purchase's audit of the IVR",
+    )
+    before = len(running.worker_runs())
+
+    assert running.host.fire_timer("genesys_audit_feed_timer").ok
+    running.drain()
+
+    assert len(running.worker_runs()) == before  # nothing queued for our own changes

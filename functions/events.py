@@ -24,20 +24,18 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
 
 import azure.functions as func
 
+from functions._alerts import record_alerts
 from functions._http import HttpProblemError, body_bytes, json_response, not_json, run_http
 from shared import bootstrap
-from shared.audit import carrier_alerts
 from shared.domain.commands import envelope
-from shared.events import EventMapping, ObservedAlert
+from shared.events import EventMapping
 from shared.events.genesys_events import GenesysEventError, map_genesys_event, parse_genesys_event
 from shared.events.twilio_events import TwilioEventError, map_twilio_request
 from shared.events.webhooks import verify_api_key, verify_twilio_request
-from shared.ports import ServiceContext, StateStoreError
-from shared.settings import MissingSettingError
+from shared.ports import ServiceContext
 
 bp = func.Blueprint()
 log = logging.getLogger(__name__)
@@ -73,35 +71,6 @@ def _queue(
     return json_response(body, 202 if queued else 200, cid)
 
 
-def _record(observed: tuple[ObservedAlert, ...], ctx: ServiceContext) -> bool:
-    """Log each carrier-side alert and count it per trunk; False when the count is lost."""
-    now = datetime.now(UTC)
-    for alert in observed:
-        log.warning(
-            "Twilio carrier-side alert %d (%s) on %s: outbound calls refused; no failover, "
-            "counted for the audit",
-            alert.code,
-            alert.meaning,
-            alert.twilio_trunk_sid or "a trunk the alert does not name",
-        )
-    alerts = [
-        carrier_alerts.Alert(
-            code=alert.code,
-            meaning=alert.meaning,
-            twilio_trunk_sid=alert.twilio_trunk_sid,
-            at=alert.occurred_at or now,
-            event_key=alert.event_key,
-        )
-        for alert in observed
-    ]
-    try:
-        carrier_alerts.record(ctx.state_store(carrier_alerts.PARTITION), alerts)
-    except (StateStoreError, MissingSettingError) as error:
-        log.error("carrier-side alerts not counted (the state table): %s", error)
-        return False
-    return True
-
-
 @bp.route(route="twilio/events", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
 def twilio_events(req: func.HttpRequest) -> func.HttpResponse:
     def handle(cid: str) -> func.HttpResponse:
@@ -122,7 +91,7 @@ def twilio_events(req: func.HttpRequest) -> func.HttpResponse:
             if verified.json_body is not None and isinstance(error.__cause__, json.JSONDecodeError):
                 raise not_json(error.__cause__) from error
             raise HttpProblemError(400, str(error)) from error
-        recorded = _record(mapping.observed, app) if mapping.observed else None
+        recorded = record_alerts(mapping.observed, app) if mapping.observed else None
         return _queue(mapping, app, cid, recorded)
 
     return run_http(req, handle)

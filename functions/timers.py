@@ -1,5 +1,5 @@
 """Timers: the trunk health check (every minute), the reconcile (every 15 min), the audit
-(daily), the Twilio change feed and the Genesys audit feed (every minute).
+(daily), and the three feeds — Twilio's changes and alerts, Genesys' audit log — every minute.
 
 Schedules are app settings (`%BYOC_HEALTH_CHECK_SCHEDULE%`, `%BYOC_RECONCILE_SCHEDULE%`), so
 an operator changes the cadence without a deployment, and the policy's `timers` switches
@@ -18,12 +18,13 @@ from functools import partial
 
 import azure.functions as func
 
+from functions._alerts import record_alerts
 from shared import bootstrap
 from shared.audit import carrier_alerts
 from shared.audit.report import Severity
 from shared.audit.run import gather, run_rules
 from shared.domain.commands import EvaluateTrunkGroup, ReconcileNumbers, envelope
-from shared.events import genesys_audit_feed, twilio_feed
+from shared.events import genesys_audit_feed, twilio_alert_feed, twilio_feed
 from shared.observability import correlation, install_correlation_logging, new_correlation_id
 
 bp = func.Blueprint()
@@ -171,5 +172,39 @@ def genesys_audit_feed_timer(timer: func.TimerRequest) -> None:
             result.changes,
             result.own,
             len(result.commands),
+            timer.past_due,
+        )
+
+
+@bp.timer_trigger(
+    arg_name="timer", schedule="%BYOC_TWILIO_ALERT_FEED_SCHEDULE%", run_on_startup=False
+)
+def twilio_alert_feed_timer(timer: func.TimerRequest) -> None:
+    """Twilio's alerts since the last poll: origination errors evaluate their trunk group,
+    termination errors are counted for the audit (shared/events/twilio_alert_feed.py)."""
+    install_correlation_logging()
+    with correlation(new_correlation_id()) as cid:
+        app = bootstrap.app()
+        if not app.policy().timers.twilio_alert_feed:
+            log.info("Twilio alert feed skipped: the policy's timers.twilio_alert_feed is false")
+            return
+        store = app.state_store(twilio_alert_feed.PARTITION)
+        result = twilio_alert_feed.poll(app.twilio, store, datetime.now(UTC), cid)
+        if result is None:
+            return
+        if result.commands:
+            app.publish(result.commands)
+        if result.observed and not record_alerts(result.observed, app):
+            # The watermark stays: the next poll counts these alerts again (by alert SID,
+            # once) and re-queues the same command ids, which the queue drops.
+            return
+        twilio_alert_feed.commit(store, result)
+        log.info(
+            "Twilio alert feed: %d alert(s), %d command(s) queued, %d counted, %d ignored "
+            "(past due: %s)",
+            result.alerts,
+            len(result.commands),
+            len(result.observed),
+            result.ignored,
             timer.past_due,
         )

@@ -41,6 +41,7 @@ class HostOptions:
     audit_schedule: str = "0 0 6 * * *"
     twilio_feed_schedule: str = "30 * * * * *"
     genesys_audit_feed_schedule: str = "45 * * * * *"
+    twilio_alert_feed_schedule: str = "15 * * * * *"
     port: int = 0
     max_delivery_count: int = 10
     run_timers: bool = True
@@ -213,6 +214,7 @@ class Sandbox(Service):
             "BYOC_AUDIT_SCHEDULE": self.host.audit_schedule,
             "BYOC_TWILIO_FEED_SCHEDULE": self.host.twilio_feed_schedule,
             "BYOC_GENESYS_AUDIT_FEED_SCHEDULE": self.host.genesys_audit_feed_schedule,
+            "BYOC_TWILIO_ALERT_FEED_SCHEDULE": self.host.twilio_alert_feed_schedule,
             **self.host.extra_settings,
         }
 

@@ -44,6 +44,7 @@ from shared.domain.model import (
     TrunkAssociations,
     TrunkBase,
     TrunkBaseWrite,
+    TwilioAlert,
     TwilioChange,
     TwilioNumber,
     TwilioTrunk,
@@ -147,6 +148,10 @@ class TwilioPort(TwilioNumberWrites, OriginationUrlWriter, TwilioTrunkWrites, Pr
 
     def changes_since(self, event_type: str, start: datetime) -> list[TwilioChange]:
         """Monitor events of one type on or after `start` (every page), oldest first."""
+        ...
+
+    def alerts_since(self, start: datetime) -> list[TwilioAlert]:
+        """Monitor alerts generated on or after `start` (every page), oldest first."""
         ...
 
     def find_number(self, phone_number: str) -> TwilioNumber | None: ...

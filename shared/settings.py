@@ -156,6 +156,12 @@ class Settings(BaseSettings):
         "(%BYOC_GENESYS_AUDIT_FEED_SCHEDULE%): how often the audit log is read for hand edits "
         "of IVR configurations, DIDs and DID pools.",
     )
+    byoc_twilio_alert_feed_schedule: str = Field(
+        "15 * * * * *",
+        description="NCRONTAB schedule of the Twilio alert feed "
+        "(%BYOC_TWILIO_ALERT_FEED_SCHEDULE%): how often Monitor alerts are read for "
+        "origination and termination errors, the pull alternative to the Debugger webhook.",
+    )
     byoc_genesys_audit_lag_s: float = Field(
         120.0,
         ge=0,

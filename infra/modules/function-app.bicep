@@ -103,6 +103,9 @@ param auditSchedule string = '0 0 6 * * *'
 @description('NCRONTAB schedule of the Twilio change feed (Monitor events of numbers).')
 param twilioFeedSchedule string = '30 * * * * *'
 
+@description('NCRONTAB schedule of the Twilio alert feed (Monitor alerts: 32010, 32011, ...).')
+param twilioAlertFeedSchedule string = '15 * * * * *'
+
 @description('NCRONTAB schedule of the Genesys audit feed (hand edits of IVRs, DIDs, DID pools).')
 param genesysAuditFeedSchedule string = '45 * * * * *'
 
@@ -316,6 +319,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'BYOC_TWILIO_FEED_SCHEDULE'
           value: twilioFeedSchedule
+        }
+        {
+          name: 'BYOC_TWILIO_ALERT_FEED_SCHEDULE'
+          value: twilioAlertFeedSchedule
         }
         {
           name: 'BYOC_GENESYS_AUDIT_FEED_SCHEDULE'

@@ -27,6 +27,7 @@ from shared.domain.model import (
     AvailableNumber,
     NumberKind,
     OriginationUrl,
+    TwilioAlert,
     TwilioChange,
     TwilioNumber,
     TwilioTrunk,
@@ -145,6 +146,27 @@ class TwilioAdapter(TwilioTrunking):
             for e in self._all(f"list {event_type} events", first_page)
         ]
         return sorted(found, key=lambda change: (change.event_date, change.sid))
+
+    def alerts_since(self, start: datetime) -> list[TwilioAlert]:
+        alerts = self._client.monitor.v1.alerts
+
+        def first_page() -> Any:
+            return alerts.page(start_date=start, page_size=self._page_size)
+
+        found = [
+            TwilioAlert(
+                sid=a.sid,
+                error_code=a.error_code or "",
+                event_date=a.date_generated,
+                log_level=a.log_level or "error",
+                alert_text=a.alert_text or "",
+                resource_sid=a.resource_sid,
+                service_sid=a.service_sid,
+                request_url=a.request_url,
+            )
+            for a in self._all("list alerts", first_page)
+        ]
+        return sorted(found, key=lambda alert: (alert.event_date, alert.sid))
 
     def fetch_number(self, number_sid: str) -> TwilioNumber:
         return _number(

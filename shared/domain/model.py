@@ -57,6 +57,31 @@ class TwilioChange(_Value):
     event_date: datetime
 
 
+class TwilioAlert(_Value):
+    """One of Twilio's Monitor alerts: an error or warning it logged, with the texts that
+    may name the resource (a trunk's TK SID can sit in any of them)."""
+
+    sid: str
+    error_code: str
+    event_date: datetime
+    log_level: str = "error"
+    alert_text: str = ""
+    resource_sid: str | None = None
+    service_sid: str | None = None
+    request_url: str | None = None
+
+    def texts(self) -> dict[str, str]:
+        """The alert as the classification of a Debugger payload reads it."""
+        fields = {
+            "error_code": self.error_code,
+            "alert_text": self.alert_text,
+            "resource_sid": self.resource_sid,
+            "service_sid": self.service_sid,
+            "request_url": self.request_url,
+        }
+        return {k: v for k, v in fields.items() if v}
+
+
 class AuditedChange(_Value):
     """One property an audited change touched, its values before and after."""
 

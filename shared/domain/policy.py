@@ -313,6 +313,11 @@ class Timers(_Strict):
         description="Read Twilio's change feed for numbers changed in the console "
         "(BYOC_TWILIO_FEED_SCHEDULE).",
     )
+    twilio_alert_feed: bool = Field(
+        True,
+        description="Read Twilio's Monitor alerts for origination and termination errors "
+        "(BYOC_TWILIO_ALERT_FEED_SCHEDULE); the Debugger webhook pushes the same alerts.",
+    )
     genesys_audit_feed: bool = Field(
         True,
         description="Read Genesys' audit log for hand edits of IVRs, DIDs and DID pools "

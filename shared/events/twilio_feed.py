@@ -21,9 +21,9 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from shared.domain.commands import CommandEnvelope, ReconcileNumbers, envelope
-from shared.domain.model import TwilioChange
 from shared.events.feeds import save_watermark
 from shared.ports import StateStore, TerminalVendorError, TwilioPort
 
@@ -33,6 +33,19 @@ PARTITION = "feeds"
 KEY = "twilio-monitor"
 EVENT_TYPES = ("phone-number.created", "phone-number.updated", "phone-number.deleted")
 GONE = "phone-number.deleted"
+
+
+class Dated(Protocol):
+    """A Monitor record: events and alerts alike have a SID and a whole-second date."""
+
+    @property
+    def sid(self) -> str: ...
+
+    @property
+    def event_date(self) -> datetime: ...
+
+
+D = TypeVar("D", bound=Dated)
 
 
 @dataclass(frozen=True)
@@ -54,7 +67,7 @@ class Watermark:
         )
 
 
-def unseen(changes: Iterable[TwilioChange], mark: Watermark) -> list[TwilioChange]:
+def unseen(changes: Iterable[D], mark: Watermark) -> list[D]:
     """The changes after the watermark (Twilio's StartDate is inclusive: the events at the
     watermark's second come back and are skipped by SID)."""
     return [
@@ -64,7 +77,7 @@ def unseen(changes: Iterable[TwilioChange], mark: Watermark) -> list[TwilioChang
     ]
 
 
-def advanced(mark: Watermark, handled: Sequence[TwilioChange]) -> Watermark:
+def advanced(mark: Watermark, handled: Sequence[Dated]) -> Watermark:
     if not handled:
         return mark
     latest = max(c.event_date for c in handled)
@@ -84,18 +97,28 @@ class FeedPoll:
     stored_etag: str | None
 
 
+def load_watermark(
+    store: StateStore, key: str, now: datetime, feed: str
+) -> tuple[Watermark, str] | None:
+    """The feed's watermark and its ETag; None on the first poll, which only starts the
+    watermark (the changes before it are the full reconcile's). Monitor dates have whole
+    seconds, so the watermark starts at the second, not inside it."""
+    stored = store.load(key)
+    if stored is None:
+        store.save(key, Watermark(now.replace(microsecond=0)).to_record(), None)
+        log.info("%s feed: starts at %s", feed, now.isoformat())
+        return None
+    return Watermark.from_record(stored.data), stored.etag
+
+
 def poll(
     twilio: TwilioPort, store: StateStore, now: datetime, correlation_id: str
 ) -> FeedPoll | None:
-    """Read the changes since the watermark; None on the first poll, which only starts
-    the watermark (the changes before it are the full reconcile's). Monitor dates have
-    whole seconds, so the watermark starts at the second, not inside it."""
-    stored = store.load(KEY)
-    if stored is None:
-        store.save(KEY, Watermark(now.replace(microsecond=0)).to_record(), None)
-        log.info("Twilio change feed: starts at %s", now.isoformat())
+    """Read the changes since the watermark; None on the first poll (`load_watermark`)."""
+    loaded = load_watermark(store, KEY, now, "Twilio change")
+    if loaded is None:
         return None
-    mark = Watermark.from_record(stored.data)
+    mark, etag = loaded
     changes = unseen(
         sorted(
             (c for kind in EVENT_TYPES for c in twilio.changes_since(kind, mark.since)),
@@ -122,7 +145,7 @@ def poll(
         commands.append(
             envelope(command, correlation_id=correlation_id, idempotency_key=f"feed:{key}")
         )
-    return FeedPoll(commands, advanced(mark, changes), len(changes), stored.etag)
+    return FeedPoll(commands, advanced(mark, changes), len(changes), etag)
 
 
 def _number_of(twilio: TwilioPort, number_sid: str) -> str | None:

@@ -206,3 +206,34 @@ def test_a_shared_key_request_to_a_host_without_one_is_403_naming_the_setting(
     )
     running.drain()
     assert running.worker_runs() == []
+
+
+def raise_alert(running: Running, code: str, trunk: str) -> None:
+    answer = requests.post(
+        f"{running.sandbox.twilio.base_url}/__admin/alerts",
+        json={"error_code": code, "alert_text": f"Elastic SIP trunk {trunk}"},
+        timeout=10,
+    )
+    assert answer.status_code == 201, answer.text
+
+
+def test_the_alert_feed_pulls_what_the_webhook_would_push(running: Running) -> None:
+    """Without a Debugger webhook: the feed evaluates the group on a 32011 (once, however
+    many alerts name the trunk) and counts a termination error for the audit."""
+    trunk = trunk_sid(running)
+    store = alerts_table(running)
+    assert running.host.fire_timer("twilio_alert_feed_timer").ok  # starts the feed
+    raise_alert(running, "32011", trunk)
+    raise_alert(running, "32011", trunk)
+    raise_alert(running, "32202", trunk)
+    raise_alert(running, "11200", trunk)  # an HTTP retrieval failure: not a trunk error
+
+    assert running.host.fire_timer("twilio_alert_feed_timer").ok
+    running.drain()
+
+    (run,) = running.worker_runs()
+    assert run.ok and "session trunk:" in run.detail
+    assert counted(store, trunk) == {32202: 1}
+    assert running.host.fire_timer("twilio_alert_feed_timer").ok  # nothing new
+    running.drain()
+    assert len(running.worker_runs()) == 1 and counted(store, trunk) == {32202: 1}

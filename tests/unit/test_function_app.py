@@ -104,6 +104,7 @@ def test_the_worker_is_a_session_queue_trigger_on_the_configured_queue_and_conne
         ("audit_timer", "BYOC_AUDIT_SCHEDULE"),
         ("twilio_feed_timer", "BYOC_TWILIO_FEED_SCHEDULE"),
         ("genesys_audit_feed_timer", "BYOC_GENESYS_AUDIT_FEED_SCHEDULE"),
+        ("twilio_alert_feed_timer", "BYOC_TWILIO_ALERT_FEED_SCHEDULE"),
     ],
 )
 def test_timers_take_their_schedule_from_an_app_setting(name: str, setting: str) -> None:
@@ -122,6 +123,7 @@ def test_every_registered_function_is_one_this_test_knows() -> None:
         "audit_timer",
         "twilio_feed_timer",
         "genesys_audit_feed_timer",
+        "twilio_alert_feed_timer",
     }
 
 

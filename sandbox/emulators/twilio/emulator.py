@@ -30,7 +30,7 @@ from sandbox.emulators.twilio.console import ConsoleRoutes
 from sandbox.emulators.twilio.errors import AUTHENTICATE, TOO_MANY_REQUESTS, TwilioError, error_body
 from sandbox.emulators.twilio.monitor_routes import MonitorRoutes
 from sandbox.emulators.twilio.routes import TwilioRoutes
-from sandbox.emulators.twilio.scenario import InventoryBlock, TwilioScenario
+from sandbox.emulators.twilio.scenario import InventoryBlock, RaisedAlert, TwilioScenario
 from sandbox.emulators.twilio.state import TwilioState
 
 
@@ -62,6 +62,7 @@ class TwilioEmulator(Emulator):
         admin.add("GET", ADMIN_PREFIX + "/inventory", self._admin_inventory)
         admin.add("POST", ADMIN_PREFIX + "/inventory", self._admin_add_inventory)
         ConsoleRoutes(self).register(admin)
+        admin.add("POST", ADMIN_PREFIX + "/alerts", self._admin_raise_alert)
 
     def error_response(self, error: VendorError, request: Request | None) -> Response:
         code = error.code if isinstance(error.code, int) else None
@@ -159,6 +160,22 @@ class TwilioEmulator(Emulator):
         with self.lock:
             offers = [render.available_number(o) for o in self.state.inventory.values()]
         return Response(200, {"available_phone_numbers": offers, "total": len(offers)})
+
+    def _admin_raise_alert(self, request: Request) -> Response:
+        """Log an alert as Twilio would (e.g. 32011 when an origination URI did not answer),
+        body = RaisedAlert; answers the alert as the list shows it."""
+        raised = RaisedAlert.model_validate(request.json())
+        with self.lock:
+            alert = self.state.monitor.raise_alert(
+                raised.error_code,
+                self.state.clock(),
+                log_level=raised.log_level,
+                alert_text=raised.alert_text,
+                resource_sid=raised.resource_sid,
+                service_sid=raised.service_sid,
+                request_url=raised.request_url,
+            )
+            return Response(201, render.monitor_alert(alert, self.state.account_sid))
 
     def _admin_add_inventory(self, request: Request) -> Response:
         """Add numbers for sale mid-test (e.g. to model stock arriving), body = InventoryBlock."""

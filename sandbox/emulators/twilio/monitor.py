@@ -50,6 +50,22 @@ class MonitorEvent:
     event_data: dict[str, Any] | None
 
 
+@dataclass(frozen=True)
+class MonitorAlert:
+    """One of the account's Alerts (Monitor v1 `/v1/Alerts`): an error or warning Twilio
+    logged about a resource, e.g. 32011 when it could not reach an origination URI."""
+
+    sid: str
+    seq: int
+    error_code: str
+    log_level: str
+    alert_text: str
+    resource_sid: str | None
+    service_sid: str | None
+    request_url: str | None
+    date_generated: datetime
+
+
 # Monitor resource types (twilio.com/docs/usage/monitor-events#event-types) of the emulated
 # resources, keyed by the SID prefix.
 RESOURCE_TYPES = {
@@ -78,6 +94,7 @@ class EventLog:
         # SIDs of their own, so recording events never shifts the SIDs of resources.
         self._sids = SidFactory(account_sid + ":monitor-events")
         self.events: list[MonitorEvent] = []
+        self.alerts: list[MonitorAlert] = []
 
     def record(
         self,
@@ -103,3 +120,28 @@ class EventLog:
 
     def get(self, sid: str) -> MonitorEvent | None:
         return next((e for e in self.events if e.sid == sid), None)
+
+    def raise_alert(
+        self,
+        error_code: str,
+        at: datetime,
+        *,
+        log_level: str = "error",
+        alert_text: str = "",
+        resource_sid: str | None = None,
+        service_sid: str | None = None,
+        request_url: str | None = None,
+    ) -> MonitorAlert:
+        alert = MonitorAlert(
+            sid=self._sids.next("NO"),
+            seq=self._sids.seq(),
+            error_code=error_code,
+            log_level=log_level,
+            alert_text=alert_text,
+            resource_sid=resource_sid,
+            service_sid=service_sid,
+            request_url=request_url,
+            date_generated=at,
+        )
+        self.alerts.append(alert)
+        return alert

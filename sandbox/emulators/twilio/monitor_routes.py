@@ -24,6 +24,8 @@ from sandbox.emulators.twilio.routes import StateHost
 from sandbox.emulators.twilio.state import TwilioState
 
 EVENTS = "/v1/Events"
+ALERTS = "/v1/Alerts"
+LOG_LEVELS = ("error", "warning", "notice", "debug")
 FILTERS = ("EventType", "ResourceSid", "ActorSid", "SourceIpAddress")
 DATES = ("StartDate", "EndDate")
 # The spec's ActorSid pattern is US...; its own `actor_sid` description (and the page's
@@ -45,6 +47,8 @@ class MonitorRoutes:
     def register(self, r: Router) -> None:
         r.add("GET", EVENTS, self._locked(self.list_events))
         r.add("GET", EVENTS + "/{Sid}", self._locked(self.fetch_event))
+        r.add("GET", ALERTS, self._locked(self.list_alerts))
+        r.add("GET", ALERTS + "/{Sid}", self._locked(self.fetch_alert))
 
     def _locked(self, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
         def run(request: Request) -> Response:
@@ -98,6 +102,41 @@ class MonitorRoutes:
         if found is None:
             raise not_found(request.path)
         return Response(200, render.monitor_event(found, self.state.account_sid))
+
+    def list_alerts(self, request: Request) -> Response:
+        """The account's alerts, newest first (Twilio's order is unstated: the less
+        convenient one), filtered by `LogLevel` and the date-time window."""
+        q = request.query
+        level = one(q, "LogLevel")
+        if level is not None and level not in LOG_LEVELS:
+            raise bad_request(f"LogLevel {level!r} is not one of {', '.join(LOG_LEVELS)}")
+        start = _date(q, "StartDate", end_of_day=False)
+        end = _date(q, "EndDate", end_of_day=True)
+        matching = [
+            a
+            for a in self.state.monitor.alerts
+            if (level is None or a.log_level == level)
+            and (start is None or a.date_generated >= start)
+            and (end is None or a.date_generated <= end)
+        ]
+        matching.reverse()
+        page = paginate(matching, q, newest_first=True)
+        account_sid = self.state.account_sid
+        records = [render.monitor_alert(a, account_sid) for a in page.items]
+        echoed = {n: v for n in ("LogLevel", *DATES) if (v := one(q, n)) is not None}
+        url = render.MONITOR_HOST + ALERTS
+        return Response(200, v1_envelope("alerts", records, page, url, echoed))
+
+    def fetch_alert(self, request: Request) -> Response:
+        sid = request.params["Sid"]
+        found = next((a for a in self.state.monitor.alerts if a.sid == sid), None)
+        if found is None:
+            raise not_found(request.path)
+        record = render.monitor_alert(found, self.state.account_sid)
+        record.update(
+            request_variables=None, response_body=None, response_headers=None, request_headers=None
+        )
+        return Response(200, record)
 
 
 def _date(query: Params, name: str, *, end_of_day: bool) -> datetime | None:

@@ -11,7 +11,7 @@ from datetime import datetime
 from email.utils import format_datetime
 from typing import Any
 
-from sandbox.emulators.twilio.monitor import MonitorEvent
+from sandbox.emulators.twilio.monitor import MonitorAlert, MonitorEvent
 from sandbox.emulators.twilio.state import (
     Association,
     AvailableNumber,
@@ -266,6 +266,28 @@ def resource_url(resource_sid: str, account_sid: str) -> str:
     if prefix == "AL":
         return f"{account}/SIP/IpAccessControlLists/{resource_sid}.json"
     return trunk_url(resource_sid)
+
+
+def monitor_alert(a: MonitorAlert, account_sid: str) -> dict[str, Any]:
+    """A Monitor v1 Alert as the list answers it (twilio_monitor_v1.json `monitor.v1.alert`;
+    the request and response details are only in a fetched `alert-instance`)."""
+    return {
+        "account_sid": account_sid,
+        "alert_text": a.alert_text,
+        "api_version": None,
+        "date_created": iso8601(a.date_generated),
+        "date_generated": iso8601(a.date_generated),
+        "date_updated": iso8601(a.date_generated),
+        "error_code": a.error_code,
+        "log_level": a.log_level,
+        "more_info": f"https://www.twilio.com/docs/errors/{a.error_code}",
+        "request_method": "POST",  # the spec allows GET or POST, never null
+        "request_url": a.request_url,
+        "resource_sid": a.resource_sid,
+        "sid": a.sid,
+        "url": f"{MONITOR_HOST}/v1/Alerts/{a.sid}",
+        "service_sid": a.service_sid,
+    }
 
 
 def monitor_event(e: MonitorEvent, account_sid: str) -> dict[str, Any]:

@@ -318,3 +318,16 @@ class TwilioScenario(_Model):
             if number.trunk is not None and number.trunk not in names:
                 raise ValueError(f"number {number.phone_number}: unknown trunk {number.trunk!r}")
         return self
+
+
+class RaisedAlert(BaseModel):
+    """An alert for `POST /__admin/alerts` to log (Monitor v1 Alert fields)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error_code: str = Field(pattern=r"^[0-9]{5}$")
+    log_level: Literal["error", "warning", "notice", "debug"] = "error"
+    alert_text: str = ""
+    resource_sid: str | None = None
+    service_sid: str | None = None
+    request_url: str | None = None

@@ -72,6 +72,7 @@ FUZZ_SEED: dict[str, Any] = {
 SPEC_HOSTS = {
     "/2010-04-01/": "https://api.twilio.com",
     "/v1/Events": "https://monitor.twilio.com",
+    "/v1/Alerts": "https://monitor.twilio.com",
     "/v1/": "https://trunking.twilio.com",
 }
 OPERATIONS = [route.endpoint for route in TwilioEmulator().router.routes]
@@ -92,14 +93,16 @@ def fuzz_schemas(spec_validator: SpecValidator) -> dict[str, schemathesis.BaseSc
 
 
 def reseed(emu: TwilioEmulator) -> None:
-    """Back to the seeded account, plus one Monitor event (seeding records none), so the
-    Events routes have a record to list and fetch. Its SID is the same every time."""
+    """Back to the seeded account, plus one Monitor event and one alert (seeding records
+    none), so the Events and Alerts routes have a record to list and fetch. Their SIDs are
+    the same every time."""
     with emu.lock:
         emu.reset()
         number = emu.state.numbers_on(next(iter(emu.state.trunks)))[0]
         emu.state.actor = Actor.api(emu.account_sid, "127.0.0.1")
         emu.state.update_number(number, {"friendly_name": "renamed by the fuzz seed"})
         emu.state.actor = None
+        emu.state.monitor.raise_alert("32011", emu.state.clock(), alert_text="fuzz seed")
 
 
 @pytest.fixture
@@ -132,6 +135,7 @@ def existing(template: str, emu: TwilioEmulator) -> dict[str, str]:
         "OriginationUrls": next(iter(primary.origination_urls)),
         "Trunks": primary.sid,
         "Events": s.monitor.events[0].sid,
+        "Alerts": s.monitor.alerts[0].sid,
     }
     before_sid = template.split("/{Sid}")[0].rsplit("/", 1)[-1]
     params = {

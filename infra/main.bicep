@@ -7,6 +7,8 @@
 //   servicebus    namespace + command queue (sessions, duplicate detection, dead-lettering)
 //   keyvault      RBAC-mode vault with the Twilio and Genesys secrets
 //   function-app  Flex Consumption plan + Function App (Python 3.11)
+//   alerts        action group, alert rules, availability test of GET /api/healthz
+//   workbook      the operations workbook (docs/alerts.md lists both)
 //
 // Every role assignment is made to the identity at the narrowest scope that works: data
 // roles only, no Owner / Contributor, no keys, no connection strings.
@@ -103,6 +105,16 @@ param commandQueueName string = 'commands'
 
 @description('Most instances the Function App scales out to.')
 param maximumInstanceCount int = 40
+
+@description('Email addresses the alerts notify, comma-separated; empty for none (alerts still show in the portal).')
+param alertEmails string = ''
+
+@secure()
+@description('HTTPS webhook URLs the alerts call with the common alert schema, comma-separated; empty for none.')
+param alertWebhookUrls string = ''
+
+@description('Evaluate the alert rules; false deploys them disabled.')
+param alertsEnabled bool = true
 
 var tags = {
   'azd-env-name': environmentName
@@ -218,6 +230,33 @@ module functionApp 'modules/function-app.bicep' = {
   ]
 }
 
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    serviceBusNamespaceId: serviceBus.outputs.id
+    commandQueueName: serviceBus.outputs.queueName
+    functionAppHostName: functionApp.outputs.defaultHostName
+    alertEmails: alertEmails
+    alertWebhookUrls: alertWebhookUrls
+    alertsEnabled: alertsEnabled
+  }
+}
+
+module workbook 'modules/workbook.bicep' = {
+  name: 'workbook'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    serviceBusNamespaceId: serviceBus.outputs.id
+  }
+}
+
 // azd stores these in the environment (.azure/<env>/.env); docs/deploy.md uses them.
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
@@ -231,3 +270,4 @@ output AZURE_SERVICEBUS_QUEUE string = serviceBus.outputs.queueName
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+output BYOC_ACTION_GROUP_NAME string = alerts.outputs.actionGroupName

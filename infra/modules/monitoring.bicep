@@ -60,6 +60,7 @@ resource publisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 }
 
 output applicationInsightsName string = appInsights.name
+output applicationInsightsId string = appInsights.id
 // The connection string names the component; with local auth off it grants nothing by itself.
 output applicationInsightsConnectionString string = appInsights.properties.ConnectionString
 output logAnalyticsWorkspaceId string = workspace.id

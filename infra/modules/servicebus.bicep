@@ -79,5 +79,6 @@ resource queueRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-0
 ]
 
 output name string = namespace.name
+output id string = namespace.id
 output fullyQualifiedNamespace string = '${namespace.name}.servicebus.windows.net'
 output queueName string = queue.name

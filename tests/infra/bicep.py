@@ -157,6 +157,18 @@ class Resource:
     body: dict[str, Any]
     conditional: bool  # `= if (...) {...}`
     loop: bool  # `= [for ... : {...}]`
+    loop_over: str | None = None  # the source text of what a loop iterates, e.g. 'logRules'
+
+
+def _loop_source(node: Node) -> str | None:
+    """What `[for x in <source>: ...]` iterates, as source text; None when not a loop."""
+    if node.type != "for_statement":
+        return None
+    children = node.children
+    for index, child in enumerate(children):
+        if child.type == "in":
+            return text(children[index + 1])
+    return None
 
 
 @dataclass(frozen=True)
@@ -215,6 +227,7 @@ class BicepFile:
                     body=body,
                     conditional=value_node.type == "if_statement",
                     loop=value_node.type == "for_statement",
+                    loop_over=_loop_source(value_node),
                 )
             )
         return found

@@ -16,6 +16,8 @@ EXPECTED_MODULES = {
     "modules/servicebus.bicep",
     "modules/keyvault.bicep",
     "modules/function-app.bicep",
+    "modules/alerts.bicep",
+    "modules/workbook.bicep",
 }
 
 

@@ -85,6 +85,9 @@ param genesysDnisPerWrite string = '50'
 @description('Share of the Genesys budget a reconcile of every number leaves free for failover.')
 param genesysReservedShare string = '0.2'
 
+@description('Extra Genesys tokens a reconcile of every number spreads its calls over (0: none).')
+param genesysBulkTokens string = '0'
+
 @description('Object id of a user or group allowed to roll secrets in Key Vault; empty for none.')
 param operatorPrincipalId string = ''
 
@@ -219,6 +222,7 @@ module functionApp 'modules/function-app.bicep' = {
     genesysRequestsPerMinute: genesysRequestsPerMinute
     genesysDnisPerWrite: genesysDnisPerWrite
     genesysReservedShare: genesysReservedShare
+    genesysBulkTokens: genesysBulkTokens
     genesysEventApiKeysSecretUri: keyVault.outputs.genesysEventApiKeysSecretUri
     serviceBusNamespace: serviceBus.outputs.fullyQualifiedNamespace
     commandQueueName: serviceBus.outputs.queueName

@@ -81,9 +81,11 @@ def build_adapters(settings: Settings) -> tuple[TwilioAdapter, GenesysAdapter]:
     from shared.adapters.budget import RequestBudget
     from shared.adapters.genesys import GenesysAdapter
     from shared.adapters.retry import RetryPolicy
+    from shared.adapters.token_pool import TokenPool
     from shared.adapters.twilio import TwilioAdapter
     from shared.adapters.vendor_clients import (
         genesys_api_client,
+        genesys_token_fetcher,
         genesys_token_refresher,
         twilio_client,
     )
@@ -99,6 +101,13 @@ def build_adapters(settings: Settings) -> tuple[TwilioAdapter, GenesysAdapter]:
         budget,
         reauthenticate=genesys_token_refresher(settings, api_client),
         dnis_per_write=settings.byoc_genesys_dnis_per_write,
+        token_pool=TokenPool(
+            settings.byoc_genesys_bulk_tokens,
+            genesys_token_fetcher(settings, retry),
+            lambda: RequestBudget(settings.byoc_genesys_requests_per_minute),
+        )
+        if settings.byoc_genesys_bulk_tokens
+        else None,
     )
     return twilio, genesys
 

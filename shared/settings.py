@@ -100,6 +100,14 @@ class Settings(BaseSettings):
     byoc_genesys_requests_per_minute: int = Field(
         300, ge=0, description="Client-side Genesys request budget per minute; 0 = off."
     )
+    byoc_genesys_bulk_tokens: int = Field(
+        0,
+        ge=0,
+        le=10,
+        description="Extra Genesys tokens (of the same OAuth client) that bulk work — a "
+        "reconcile of every number — spreads its calls over, each with its own "
+        "BYOC_GENESYS_REQUESTS_PER_MINUTE budget; 0: bulk work shares the main token.",
+    )
     byoc_genesys_reserved_share: float = Field(
         0.2,
         ge=0,

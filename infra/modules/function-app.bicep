@@ -79,6 +79,9 @@ param genesysDnisPerWrite string
 @description('Share of the Genesys budget a reconcile of every number leaves free for failover.')
 param genesysReservedShare string
 
+@description('Extra Genesys tokens a reconcile of every number spreads its calls over (0: none).')
+param genesysBulkTokens string
+
 @description('Key Vault secret URI of the Genesys events API key(s).')
 param genesysEventApiKeysSecretUri string
 
@@ -295,6 +298,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'BYOC_GENESYS_RESERVED_SHARE'
           value: genesysReservedShare
+        }
+        {
+          name: 'BYOC_GENESYS_BULK_TOKENS'
+          value: genesysBulkTokens
         }
         {
           name: 'BYOC_COMMAND_QUEUE'

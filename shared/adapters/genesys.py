@@ -29,6 +29,7 @@ from shared.adapters.classify import classify
 from shared.adapters.dnis import merge_dnis
 from shared.adapters.genesys_audits import GenesysAuditReads
 from shared.adapters.retry import RetryPolicy
+from shared.adapters.token_pool import TokenPool, attempt_token, use_main_token
 from shared.domain.e164 import to_e164
 from shared.domain.model import (
     DidNumber,
@@ -44,6 +45,7 @@ from shared.domain.model import (
 )
 from shared.domain.number_ranges import RangeIndex
 from shared.domain.ownership import owns_pool
+from shared.domain.priority import Priority, current_priority
 from shared.ports import (
     IncompleteListingError,
     OwnershipError,
@@ -81,6 +83,7 @@ class GenesysAdapter(GenesysAuditReads):
         page_size: int = MAX_PAGE_SIZE,
         reauthenticate: Callable[[], object] | None = None,
         dnis_per_write: int = DEFAULT_DNIS_PER_WRITE,
+        token_pool: TokenPool | None = None,
     ) -> None:
         self._edge = genesys.TelephonyProvidersEdgeApi(api_client)
         self._architect = genesys.ArchitectApi(api_client)
@@ -90,6 +93,7 @@ class GenesysAdapter(GenesysAuditReads):
         self._budget = budget or RequestBudget(0)
         self._page_size = page_size
         self._reauthenticate = reauthenticate
+        self._token_pool = token_pool
         self.dnis_per_write = max(1, dnis_per_write)
         # DID pools this adapter has seen (listed or created), so creating one twice is
         # answered from memory (verified by one GET) instead of a second POST.
@@ -99,18 +103,31 @@ class GenesysAdapter(GenesysAuditReads):
         self._sites: dict[str, Site] = {}  # sites listed or read, by id
 
     # ------------------------------------------------------------------ plumbing
+    def _before_attempt(self) -> None:
+        """Take a slot of the budget the attempt will spend: a pooled token's for bulk work
+        when a pool is configured, else the main token's."""
+        if self._token_pool is not None and current_priority.get() is Priority.BULK:
+            self._token_pool.acquire()
+            return
+        use_main_token()
+        self._budget.acquire()
+
     def _call(self, operation: str, fn: Callable[[], T]) -> T:
         try:
-            return self._retry.call(VENDOR, operation, fn, before_attempt=self._budget.acquire)
+            return self._retry.call(VENDOR, operation, fn, before_attempt=self._before_attempt)
         except TerminalVendorError as error:
             # Client-credentials tokens expire (24 h by default) under long-running workers.
             # A request refused with 401 was not carried out, so it is safe to send again
-            # once, with a fresh token.
-            if error.status != 401 or self._reauthenticate is None:
+            # once, with a fresh token (the pooled one it used, or the main one).
+            pooled = attempt_token()
+            if error.status != 401 or (pooled is None and self._reauthenticate is None):
                 raise
             log.info("%s: token refused during %s; fetching a new one", VENDOR, operation)
-            self._reauthenticate()
-            return self._retry.call(VENDOR, operation, fn, before_attempt=self._budget.acquire)
+            if pooled is not None and self._token_pool is not None:
+                self._token_pool.refresh(pooled)
+            elif self._reauthenticate is not None:
+                self._reauthenticate()
+            return self._retry.call(VENDOR, operation, fn, before_attempt=self._before_attempt)
 
     def _all(
         self,

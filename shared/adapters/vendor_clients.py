@@ -33,6 +33,7 @@ from twilio.rest import Client as TwilioClient
 from shared.adapters.budget import RequestBudget
 from shared.adapters.classify import classify
 from shared.adapters.retry import RetryPolicy
+from shared.adapters.token_pool import attempt_token
 from shared.ports import AdapterError, RetriesExhausted, TerminalVendorError
 from shared.settings import Settings
 
@@ -203,6 +204,20 @@ def fetch_genesys_token(
         ) from error
 
 
+def genesys_token_fetcher(
+    settings: Settings, retry: RetryPolicy | None = None
+) -> Callable[[], str]:
+    """Fetches one more client-credentials token of the configured OAuth client (for the
+    bulk token pool); each call is a token of its own, with a rate-limit window of its own."""
+
+    def fetch() -> str:
+        client = genesys.ApiClient(host=settings.genesys_base_url)
+        token: str = fetch_genesys_token(settings, client, retry).access_token
+        return token
+
+    return fetch
+
+
 def genesys_token_refresher(
     settings: Settings, api_client: Any, retry: RetryPolicy | None = None
 ) -> Callable[[], object]:
@@ -230,14 +245,20 @@ class RateLimitObservingHttpClient(DefaultHttpClient):  # type: ignore[misc]  # 
 
     def request(self, http_request_options: Any) -> Any:
         observed = "/oauth/" not in urlsplit(str(http_request_options.url)).path
+        observe = self._observe
+        pooled = attempt_token() if observed else None
+        if pooled is not None and pooled.token is not None:
+            # Bulk work's attempt goes out with its pooled token (shared/adapters/token_pool).
+            http_request_options.headers["Authorization"] = f"Bearer {pooled.token}"
+            observe = pooled.budget.observe
         try:
             response = super().request(http_request_options)
         except ApiException as error:
             if observed:
-                self._observe(error.headers)
+                observe(error.headers)
             raise
         if observed:
-            self._observe(response.getheaders())
+            observe(response.getheaders())
         return response
 
 

@@ -36,6 +36,7 @@ from shared.reconcile.apply import apply_plan
 from shared.reconcile.planner import plan
 from shared.reconcile.saved_plans import plan_now
 from shared.reconcile.scope import reconcile_scope
+from shared.reconcile.scoped import SCOPED_LIMIT, scope_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -90,14 +91,24 @@ def _release(command: ReleaseNumber, delivery: Delivery, result: CommandResult) 
 
 def _reconcile(command: ReconcileNumbers, delivery: Delivery, result: CommandResult) -> None:
     ctx, policy = delivery.context, delivery.policy
-    if command.numbers_only:
-        # About named numbers alone (Twilio events, a DID audit): read just those; the
-        # plan of that read is the full plan restricted to them (tests/unit/test_scoped_reads).
-        snapshot = ctx.scoped_read(command.phone_numbers)
+    in_scope = None
+    if not (command.numbers_only or command.every_number):
+        # An IVR or a DID pool: find its numbers without reading the Genesys estate.
+        in_scope = reconcile_scope(
+            command, policy, scope_snapshot(command, ctx.twilio, ctx.genesys)
+        )
+        if in_scope.numbers is None or len(in_scope.numbers) > SCOPED_LIMIT:
+            in_scope = None  # every number, or more than reading each alone is worth
+    if command.numbers_only or in_scope is not None:
+        # About named numbers alone: read just those; the plan of that read is the full
+        # plan restricted to them (tests/unit/test_scoped_reads.py).
+        named = in_scope.numbers if in_scope is not None else None
+        snapshot = ctx.scoped_read(named if named is not None else command.phone_numbers)
         full = plan(policy, snapshot)
     else:
         full, snapshot = plan_now(policy, ctx.twilio, ctx.genesys)
-    in_scope = reconcile_scope(command, policy, snapshot)
+    if in_scope is None:
+        in_scope = reconcile_scope(command, policy, snapshot)
     for why in in_scope.widened:
         log.warning("reconcile scope widened: %s", why)
     todo = in_scope.applied_to(full)

@@ -24,6 +24,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from shared.domain.commands import ReconcileNumbers
 from shared.domain.model import (
     DidPool,
     Ivr,
@@ -35,6 +36,38 @@ from shared.ports import AdapterError, GenesysPort, SnapshotReadError, TwilioPor
 
 T = TypeVar("T")
 DEFAULT_MAX_AGE_S = 30.0
+# An IVR or a DID pool naming more numbers than this is reconciled from a full read: each
+# number read alone costs about two Genesys calls, a full read of 50,000 numbers about 500.
+SCOPED_LIMIT = 100
+
+
+def scope_view(full: Snapshot, command: ReconcileNumbers) -> Snapshot:
+    """What `scope_snapshot` reads, as a function of the whole estate: every Twilio number
+    and IVR, the DID pool the command names (if it exists), nothing else."""
+    return Snapshot(
+        twilio_numbers=full.twilio_numbers,
+        twilio_trunks=(),
+        did_pools=tuple(p for p in full.did_pools if p.id == command.genesys_did_pool_id),
+        ivrs=full.ivrs,
+    )
+
+
+def scope_snapshot(command: ReconcileNumbers, twilio: TwilioPort, genesys: GenesysPort) -> Snapshot:
+    """Enough for `reconcile_scope` to turn the IVR or DID pool a command names into numbers,
+    without the Genesys estate: Twilio's numbers (Twilio's budget, not Genesys'), the few
+    IVRs, and the one pool. tests/unit/test_scoped_reads.py proves the numbers equal those
+    the full snapshot gives."""
+    try:
+        pool_id = command.genesys_did_pool_id
+        pool = genesys.get_did_pool(pool_id) if pool_id else None
+        return Snapshot(
+            twilio_numbers=tuple(twilio.list_numbers()),
+            twilio_trunks=(),
+            did_pools=(pool,) if pool is not None else (),
+            ivrs=tuple(genesys.list_ivrs()),
+        )
+    except AdapterError as exc:
+        raise SnapshotReadError(f"reading the scope aborted: {exc.reason}") from exc
 
 
 def scoped_view(full: Snapshot, numbers: Iterable[str]) -> Snapshot:

@@ -71,3 +71,32 @@ def test_byoc_syncs_own_writes_are_not_fed_back(running: Running) -> None:
     running.drain()
 
     assert len(running.worker_runs()) == before  # nothing queued for our own changes
+
+
+def test_an_ivr_named_without_its_numbers_is_reconciled_without_the_genesys_estate(
+    running: Running,
+) -> None:
+    """An audit event naming an IVR but not the numbers changed (no propertyChanges) asks
+    for every number of that IVR: found from Twilio's numbers and the few IVRs, then each
+    read alone — no list of every DID pool."""
+    genesys = running.sandbox.genesys
+    main = next(i for i in genesys.snapshot()["ivrs"] if i["name"] == "Main IVR")
+    edited = requests.post(
+        f"{genesys.base_url}/__admin/console/ivrs/Main IVR", json={"remove": [NUMBER]}, timeout=10
+    )
+    assert edited.status_code == 200, edited.text
+    genesys.log.clear()
+    topic = f"v2.audits.entitytype.IVR.entityid.{main['id']}"
+    body = {"topicName": topic, "eventBody": {"entity": {"id": main["id"], "name": "Main IVR"}}}
+    answer = running.call(
+        "POST",
+        "genesys/events",
+        key=False,
+        json=body,
+        headers={"X-API-Key": running.sandbox.genesys_event_key},
+    )
+    assert answer.status_code == 202, answer.text
+    running.drain()
+
+    assert NUMBER in _main_ivr_dnis(running)
+    assert [e for e in genesys.log.entries() if e.endpoint == f"GET {EDGES}/didpools"] == []

@@ -12,10 +12,12 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shared.domain.commands import ReconcileNumbers
 from shared.domain.model import DidPool, Ivr, Snapshot, TwilioNumber, normalise_dnis
 from shared.reconcile import AddDnis, Plan, RemoveDnis, plan
 from shared.reconcile.inventory import number_rows
-from shared.reconcile.scoped import scoped_view
+from shared.reconcile.scope import reconcile_scope
+from shared.reconcile.scoped import scope_view, scoped_view
 from tests.support.estate import MAIN, SUPPORT, TRUNK, policy, pool
 
 # Numbers the example policy routes (+1202555… main, +1312555… support), one it does not,
@@ -101,3 +103,37 @@ def test_a_numbers_status_from_a_scoped_read_is_the_one_the_full_read_gives(
     full = {row.phone_number: row for row in number_rows(routing, estate)}
     scoped = {row.phone_number: row for row in number_rows(routing, scoped_view(estate, {number}))}
     assert scoped.get(number) == full.get(number)
+
+
+@st.composite
+def scoped_commands(draw: st.DrawFn) -> ReconcileNumbers:
+    """An IVR (one of the estate's, or gone, with or without its name) or a DID pool (one
+    of the drawn ids, or gone), sometimes with numbers too, as audit events name them."""
+    ivr = draw(st.sampled_from([None, *(f"ivr-{n}" for n in IVRS), "ivr-gone"]))
+    name = draw(st.sampled_from([None, MAIN, "Retired IVR"])) if ivr == "ivr-gone" else None
+    pool_ids = ["pool-range", *(f"pool-{n}" for n in NUMBERS), "pool-gone"]
+    did_pool = draw(st.sampled_from([None, *pool_ids])) if ivr is None else None
+    numbers = draw(st.sets(st.sampled_from(NUMBERS), max_size=2))
+    if ivr is None and did_pool is None:
+        did_pool = "pool-range"
+    return ReconcileNumbers(
+        phone_numbers=tuple(sorted(numbers)),
+        genesys_ivr_id=ivr,
+        genesys_ivr_name=name,
+        genesys_did_pool_id=did_pool,
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(estate=estates(), command=scoped_commands())
+def test_an_ivr_or_pool_scope_read_without_the_genesys_estate_names_the_same_numbers(
+    estate: Snapshot, command: ReconcileNumbers
+) -> None:
+    routing = policy()
+    full = reconcile_scope(command, routing, estate)
+    narrow = reconcile_scope(command, routing, scope_view(estate, command))
+    assert (narrow.numbers, narrow.label, narrow.widened) == (
+        full.numbers,
+        full.label,
+        full.widened,
+    )

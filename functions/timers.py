@@ -8,6 +8,10 @@ evaluation per trunk group, one reconcile) with ids derived from the firing time
 firing delivered twice queues one command, and the work runs in the worker with its retries
 and dead-lettering. The audit is the exception: it only reads and reports (to the log, where
 alerts pick up its error lines), so it runs in the timer itself.
+
+Every tick is a trace of its own (`telemetry.timer_run`: the commands it queues carry it
+to the worker) and one count of `byoc.timer.runs`: ok, failed, or skipped when the policy
+switches the timer off. A change feed's poll is also counted as a feed (`telemetry.feed_poll`).
 """
 
 from __future__ import annotations
@@ -18,13 +22,14 @@ from functools import partial
 
 import azure.functions as func
 
-from shared import bootstrap
+from functions._startup import invocation_setup
+from shared import bootstrap, telemetry
 from shared.audit import carrier_alerts
 from shared.audit.report import Severity
 from shared.audit.run import gather, run_rules
 from shared.domain.commands import EvaluateTrunkGroup, ReconcileNumbers, envelope
 from shared.events import twilio_feed
-from shared.observability import correlation, install_correlation_logging, new_correlation_id
+from shared.observability import correlation, new_correlation_id
 
 bp = func.Blueprint()
 log = logging.getLogger(__name__)
@@ -39,12 +44,16 @@ def _slot() -> str:
 
 @bp.timer_trigger(arg_name="timer", schedule="%BYOC_HEALTH_CHECK_SCHEDULE%", run_on_startup=False)
 def health_check_timer(timer: func.TimerRequest) -> None:
-    install_correlation_logging()
-    with correlation(new_correlation_id()) as cid:
+    invocation_setup()
+    with (
+        correlation(new_correlation_id()) as cid,
+        telemetry.timer_run("health_check_timer") as run,
+    ):
         app = bootstrap.app()
         policy = app.policy()
         if not policy.timers.health_check:
             log.info("health check skipped: the policy's timers.health_check is false")
+            run.skip()
             return
         slot = _slot()
         queued = [
@@ -63,12 +72,16 @@ def health_check_timer(timer: func.TimerRequest) -> None:
 
 @bp.timer_trigger(arg_name="timer", schedule="%BYOC_RECONCILE_SCHEDULE%", run_on_startup=False)
 def reconcile_timer(timer: func.TimerRequest) -> None:
-    install_correlation_logging()
-    with correlation(new_correlation_id()) as cid:
+    invocation_setup()
+    with (
+        correlation(new_correlation_id()) as cid,
+        telemetry.timer_run("reconcile_timer") as run,
+    ):
         app = bootstrap.app()
         policy = app.policy()
         if not policy.timers.reconcile:
             log.info("reconcile skipped: the policy's timers.reconcile is false")
+            run.skip()
             return
         queued = envelope(
             ReconcileNumbers(reason="scheduled reconcile"),
@@ -82,12 +95,13 @@ def reconcile_timer(timer: func.TimerRequest) -> None:
 @bp.timer_trigger(arg_name="timer", schedule="%BYOC_AUDIT_SCHEDULE%", run_on_startup=False)
 def audit_timer(timer: func.TimerRequest) -> None:
     """The same report as `byoc-sync audit`, one log line per finding (errors at ERROR)."""
-    install_correlation_logging()
-    with correlation(new_correlation_id()):
+    invocation_setup()
+    with correlation(new_correlation_id()), telemetry.timer_run("audit_timer") as run:
         app = bootstrap.app()
         policy = app.policy()
         if not policy.timers.audit:
             log.info("audit skipped: the policy's timers.audit is false")
+            run.skip()
             return
         alerts = partial(app.state_store, carrier_alerts.PARTITION)
         report = run_rules(gather(policy, app.twilio, app.genesys, alerts=alerts))
@@ -115,19 +129,27 @@ def audit_timer(timer: func.TimerRequest) -> None:
 def twilio_feed_timer(timer: func.TimerRequest) -> None:
     """Numbers bought or changed in the Twilio console since the last poll, reconciled by
     themselves (shared/events/twilio_feed.py)."""
-    install_correlation_logging()
-    with correlation(new_correlation_id()) as cid:
+    invocation_setup()
+    with (
+        correlation(new_correlation_id()) as cid,
+        telemetry.timer_run("twilio_feed_timer") as run,
+    ):
         app = bootstrap.app()
         if not app.policy().timers.twilio_feed:
             log.info("Twilio change feed skipped: the policy's timers.twilio_feed is false")
+            run.skip()
             return
-        store = app.state_store(twilio_feed.PARTITION)
-        result = twilio_feed.poll(app.twilio, store, datetime.now(UTC), cid)
-        if result is None:
-            return
-        if result.commands:
-            app.publish(result.commands)
-        twilio_feed.commit(store, result)
+        with telemetry.feed_poll("twilio-monitor") as observed:
+            store = app.state_store(twilio_feed.PARTITION)
+            now = datetime.now(UTC)
+            result = twilio_feed.poll(app.twilio, store, now, cid)
+            if result is None:  # the first poll: the watermark starts now
+                observed.handled_up_to(now, now)
+                return
+            if result.commands:
+                app.publish(result.commands)
+            twilio_feed.commit(store, result)
+            observed.handled_up_to(result.watermark.since, now)
         log.info(
             "Twilio change feed: %d change(s), %d command(s) queued (past due: %s)",
             result.changes,

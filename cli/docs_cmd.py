@@ -5,7 +5,10 @@ Whatever can drift from the code is generated from it, never typed by hand:
   of the message on the command queue, exported from the pydantic models;
 - the tables between `<!-- generated: NAME -->` and `<!-- end -->` in `docs/`: every setting
   (`Settings`), every policy key (the policy's JSON Schema), every field of the
-  `POST /api/numbers` body (`PurchaseRequest`) and every audit rule (`RULES`).
+  `POST /api/numbers` body (`PurchaseRequest`), every audit rule (`RULES`) and every
+  metric (`shared.telemetry.contract.METRICS`);
+- `infra/telemetry-contract.json`: the metric names and attribute keys Azure alerts and
+  the workbook are written against, from the same contract.
 
 `byoc-sync docs generate` rewrites them all; `byoc-sync docs check` exits 1 naming the stale
 ones. `tests/unit/test_docs.py` fails the same way, so a changed model, setting or rule
@@ -32,6 +35,7 @@ from shared.domain.commands import CommandEnvelope, PurchaseRequest
 from shared.domain.policy import policy_json_schema
 from shared.reconcile.inventory import NumberRow
 from shared.settings import Settings
+from shared.telemetry.contract import METRICS, contract_document
 
 REGENERATE = "byoc-sync docs generate"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -269,11 +273,30 @@ def purchase_request_table() -> str:
     return _schema_table(PurchaseRequest.model_json_schema())
 
 
+def metrics_table() -> str:
+    """Every metric of the telemetry contract: instrument, unit, attributes and meaning."""
+    lines = [
+        "| metric | instrument | unit | attributes | counts |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for spec in METRICS:
+        attributes = "; ".join(
+            _code(key) + (f" ({', '.join(spec.values[key])})" if key in spec.values else "")
+            for key in spec.attributes
+        )
+        lines.append(
+            f"| {_code(spec.name)} | {spec.instrument} | {_code(spec.unit)} | "
+            f"{attributes or 'none'} | {_cell(spec.description)} |"
+        )
+    return "\n".join(lines)
+
+
 TABLES: dict[str, Callable[[], str]] = {
     "settings": settings_table,
     "policy": policy_table,
     "purchase-request": purchase_request_table,
     "audit-rules": audit_rules_table,
+    "metrics": metrics_table,
 }
 # Which document holds which generated table.
 DOC_TABLES: dict[str, tuple[str, ...]] = {
@@ -281,7 +304,14 @@ DOC_TABLES: dict[str, tuple[str, ...]] = {
     "docs/policy.md": ("policy",),
     "docs/audit.md": ("audit-rules",),
     "docs/api.md": ("purchase-request",),
+    "docs/telemetry.md": ("metrics",),
 }
+TELEMETRY_CONTRACT = "infra/telemetry-contract.json"
+
+
+def telemetry_contract_text() -> str:
+    """`infra/telemetry-contract.json`: metric name -> attribute keys."""
+    return json.dumps(contract_document(), indent=2) + "\n"
 
 
 def _block(name: str) -> re.Pattern[str]:
@@ -306,6 +336,7 @@ def fill_tables(path: str, text: str, names: Iterable[str]) -> str:
 def artefacts(root: Path) -> dict[str, str]:
     """Every generated file, by path relative to `root`, with the text it must have."""
     wanted = {f"schemas/{name}": schema_text(schema) for name, schema in schemas().items()}
+    wanted[TELEMETRY_CONTRACT] = telemetry_contract_text()
     for path, names in DOC_TABLES.items():
         if not (root / path).is_file():
             raise DocsError(f"{path} is missing: it holds the generated {', '.join(names)} table")

@@ -18,19 +18,18 @@ import json
 import logging
 from collections.abc import Callable
 from typing import TypeVar
+from urllib.parse import unquote, urlsplit
 
 import azure.functions as func
 from pydantic import BaseModel, ValidationError
 
+from functions._startup import invocation_setup
+from shared import telemetry
 from shared.events.webhooks import WebhookRejectedError
-from shared.observability import (
-    CORRELATION_HEADER,
-    correlation,
-    correlation_id_from,
-    install_correlation_logging,
-)
+from shared.observability import CORRELATION_HEADER, correlation, correlation_id_from
 from shared.ports import AdapterError
 from shared.settings import MissingSettingError
+from shared.telemetry.runs import http_answered
 
 log = logging.getLogger("byoc_sync.http")
 Model = TypeVar("Model", bound=BaseModel)
@@ -113,28 +112,50 @@ def _refusal_level(status: int) -> int:
     return logging.INFO if status in ORDINARY_REFUSALS else logging.WARNING
 
 
+def route_template(req: func.HttpRequest) -> str:
+    """The request's path with its route parameters as the route names them
+    (`/api/numbers/{e164}`): the name of its span, whatever number it was about."""
+    path = unquote(urlsplit(req.url).path) or "/"
+    segments = path.split("/")
+    for name, value in req.route_params.items():
+        segments = [f"{{{name}}}" if segment == value else segment for segment in segments]
+    return "/".join(segments)
+
+
 def run_http(
     req: func.HttpRequest, handler: Callable[[str], func.HttpResponse]
 ) -> func.HttpResponse:
-    """Run `handler(correlation_id)` with the id in every log line and error answers mapped."""
-    install_correlation_logging()
+    """Run `handler(correlation_id)` with the id in every log line and error answers mapped,
+    as one span (`telemetry.http_request`) continuing the caller's trace."""
+    invocation_setup()
     headers = {key: value for key, value in req.headers.items()}
-    with correlation(correlation_id_from(headers)) as cid:
-        try:
-            return handler(cid)
-        except (HttpProblemError, WebhookRejectedError) as problem:
-            log.log(
-                _refusal_level(problem.status),
-                "%s %s refused %d: %s",
-                req.method,
-                req.url,
-                problem.status,
-                problem.reason,
-            )
-            return json_response({"error": problem.reason}, problem.status, cid)
-        except MissingSettingError as error:
-            log.error("%s %s: %s", req.method, req.url, error)
-            return json_response({"error": str(error)}, 503, cid)
-        except AdapterError as error:
-            log.error("%s %s: vendor call failed: %s", req.method, req.url, error.reason)
-            return json_response({"error": f"vendor call failed: {error.reason}"}, 502, cid)
+    with (
+        correlation(correlation_id_from(headers)) as cid,
+        telemetry.http_request(req.method, route_template(req), headers) as span,
+    ):
+        response = _answer(req, handler, cid)
+        http_answered(span, response.status_code)
+        return response
+
+
+def _answer(
+    req: func.HttpRequest, handler: Callable[[str], func.HttpResponse], cid: str
+) -> func.HttpResponse:
+    try:
+        return handler(cid)
+    except (HttpProblemError, WebhookRejectedError) as problem:
+        log.log(
+            _refusal_level(problem.status),
+            "%s %s refused %d: %s",
+            req.method,
+            req.url,
+            problem.status,
+            problem.reason,
+        )
+        return json_response({"error": problem.reason}, problem.status, cid)
+    except MissingSettingError as error:
+        log.error("%s %s: %s", req.method, req.url, error)
+        return json_response({"error": str(error)}, 503, cid)
+    except AdapterError as error:
+        log.error("%s %s: vendor call failed: %s", req.method, req.url, error.reason)
+        return json_response({"error": f"vendor call failed: {error.reason}"}, 502, cid)

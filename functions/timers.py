@@ -8,6 +8,10 @@ evaluation per trunk group, one reconcile) with ids derived from the firing time
 firing delivered twice queues one command, and the work runs in the worker with its retries
 and dead-lettering. The audit is the exception: it only reads and reports (to the log, where
 alerts pick up its error lines), so it runs in the timer itself.
+
+Every tick is a trace of its own (`telemetry.timer_run`: the commands it queues carry it
+to the worker) and one count of `byoc.timer.runs`: ok, failed, or skipped when the policy
+switches the timer off. A change feed's poll is also counted as a feed (`telemetry.feed_poll`).
 """
 
 from __future__ import annotations
@@ -19,13 +23,14 @@ from functools import partial
 import azure.functions as func
 
 from functions._alerts import record_alerts
-from shared import bootstrap
+from functions._startup import invocation_setup
+from shared import bootstrap, telemetry
 from shared.audit import carrier_alerts
 from shared.audit.report import Severity
 from shared.audit.run import gather, run_rules
 from shared.domain.commands import EvaluateTrunkGroup, ReconcileNumbers, envelope
 from shared.events import genesys_audit_feed, twilio_alert_feed, twilio_feed
-from shared.observability import correlation, install_correlation_logging, new_correlation_id
+from shared.observability import correlation, new_correlation_id
 
 bp = func.Blueprint()
 log = logging.getLogger(__name__)
@@ -40,12 +45,16 @@ def _slot() -> str:
 
 @bp.timer_trigger(arg_name="timer", schedule="%BYOC_HEALTH_CHECK_SCHEDULE%", run_on_startup=False)
 def health_check_timer(timer: func.TimerRequest) -> None:
-    install_correlation_logging()
-    with correlation(new_correlation_id()) as cid:
+    invocation_setup()
+    with (
+        correlation(new_correlation_id()) as cid,
+        telemetry.timer_run("health_check_timer") as run,
+    ):
         app = bootstrap.app()
         policy = app.policy()
         if not policy.timers.health_check:
             log.info("health check skipped: the policy's timers.health_check is false")
+            run.skip()
             return
         slot = _slot()
         queued = [
@@ -64,12 +73,16 @@ def health_check_timer(timer: func.TimerRequest) -> None:
 
 @bp.timer_trigger(arg_name="timer", schedule="%BYOC_RECONCILE_SCHEDULE%", run_on_startup=False)
 def reconcile_timer(timer: func.TimerRequest) -> None:
-    install_correlation_logging()
-    with correlation(new_correlation_id()) as cid:
+    invocation_setup()
+    with (
+        correlation(new_correlation_id()) as cid,
+        telemetry.timer_run("reconcile_timer") as run,
+    ):
         app = bootstrap.app()
         policy = app.policy()
         if not policy.timers.reconcile:
             log.info("reconcile skipped: the policy's timers.reconcile is false")
+            run.skip()
             return
         queued = envelope(
             ReconcileNumbers(reason="scheduled reconcile"),
@@ -83,12 +96,13 @@ def reconcile_timer(timer: func.TimerRequest) -> None:
 @bp.timer_trigger(arg_name="timer", schedule="%BYOC_AUDIT_SCHEDULE%", run_on_startup=False)
 def audit_timer(timer: func.TimerRequest) -> None:
     """The same report as `byoc-sync audit`, one log line per finding (errors at ERROR)."""
-    install_correlation_logging()
-    with correlation(new_correlation_id()):
+    invocation_setup()
+    with correlation(new_correlation_id()), telemetry.timer_run("audit_timer") as run:
         app = bootstrap.app()
         policy = app.policy()
         if not policy.timers.audit:
             log.info("audit skipped: the policy's timers.audit is false")
+            run.skip()
             return
         alerts = partial(app.state_store, carrier_alerts.PARTITION)
         report = run_rules(gather(policy, app.twilio, app.genesys, alerts=alerts))
@@ -116,19 +130,27 @@ def audit_timer(timer: func.TimerRequest) -> None:
 def twilio_feed_timer(timer: func.TimerRequest) -> None:
     """Numbers bought or changed in the Twilio console since the last poll, reconciled by
     themselves (shared/events/twilio_feed.py)."""
-    install_correlation_logging()
-    with correlation(new_correlation_id()) as cid:
+    invocation_setup()
+    with (
+        correlation(new_correlation_id()) as cid,
+        telemetry.timer_run("twilio_feed_timer") as run,
+    ):
         app = bootstrap.app()
         if not app.policy().timers.twilio_feed:
             log.info("Twilio change feed skipped: the policy's timers.twilio_feed is false")
+            run.skip()
             return
-        store = app.state_store(twilio_feed.PARTITION)
-        result = twilio_feed.poll(app.twilio, store, datetime.now(UTC), cid)
-        if result is None:
-            return
-        if result.commands:
-            app.publish(result.commands)
-        twilio_feed.commit(store, result)
+        with telemetry.feed_poll("twilio-monitor") as observed:
+            store = app.state_store(twilio_feed.PARTITION)
+            now = datetime.now(UTC)
+            result = twilio_feed.poll(app.twilio, store, now, cid)
+            if result is None:  # the first poll: the watermark starts now
+                observed.handled_up_to(now, now)
+                return
+            if result.commands:
+                app.publish(result.commands)
+            twilio_feed.commit(store, result)
+            observed.handled_up_to(result.watermark.since, now)
         log.info(
             "Twilio change feed: %d change(s), %d command(s) queued (past due: %s)",
             result.changes,
@@ -143,27 +165,35 @@ def twilio_feed_timer(timer: func.TimerRequest) -> None:
 def genesys_audit_feed_timer(timer: func.TimerRequest) -> None:
     """IVRs, DIDs and DID pools edited by hand since the last poll, reconciled for the
     numbers the edits touched (shared/events/genesys_audit_feed.py)."""
-    install_correlation_logging()
-    with correlation(new_correlation_id()) as cid:
+    invocation_setup()
+    with (
+        correlation(new_correlation_id()) as cid,
+        telemetry.timer_run("genesys_audit_feed_timer") as run,
+    ):
         app = bootstrap.app()
         if not app.policy().timers.genesys_audit_feed:
             log.info("Genesys audit feed skipped: the policy's timers.genesys_audit_feed is false")
+            run.skip()
             return
         settings = app.settings
-        store = app.state_store(genesys_audit_feed.PARTITION)
-        result = genesys_audit_feed.poll(
-            app.genesys,
-            store,
-            datetime.now(UTC),
-            cid,
-            lag=timedelta(seconds=settings.byoc_genesys_audit_lag_s),
-            own_client_id=settings.genesyscloud_oauthclient_id,
-        )
-        if result is None:
-            return
-        if result.commands:
-            app.publish(result.commands)
-        genesys_audit_feed.commit(store, result)
+        with telemetry.feed_poll("genesys-audit") as observed:
+            store = app.state_store(genesys_audit_feed.PARTITION)
+            now = datetime.now(UTC)
+            result = genesys_audit_feed.poll(
+                app.genesys,
+                store,
+                now,
+                cid,
+                lag=timedelta(seconds=settings.byoc_genesys_audit_lag_s),
+                own_client_id=settings.genesyscloud_oauthclient_id,
+            )
+            if result is None:  # the first poll: the watermark starts now
+                observed.handled_up_to(now, now)
+                return
+            if result.commands:
+                app.publish(result.commands)
+            genesys_audit_feed.commit(store, result)
+            observed.handled_up_to(result.watermark.since, now)
         for why in result.ignored:
             log.info("Genesys audit feed: ignored %s", why)
         log.info(
@@ -176,29 +206,41 @@ def genesys_audit_feed_timer(timer: func.TimerRequest) -> None:
         )
 
 
+class AlertsNotCountedError(RuntimeError):
+    """The alert feed's carrier-side alerts could not be counted; its watermark stays."""
+
+
 @bp.timer_trigger(
     arg_name="timer", schedule="%BYOC_TWILIO_ALERT_FEED_SCHEDULE%", run_on_startup=False
 )
 def twilio_alert_feed_timer(timer: func.TimerRequest) -> None:
     """Twilio's alerts since the last poll: origination errors evaluate their trunk group,
     termination errors are counted for the audit (shared/events/twilio_alert_feed.py)."""
-    install_correlation_logging()
-    with correlation(new_correlation_id()) as cid:
+    invocation_setup()
+    with (
+        correlation(new_correlation_id()) as cid,
+        telemetry.timer_run("twilio_alert_feed_timer") as run,
+    ):
         app = bootstrap.app()
         if not app.policy().timers.twilio_alert_feed:
             log.info("Twilio alert feed skipped: the policy's timers.twilio_alert_feed is false")
+            run.skip()
             return
-        store = app.state_store(twilio_alert_feed.PARTITION)
-        result = twilio_alert_feed.poll(app.twilio, store, datetime.now(UTC), cid)
-        if result is None:
-            return
-        if result.commands:
-            app.publish(result.commands)
-        if result.observed and not record_alerts(result.observed, app):
-            # The watermark stays: the next poll counts these alerts again (by alert SID,
-            # once) and re-queues the same command ids, which the queue drops.
-            return
-        twilio_alert_feed.commit(store, result)
+        with telemetry.feed_poll("twilio-alerts") as observed:
+            store = app.state_store(twilio_alert_feed.PARTITION)
+            now = datetime.now(UTC)
+            result = twilio_alert_feed.poll(app.twilio, store, now, cid)
+            if result is None:  # the first poll: the watermark starts now
+                observed.handled_up_to(now, now)
+                return
+            if result.commands:
+                app.publish(result.commands)
+            if result.observed and not record_alerts(result.observed, app):
+                # The watermark stays: the next poll counts these alerts again (by alert
+                # SID, once) and re-queues the same command ids, which the queue drops.
+                raise AlertsNotCountedError("carrier-side alerts not counted; polled again next")
+            twilio_alert_feed.commit(store, result)
+            observed.handled_up_to(result.watermark.since, now)
         log.info(
             "Twilio alert feed: %d alert(s), %d command(s) queued, %d counted, %d ignored "
             "(past due: %s)",

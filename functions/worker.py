@@ -6,6 +6,9 @@ itself: returning completes the message, raising abandons it, and Service Bus re
 until the queue's maximum delivery count, then dead-letters it. A body that is not a command
 this version understands is logged with its reason and raised (it will dead-letter); it is
 never silently dropped.
+
+Each delivery is one span continuing the trace of whatever queued the command (the message's
+`traceparent`), and one count of `byoc.commands` by type and outcome.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ import logging
 import azure.functions as func
 from pydantic import ValidationError
 
-from shared import bootstrap
+from functions._startup import invocation_setup
+from shared import bootstrap, telemetry
 from shared.domain.commands import CommandEnvelope
 from shared.handlers import execute
-from shared.observability import correlation, install_correlation_logging
+from shared.observability import correlation
 from shared.settings import SERVICE_BUS_CONNECTION
 
 bp = func.Blueprint()
@@ -36,15 +40,26 @@ class PoisonMessageError(ValueError):
     is_sessions_enabled=True,
 )
 def command_worker(message: func.ServiceBusMessage) -> None:
-    install_correlation_logging()
-    with correlation(message.correlation_id or message.message_id or "-"):
+    invocation_setup()
+    cid = message.correlation_id or message.message_id or "-"
+    delivery = message.delivery_count or 1
+    with (
+        correlation(cid),
+        telemetry.command_delivery(
+            message_id=message.message_id or "",
+            correlation_id=cid,
+            delivery_count=delivery,
+            properties=message.application_properties,
+        ) as observed,
+    ):
         try:
             command = CommandEnvelope.from_message_body(message.get_body())
         except ValidationError as error:
             reason = f"not a byoc-sync command (schema v1): {error.errors()[0]['msg']}"
             log.error("message %s refused: %s", message.message_id, reason)
+            observed.refuse(reason)
             raise PoisonMessageError(reason) from error
-        delivery = message.delivery_count or 1
+        observed.command(command.command.type, command.command_id)
         log.info(
             "running %s %s (delivery %d, session %s)",
             command.command.type,

@@ -15,6 +15,7 @@ calls a vendor starts at once, and no service module loads an SDK.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import threading
 from collections.abc import Collection, Sequence
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from shared.domain.commands import CommandEnvelope
 from shared.domain.model import Snapshot
@@ -37,6 +38,7 @@ from shared.settings import (
     HostStorageConnection,
     ServiceBusConnection,
     Settings,
+    TelemetryConnection,
 )
 
 if TYPE_CHECKING:
@@ -232,3 +234,63 @@ def app(configuration: Configuration | None = None) -> App:
     with _clients_lock:
         clients = _clients.setdefault(key, _Clients())
     return App(configuration, clients)
+
+
+# ------------------------------------------------------------------ telemetry
+log = logging.getLogger(__name__)
+
+# Off in Azure Monitor: generic HTTP client spans would name every request by its full URL
+# (Twilio's query strings included) and repeat the vendor client spans byoc-sync records
+# itself with templated endpoints (shared/adapters/vendor_clients.py). Kept: `azure_sdk`
+# (Service Bus, Tables, token requests as dependencies).
+UNINSTRUMENTED_LIBRARIES = ("requests", "urllib", "urllib3", "httpx")
+
+_telemetry_lock = threading.Lock()
+_telemetry_exporter: str | None = None
+
+
+def start_telemetry() -> str:
+    """Where this process's traces and metrics go, decided once (later calls say the same):
+
+    - `azure-monitor`: `APPLICATIONINSIGHTS_CONNECTION_STRING` is set (the Function App),
+      ingested with the app's managed identity (the component accepts Entra tokens only);
+    - `console`: `BYOC_TELEMETRY_CONSOLE` is on (the sandbox), short lines on stderr;
+    - `off`: nothing is exported (the OpenTelemetry API records nothing).
+
+    Called by every function before its first span (functions/_startup.py), not on import:
+    the CLI imports function_app too, and must never start exporting an operator's shell
+    session to Application Insights.
+    """
+    global _telemetry_exporter
+    with _telemetry_lock:
+        if _telemetry_exporter is None:
+            _telemetry_exporter = _start_exporter()
+            log.info("telemetry: %s", _telemetry_exporter)
+        return _telemetry_exporter
+
+
+def _start_exporter() -> str:
+    connection = TelemetryConnection()
+    if connection.connection_string is not None:
+        # Function-level: the distro loads dozens of modules; only Azure needs them.
+        from azure.identity import DefaultAzureCredential
+        from azure.monitor.opentelemetry import configure_azure_monitor
+
+        configure_azure_monitor(
+            connection_string=connection.connection_string.get_secret_value(),
+            credential=DefaultAzureCredential(managed_identity_client_id=connection.client_id),
+            instrumentation_options={
+                library: {"enabled": False} for library in UNINSTRUMENTED_LIBRARIES
+            },
+        )
+        return "azure-monitor"
+    try:
+        console = Settings().byoc_telemetry_console
+    except ValidationError:  # the settings' own problems are reported where they are used
+        console = False
+    if console:
+        from shared.telemetry.console import install_console
+
+        install_console()
+        return "console"
+    return "off"

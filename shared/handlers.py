@@ -7,16 +7,21 @@ its route is not bought again), releases treat a number already gone as released
 reconciles are plans of what is still missing. A command that cannot complete raises
 `CommandFailedError`: the trigger lets the message go back to the queue, and after the
 queue's maximum delivery count Service Bus dead-letters it.
+
+A reconcile counts the drift it finds and repairs (`byoc.drift.found`, `byoc.drift.repaired`),
+one per number a change is about (one per trunk change), by change kind.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from shared import telemetry
 from shared.domain.commands import (
     AnyCommand,
     CommandEnvelope,
@@ -32,7 +37,8 @@ from shared.health.evaluate import HEALTH_PARTITION, GroupOutcome, evaluate_grou
 from shared.health.scope import groups_concerned
 from shared.numbers.provisioning import ProvisioningError, purchase, release_number
 from shared.ports import ServiceContext
-from shared.reconcile.apply import apply_plan
+from shared.reconcile.apply import ApplyReport, Status, apply_plan
+from shared.reconcile.changes import Plan, numbers_in
 from shared.reconcile.planner import plan
 from shared.reconcile.saved_plans import plan_now
 from shared.reconcile.scope import reconcile_scope
@@ -113,6 +119,7 @@ def _reconcile(command: ReconcileNumbers, delivery: Delivery, result: CommandRes
         log.warning("reconcile scope widened: %s", why)
     todo = in_scope.applied_to(full)
     scope = in_scope.label
+    _count_found(todo)
     if todo.is_empty:
         result.lines = [f"reconcile ({scope}): in sync"]
         return
@@ -123,10 +130,31 @@ def _reconcile(command: ReconcileNumbers, delivery: Delivery, result: CommandRes
         report = apply_plan(todo, ctx.twilio, ctx.genesys)
     except ProvisioningError as error:
         raise CommandFailedError(str(error)) from error
+    _count_repaired(report)
     lines = [str(outcome) for outcome in report.outcomes]
     if report.failed or report.skipped:
         raise CommandFailedError(f"reconcile ({scope}) incomplete: {lines}")
     result.lines = [f"reconcile ({scope}): {len(lines)} change(s) applied", *lines]
+
+
+def _count_found(todo: Plan) -> None:
+    """One per number a change is about; a trunk change (no number) counts one."""
+    found: Counter[str] = Counter()
+    for change in todo.changes:
+        found[change.kind] += len(numbers_in(change))
+    for trunk_change in todo.trunk_changes:
+        found[trunk_change.kind] += 1
+    for kind, count in found.items():
+        telemetry.drift_found(kind, count)
+
+
+def _count_repaired(report: ApplyReport) -> None:
+    repaired: Counter[str] = Counter()
+    for outcome in report.outcomes:
+        if outcome.status is Status.DONE:
+            repaired[outcome.change.kind] += len(outcome.numbers) or 1
+    for kind, count in repaired.items():
+        telemetry.drift_repaired(kind, count)
 
 
 def _evaluate(command: EvaluateTrunkGroup, delivery: Delivery, result: CommandResult) -> None:

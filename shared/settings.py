@@ -177,6 +177,11 @@ class Settings(BaseSettings):
         description="How far each Genesys audit poll looks back before its watermark, for "
         "audits Genesys indexes late (seconds).",
     )
+    byoc_telemetry_console: bool = Field(
+        False,
+        description="Print spans and metrics on stderr as they are recorded (the sandbox; "
+        "off by default, and in Azure, where they go to Application Insights).",
+    )
 
     @field_validator("genesyscloud_region")
     @classmethod
@@ -230,6 +235,25 @@ class ServiceBusConnection(BaseSettings):
     client_id: str | None = Field(
         None, validation_alias=AliasChoices(f"{SERVICE_BUS_CONNECTION}__clientId")
     )
+
+
+APPINSIGHTS_CONNECTION = "APPLICATIONINSIGHTS_CONNECTION_STRING"
+
+
+class TelemetryConnection(BaseSettings):
+    """Where traces and metrics go in Azure: the platform's own settings, not byoc-sync's.
+
+    `APPLICATIONINSIGHTS_CONNECTION_STRING` (the Application Insights component; unset,
+    nothing is exported to Azure Monitor) and `AZURE_CLIENT_ID`, the user-assigned identity
+    that signs the ingestion (the component accepts Entra tokens only).
+    """
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    connection_string: SecretStr | None = Field(
+        None, validation_alias=AliasChoices(APPINSIGHTS_CONNECTION)
+    )
+    client_id: str | None = Field(None, validation_alias=AliasChoices("AZURE_CLIENT_ID"))
 
 
 class HostStorageConnection(BaseSettings):

@@ -17,8 +17,13 @@ EXAMPLE_POLICY = REPO_ROOT / "examples" / "policy.yaml"
 
 
 # Every log record of the run, in every process (pytest-xdist workers included), passes the
-# secret watch; a secret in any of them fails the run once all tests have finished.
-pytest_plugins = ["tests.support.secret_watch", "tests.support.leftovers"]
+# secret watch; a secret in any of them fails the run once all tests have finished. The
+# `telemetry` fixture captures spans and metrics in memory.
+pytest_plugins = [
+    "tests.support.secret_watch",
+    "tests.support.leftovers",
+    "tests.support.telemetry",
+]
 
 # Tests that share one process under `pytest -n`: the contract suite, whose route-coverage
 # check (tests/contract/test_route_coverage.py, collected last) judges what the other contract
@@ -28,6 +33,9 @@ ONE_WORKER = ("tests/contract/",)
 # inherited by every child process, pytest-xdist's workers included, where rich would then
 # fix its consoles at 80 columns.
 TERMINAL_SIZE = ("COLUMNS", "LINES")
+# Telemetry in a test run goes to the in-memory exporters of tests/support/telemetry.py only:
+# never to an Application Insights the shell happens to name, nor to the console.
+TELEMETRY_EXPORTS = ("APPLICATIONINSIGHTS_CONNECTION_STRING", "BYOC_TELEMETRY_CONSOLE")
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -38,6 +46,8 @@ def pytest_configure_node(node: Any) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """A worker's environment matches the controller's, so tests see what they see without -n."""
+    for name in TELEMETRY_EXPORTS:
+        os.environ.pop(name, None)
     workerinput = getattr(config, "workerinput", None)
     for name, value in (workerinput or {}).get("terminal_size", {}).items():
         if value is None:

@@ -217,6 +217,13 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
           value: 'ClientId=${identityClientId};Authorization=AAD'
         }
+        // The Python worker streams its own OpenTelemetry logs and traces (the host does not
+        // repeat its log lines) and attaches the host's span to each invocation, so the
+        // app's spans join the host's request telemetry (host.json telemetryMode, docs/telemetry.md).
+        {
+          name: 'PYTHON_ENABLE_OPENTELEMETRY'
+          value: 'true'
+        }
         // --- Platform: azure-identity's DefaultAzureCredential picks the user-assigned identity.
         {
           name: 'AZURE_CLIENT_ID'
@@ -343,6 +350,11 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           // In the account of AzureWebJobsStorage (Storage Table Data Contributor, storage.bicep).
           name: 'BYOC_HEALTH_TABLE'
           value: healthTableName
+        }
+        {
+          // Traces and metrics go to Application Insights; the console is the sandbox's.
+          name: 'BYOC_TELEMETRY_CONSOLE'
+          value: 'false'
         }
       ]
     }

@@ -8,6 +8,11 @@ how long to wait and when to give up:
 - at most `max_attempts` attempts, then `RetriesExhausted`;
 - everything else from a vendor (400, 401, 403, 404, 409 …) at once `TerminalVendorError`.
 `sleep` and `random` are injectable so tests never sleep and see deterministic waits.
+
+Every call passes here once, so this is also where vendor calls are observed: one span per
+operation (its HTTP requests are its children, see vendor_clients.py), and per attempt
+`byoc.vendor.calls` by how the vendor answered (429s also as `byoc.vendor.throttled`), and
+`byoc.vendor.retries` for each attempt made again.
 """
 
 from __future__ import annotations
@@ -18,11 +23,15 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from opentelemetry.trace import Span
 from tenacity import RetryCallState, RetryError, Retrying, retry_if_exception, stop_after_attempt
 
+from shared import telemetry
 from shared.adapters.classify import classify
 from shared.ports import RetriesExhausted, TerminalVendorError
 from shared.settings import Settings
+from shared.telemetry.contract import VENDOR_ATTEMPTS_ATTRIBUTE, VENDOR_OUTCOME_ATTRIBUTE
+from shared.telemetry.metrics import vendor_outcome
 
 log = logging.getLogger(__name__)
 
@@ -95,16 +104,43 @@ class RetryPolicy:
         before_attempt: Callable[[], object] | None = None,
     ) -> T:
         """`fn()` under the policy; `before_attempt` runs before every attempt (budgets)."""
+        with telemetry.vendor_operation(vendor, operation) as span:
+            return self._call(vendor, operation, fn, before_attempt, span)
+
+    def _call(
+        self,
+        vendor: str,
+        operation: str,
+        fn: Callable[[], T],
+        before_attempt: Callable[[], object] | None,
+        span: Span,
+    ) -> T:
+        attempts = 0
 
         def attempt() -> T:
+            nonlocal attempts
             if before_attempt is not None:
                 before_attempt()
-            return fn()
+            attempts += 1
+            span.set_attribute(VENDOR_ATTEMPTS_ATTRIBUTE, attempts)
+            try:
+                result = fn()
+            except Exception as exc:
+                failure = classify(exc)
+                if failure is not None:  # anything else is not the vendor's answer
+                    outcome = vendor_outcome(failure.status)
+                    span.set_attribute(VENDOR_OUTCOME_ATTRIBUTE, outcome)
+                    telemetry.vendor_answered(vendor, outcome)
+                raise
+            span.set_attribute(VENDOR_OUTCOME_ATTRIBUTE, "ok")
+            telemetry.vendor_answered(vendor, "ok")
+            return result
 
         def log_retry(state: RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome is not None else None
             failure = classify(exc) if exc is not None else None
             wait = state.next_action.sleep if state.next_action is not None else 0.0
+            telemetry.vendor_retried(vendor)
             log.warning(
                 "%s %s: attempt %d/%d failed (%s); retrying in %.2fs",
                 vendor,

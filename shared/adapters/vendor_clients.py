@@ -14,6 +14,10 @@ of the SDK's raw urllib3 or `ApiException` traceback.
 Given a `RequestBudget`, the Genesys client hands the rate-limit headers of every API answer
 (`inin-ratelimit-*`, successes and errors alike) to `RequestBudget.observe`, through
 `RateLimitObservingHttpClient` below.
+
+Both SDKs send every request through the HTTP client built here, so each request is a
+CLIENT span (`telemetry.vendor_request`: method, endpoint template, status) — the token
+request included, and never with the URL's query, its credentials or a header.
 """
 
 from __future__ import annotations
@@ -30,21 +34,53 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client as TwilioClient
 
+from shared import telemetry
 from shared.adapters.budget import RequestBudget
 from shared.adapters.classify import classify
 from shared.adapters.retry import RetryPolicy
 from shared.adapters.token_pool import attempt_token
 from shared.ports import AdapterError, RetriesExhausted, TerminalVendorError
 from shared.settings import Settings
+from shared.telemetry.tracing import answered
 
 VENDOR = "genesys"
+TWILIO = "twilio"
 # OAuth's error codes (RFC 6749 5.2), which Genesys's login service answers in: the client
 # is unknown here or its secret does not match; the client may not use this grant.
 INVALID_CLIENT = "invalid_client"
 UNAUTHORIZED_CLIENT = "unauthorized_client"
 
 
-class BaseUrlTwilioHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio ships no types
+class TracedTwilioHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio ships no types
+    """Twilio's own HTTP client, each request a client span."""
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> TwilioResponse:
+        with telemetry.vendor_request(TWILIO, method, url) as span:
+            response: TwilioResponse = super().request(
+                method,
+                url,
+                params=params,
+                data=data,
+                headers=headers,
+                auth=auth,
+                timeout=timeout,
+                allow_redirects=allow_redirects,
+            )
+            answered(span, response.status_code)
+            return response
+
+
+class BaseUrlTwilioHttpClient(TracedTwilioHttpClient):
     """Twilio's own HTTP client, with Twilio's hosts mapped onto one base URL."""
 
     def __init__(self, base_url: str, timeout: float | None = None) -> None:
@@ -90,7 +126,7 @@ def twilio_client(settings: Settings, http_client: TwilioHttpClient | None = Non
         http_client = (
             BaseUrlTwilioHttpClient(settings.twilio_api_base_url, timeout=timeout)
             if settings.twilio_api_base_url
-            else TwilioHttpClient(pool_connections=True, timeout=timeout)
+            else TracedTwilioHttpClient(pool_connections=True, timeout=timeout)
         )
     return TwilioClient(
         settings.twilio_account_sid,
@@ -226,7 +262,28 @@ def genesys_token_refresher(
     return lambda: fetch_genesys_token(settings, api_client, retry)
 
 
-class RateLimitObservingHttpClient(DefaultHttpClient):  # type: ignore[misc]  # untyped SDK
+class TracedGenesysHttpClient(DefaultHttpClient):  # type: ignore[misc]  # untyped SDK
+    """The SDK's own HTTP client, each request a client span. `AbstractHttpClient.request`
+    is the SDK's documented extension point (`ApiClient.set_http_client`): it sees the
+    answer of a success and the `ApiException` of an error, both with their status."""
+
+    def request(self, http_request_options: Any) -> Any:
+        method = str(http_request_options.method)
+        with telemetry.vendor_request(VENDOR, method, str(http_request_options.url)) as span:
+            try:
+                response = super().request(http_request_options)
+            except ApiException as error:
+                if not error.status:  # the SDK's wrapper of a transport failure
+                    raise
+                answered(span, int(error.status))  # an answer, not a failure of the request
+                refused = error
+            else:
+                answered(span, int(response.status))
+                return response
+        raise refused
+
+
+class RateLimitObservingHttpClient(TracedGenesysHttpClient):
     """The SDK's own HTTP client, handing each API answer's headers to `observe`.
 
     Why here: `ApiClient.last_response` is one attribute shared by every thread using the
@@ -270,7 +327,9 @@ def genesys_api_client(
     settings.require("genesyscloud_oauthclient_id", "genesyscloud_oauthclient_secret")
     client = genesys.ApiClient(host=settings.genesys_base_url)
     http_client = (
-        DefaultHttpClient() if budget is None else RateLimitObservingHttpClient(budget.observe)
+        TracedGenesysHttpClient()
+        if budget is None
+        else RateLimitObservingHttpClient(budget.observe)
     )
     # The SDK never hands its timeout to urllib3 and configures urllib3 to re-send every
     # method (POST included) up to 10 times on read errors, which would duplicate creates

@@ -25,6 +25,7 @@ so nothing here reacts to a single bad probe:
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -49,6 +50,17 @@ class MemberHealth(BaseModel):
     last_probed_at: datetime | None = None
 
 
+class SwitchCause(StrEnum):
+    """Why the active member changed, as a word a metric can carry (`reason` says it in
+    full): the active member went down, a better one recovered, traffic returned to the
+    member an operator pinned, or an operator moved it."""
+
+    MEMBER_DOWN = "member_down"
+    RECOVERY = "recovery"
+    PINNED = "pinned"
+    OPERATOR = "operator"
+
+
 class Switch(BaseModel):
     """One change of a group's active member: failover, recovery or an operator's move."""
 
@@ -58,6 +70,7 @@ class Switch(BaseModel):
     from_member: str
     to_member: str
     reason: str
+    cause: SwitchCause | None = None  # None in states saved before causes were recorded
 
 
 class GroupHealth(BaseModel):
@@ -208,15 +221,18 @@ def decide(
     # A pin on a member the policy no longer lists is dropped with it.
     pinned = state.pinned if state.pinned in ordered else None
     preferred, reason = active, ""
+    cause: SwitchCause | None = None
     if members[active].state == "down":
         if up:
             preferred = pinned if pinned in up else up[0]
             reason = f"failover: {_describe(active, members[active], group)}"
+            cause = SwitchCause.MEMBER_DOWN
         else:
             reason = f"every member is down; keeping {active} active (nothing better to use)"
     elif pinned is not None and pinned != active and pinned in up:
         preferred = pinned
         reason = f"return to {pinned}: up again and pinned by an operator"
+        cause = SwitchCause.PINNED
     elif up and up[0] != active:
         better = up[0]
         if pinned == active:
@@ -227,6 +243,7 @@ def decide(
         elif group.recovery == Recovery.ON_SUCCESS:
             preferred = better
             reason = f"recovery: {better} is up again (priority before {active})"
+            cause = SwitchCause.RECOVERY
         else:
             reason = (
                 f"{active} stays active: recovery is 'never', so traffic returns to {better} "
@@ -250,7 +267,9 @@ def decide(
         active_since=now if changed else state.active_since,
         members=members,
         last_decision=reason,
-        last_switch=Switch(at=now, from_member=state.active, to_member=preferred, reason=reason)
+        last_switch=Switch(
+            at=now, from_member=state.active, to_member=preferred, reason=reason, cause=cause
+        )
         if changed
         else state.last_switch,
         pinned=pinned,
@@ -272,7 +291,13 @@ def operator_move(state: GroupHealth, group: TrunkGroup, member: str, now: datet
     pin = group.recovery == Recovery.ON_SUCCESS
     reason = f"operator moved traffic to {member}" + (" and pinned it" if pin else "")
     switch = (
-        Switch(at=now, from_member=state.active, to_member=member, reason=reason)
+        Switch(
+            at=now,
+            from_member=state.active,
+            to_member=member,
+            reason=reason,
+            cause=SwitchCause.OPERATOR,
+        )
         if member != state.active
         else state.last_switch
     )

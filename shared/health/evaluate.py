@@ -6,6 +6,9 @@ or SBC endpoint. The decision is pure (`decision.py`). The new state is saved wi
 the old one was read with *before* acting: of two evaluations racing on one group exactly
 one saves, and only that one acts; the other reports that it stood down. Acting is derived
 from what the vendors hold, so it is idempotent and a failed action is redone next run.
+
+Each evaluation is a span; a run whose actions moved another member first on the vendors
+counts one `byoc.failovers` (`switches.route_switch` says which way and why).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from shared import telemetry
 from shared.domain.model import GenesysTrunk, OutboundRoute, TrunkBase, TwilioTrunk
 from shared.domain.policy import TrunkGroup
 from shared.domain.trunks import instances_of
@@ -25,6 +29,7 @@ from shared.health.actions import (
 )
 from shared.health.actions import plan_actions as plan_group_actions
 from shared.health.decision import Decision, GroupHealth, Observation, decide
+from shared.health.switches import route_switch
 from shared.ports import (
     GenesysPort,
     OriginationUrlWriter,
@@ -34,6 +39,13 @@ from shared.ports import (
     StateConflictError,
     StateStore,
     TwilioPort,
+)
+from shared.telemetry.contract import (
+    DRY_RUN_ATTRIBUTE,
+    HEALTH_CHANGED_ATTRIBUTE,
+    HEALTH_PREFERRED_ATTRIBUTE,
+    HEALTH_SWITCHED_ATTRIBUTE,
+    TRUNK_GROUP_ATTRIBUTE,
 )
 
 log = logging.getLogger(__name__)
@@ -60,6 +72,7 @@ class GroupOutcome:
     actions: list[str] = field(default_factory=list)
     stood_down: bool = False
     problem: str | None = None
+    switched: bool = False  # this run moved another member first on the vendors
 
     def summary(self) -> str:
         if self.problem:
@@ -144,6 +157,37 @@ def evaluate_group(
     twilio: OriginationUrlWriter,
     dry_run: bool = False,
 ) -> GroupOutcome:
+    with telemetry.span(
+        "evaluate trunk group", {TRUNK_GROUP_ATTRIBUTE: group.name, DRY_RUN_ATTRIBUTE: dry_run}
+    ) as span:
+        outcome = _evaluate_group(
+            group,
+            estate,
+            store=store,
+            probe=probe,
+            now=now,
+            genesys=genesys,
+            twilio=twilio,
+            dry_run=dry_run,
+        )
+        if outcome.decision is not None:
+            span.set_attribute(HEALTH_PREFERRED_ATTRIBUTE, outcome.decision.preferred)
+            span.set_attribute(HEALTH_CHANGED_ATTRIBUTE, outcome.decision.changed)
+        span.set_attribute(HEALTH_SWITCHED_ATTRIBUTE, outcome.switched)
+        return outcome
+
+
+def _evaluate_group(
+    group: TrunkGroup,
+    estate: Estate,
+    *,
+    store: StateStore,
+    probe: SipProbe,
+    now: datetime,
+    genesys: OutboundRouteWriter,
+    twilio: OriginationUrlWriter,
+    dry_run: bool,
+) -> GroupOutcome:
     route = next(
         (r for r in estate.routes if r.name == group.outbound_route and r.site_name == group.site),
         None,
@@ -191,7 +235,12 @@ def evaluate_group(
     except ActionProblemError as problem:
         outcome.problem = str(problem)
         return outcome
+    before = realised_order(group, route, estate.trunk_bases, twilio_trunk)
     outcome.actions = apply_actions(actions, genesys, twilio, dry_run=dry_run)
+    switch = None if dry_run or not actions else route_switch(group, before, decision)
+    if switch is not None:
+        outcome.switched = True
+        telemetry.route_switched(group.name, switch.direction, switch.reason)
     return outcome
 
 

@@ -44,6 +44,9 @@ PLATFORM_KEYS = frozenset(
         "ServiceBusConnection",
         # azure-identity: the user-assigned identity DefaultAzureCredential signs in as.
         "AZURE_CLIENT_ID",
+        # The Python worker's OpenTelemetry support: it streams its own logs and traces and
+        # attaches the host's span to each invocation (docs/telemetry.md).
+        "PYTHON_ENABLE_OPENTELEMETRY",
     }
 )
 

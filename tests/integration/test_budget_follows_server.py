@@ -16,6 +16,7 @@ from typing import Any
 import PureCloudPlatformClientV2 as genesys
 import pytest
 import requests
+from PureCloudPlatformClientV2.default_http_client import DefaultHttpClient
 from PureCloudPlatformClientV2.rest import ApiException
 
 from sandbox.emulators.core import SlidingWindowBudget
@@ -23,7 +24,7 @@ from sandbox.emulators.genesys import GenesysEmulator, GenesysScenario
 from shared.adapters.budget import RequestBudget
 from shared.adapters.genesys import GenesysAdapter
 from shared.adapters.retry import RetryPolicy
-from shared.adapters.vendor_clients import genesys_api_client
+from shared.adapters.vendor_clients import RateLimitObservingHttpClient, genesys_api_client
 from shared.settings import Settings
 from tests.integration.conftest import Sleeps
 from tests.support.fake_clock import FakeClock
@@ -120,9 +121,12 @@ def test_error_answers_are_read_too(strict_emu: GenesysEmulator, clock: FakeCloc
     assert budget.limit == SERVER_LIMIT
 
 
-def test_without_a_budget_the_client_is_the_sdks_own(strict_emu: GenesysEmulator) -> None:
+def test_without_a_budget_no_answer_is_observed(strict_emu: GenesysEmulator) -> None:
+    """The SDK's own client (each request traced), handing headers to no budget."""
     client = genesys_api_client(settings_for(strict_emu))
-    assert type(client.get_http_client()).__name__ == "DefaultHttpClient"
+    http_client = client.get_http_client()
+    assert isinstance(http_client, DefaultHttpClient)
+    assert not isinstance(http_client, RateLimitObservingHttpClient)
 
 
 def test_without_the_headers_the_configured_budget_stands(

@@ -4,6 +4,7 @@ semantics (order within a session, retries then dead-letter, scheduled enqueue t
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ SETTINGS = {"QUEUE": "work", "Bus": "Endpoint=sb://127.0.0.1:1;UseDevelopmentEmu
 class Recorder:
     def __init__(self) -> None:
         self.seen: list[tuple[str, int]] = []
+        self.properties: list[dict[str, object]] = []
         self.lock = threading.Lock()
         self.holding = threading.Event()  # a message "hold" is running...
         self.release = threading.Event()  # ...until this is set
@@ -49,6 +51,7 @@ def build_app(recorder: Recorder) -> func.FunctionApp:
             recorder.holding.set()
             recorder.release.wait(10)
         recorder.add(body, msg.delivery_count or 0)
+        recorder.properties.append(dict(msg.application_properties))
         if body.startswith("fail"):
             raise RuntimeError(f"cannot do {body}")
         time.sleep(0.01)
@@ -118,6 +121,35 @@ def test_messages_of_one_session_run_in_order(host: LocalHost, recorder: Recorde
     for session in "ab":
         mine = [body for body, _ in recorder.seen if body.startswith(session)]
         assert mine == [f"{session}{n}" for n in range(5)]
+
+
+def test_a_message_reaches_the_function_with_its_application_properties(
+    host: LocalHost, recorder: Recorder
+) -> None:
+    """What carries the sender's trace to the worker (`traceparent`, docs/telemetry.md)."""
+    traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    properties = {"traceparent": traceparent, "schema_version": 1}
+    host.broker.send(
+        "work",
+        OutgoingMessage(
+            body=b"traced", message_id="t", session_id="T", application_properties=properties
+        ),
+    )
+    assert host.drain(30)
+    assert recorder.properties == [properties]
+
+
+def test_the_host_never_exports_to_application_insights(
+    recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever the shell names, the functions run without a connection string to export
+    to; it is back once the host stops."""
+    monkeypatch.setenv("APPLICATIONINSIGHTS_CONNECTION_STRING", "InstrumentationKey=x")
+    broker = Broker()
+    with LocalHost(build_app(recorder), broker=broker, settings=SETTINGS):
+        assert "APPLICATIONINSIGHTS_CONNECTION_STRING" not in os.environ
+    broker.close()
+    assert os.environ["APPLICATIONINSIGHTS_CONNECTION_STRING"] == "InstrumentationKey=x"
 
 
 def test_a_failing_message_is_retried_then_dead_lettered(

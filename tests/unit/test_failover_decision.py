@@ -13,6 +13,7 @@ from shared.health.decision import (
     GroupHealth,
     Observation,
     Switch,
+    SwitchCause,
     decide,
     operator_move,
     operator_release,
@@ -230,6 +231,7 @@ def test_a_failover_records_the_switch_and_steady_evaluations_keep_it() -> None:
         from_member=PRIMARY,
         to_member=BACKUP,
         reason=failover.reason,
+        cause=SwitchCause.MEMBER_DOWN,
     )
     assert switch.reason.startswith(f"failover: {PRIMARY} is down")
     steady = run.steps(3, BAD)  # the primary still down, the backup active and up
@@ -248,6 +250,7 @@ def test_recovery_replaces_the_last_switch() -> None:
     assert switch is not None and switch != failover_switch
     assert (switch.from_member, switch.to_member) == (BACKUP, PRIMARY)
     assert switch.reason.startswith(f"recovery: {PRIMARY} is up again")
+    assert switch.cause is SwitchCause.RECOVERY
     assert switch.at == run.now - timedelta(seconds=60)  # the run that recovered
     later = run.steps(3, OK)
     assert later.reason.startswith(f"{PRIMARY} is active and up")
@@ -266,6 +269,7 @@ def test_an_operator_move_records_the_switch_and_a_move_to_the_active_one_does_n
         from_member=BACKUP,
         to_member=PRIMARY,
         reason=f"operator moved traffic to {PRIMARY}",
+        cause=SwitchCause.OPERATOR,
     )
     assert operator_move(run.state, run.tg, BACKUP, run.now).last_switch == failover_switch
 
@@ -324,6 +328,7 @@ def test_a_pinned_member_that_goes_down_still_fails_over_and_traffic_returns_to_
     assert back.changed and back.preferred == BACKUP
     assert back.reason == f"return to {BACKUP}: up again and pinned by an operator"
     assert back.state.last_switch is not None and back.state.last_switch.to_member == BACKUP
+    assert back.state.last_switch.cause is SwitchCause.PINNED
 
 
 def test_a_pinned_active_member_stays_when_every_member_is_down() -> None:

@@ -75,3 +75,15 @@ def test_the_domain_importing_a_service_breaks_the_layers(tmp_path: Path) -> Non
     result = _lint_imports(root)
     assert result.returncode != 0
     assert "entrypoints > composition root > services > ports > domain BROKEN" in result.stdout
+
+
+def test_telemetry_choosing_azure_breaks_a_contract(tmp_path: Path) -> None:
+    """Spans and metrics are recorded through the OpenTelemetry API alone; the exporter is
+    the composition root's choice."""
+    root = _copy_of_the_code(tmp_path)
+    _plant(root / "shared" / "telemetry" / "metrics.py", "import azure.monitor  # planted")
+    result = _lint_imports(root)
+    assert result.returncode != 0
+    assert "telemetry only records: no Azure, no vendor SDK, nothing of the product's BROKEN" in (
+        result.stdout
+    )

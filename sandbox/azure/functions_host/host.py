@@ -3,6 +3,12 @@ from the sandbox Service Bus broker.
 
 Settings are applied to the process environment while the host runs (Core Tools does the
 same with `local.settings.json`), so the function code reads them exactly as in Azure.
+The Application Insights connection string is taken out of it meanwhile: whatever the shell
+holds, the sandbox never exports telemetry to Azure (`BYOC_TELEMETRY_CONSOLE` prints it).
+
+Service Bus messages reach the worker function with their application properties, the
+`traceparent` that continues the sender's trace included, as the Functions host hands them
+over (`func.ServiceBusMessage.application_properties`).
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ log = logging.getLogger("byoc_sync.localhost")
 FUNCTION_KEY_HEADER = "x-functions-key"
 MAX_BODY_BYTES = 100 * 1024 * 1024  # the Functions host's own request limit
 HOST_JSON = Path(__file__).resolve().parents[3] / "host.json"
+# Removed from the environment while the host runs: the sandbox never exports to Azure.
+NOT_IN_THE_SANDBOX = ("APPLICATIONINSIGHTS_CONNECTION_STRING",)
 
 
 @dataclass(frozen=True)
@@ -113,6 +121,8 @@ class LocalHost(Service):
         for name, value in self.settings.items():
             self._saved_env[name] = os.environ.get(name)
             os.environ[name] = value
+        for name in NOT_IN_THE_SANDBOX:
+            self._saved_env[name] = os.environ.pop(name, None)
         for queue in self.index.queues:
             self.broker.create_queue(
                 queue.queue,

@@ -32,6 +32,7 @@ from functions._http import HttpProblemError, body_bytes, json_response, not_jso
 from shared import bootstrap
 from shared.audit import carrier_alerts
 from shared.domain.commands import envelope
+from shared.domain.journal import Trigger
 from shared.events import EventMapping, ObservedAlert
 from shared.events.genesys_events import GenesysEventError, map_genesys_event, parse_genesys_event
 from shared.events.twilio_events import TwilioEventError, map_twilio_request
@@ -50,7 +51,12 @@ def _queue(
     mapping: EventMapping, ctx: ServiceContext, cid: str, recorded: bool | None = None
 ) -> func.HttpResponse:
     queued = [
-        envelope(m.command, correlation_id=cid, idempotency_key=m.idempotency_key)
+        envelope(
+            m.command,
+            correlation_id=cid,
+            trigger=Trigger.EVENT,
+            idempotency_key=m.idempotency_key,
+        )
         for m in mapping.commands
     ]
     ctx.publish(queued)

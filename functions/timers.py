@@ -8,11 +8,17 @@ evaluation per trunk group, one reconcile) with ids derived from the firing time
 firing delivered twice queues one command, and the work runs in the worker with its retries
 and dead-lettering. The audit is the exception: it only reads and reports (to the log, where
 alerts pick up its error lines), so it runs in the timer itself.
+
+Every timer records its last run (when, ok / failed / skipped, one line of detail) for the
+status page (`shared/status/timer_runs.py`); recording never fails the timer.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import partial
 
@@ -23,11 +29,66 @@ from shared.audit import carrier_alerts
 from shared.audit.report import Severity
 from shared.audit.run import gather, run_rules
 from shared.domain.commands import EvaluateTrunkGroup, ReconcileNumbers, envelope
+from shared.domain.journal import Trigger
 from shared.events import twilio_feed
 from shared.observability import correlation, install_correlation_logging, new_correlation_id
+from shared.status.timer_runs import (
+    TIMERS_PARTITION,
+    TimerOutcome,
+    TimerRun,
+    one_line,
+    record_run,
+)
 
 bp = func.Blueprint()
 log = logging.getLogger(__name__)
+
+
+TimerFunction = Callable[[func.TimerRequest], None]
+# How the running timer ended when it returned normally: set by `_ran`, read by `_recorded`.
+_outcome: ContextVar[tuple[TimerOutcome, str] | None] = ContextVar("timer_outcome", default=None)
+
+
+def _ran(outcome: TimerOutcome, detail: str) -> None:
+    """Say how this run ended, for its last-run record (a run that says nothing was ok)."""
+    _outcome.set((outcome, detail))
+
+
+def _save_run(run: TimerRun) -> None:
+    try:
+        record_run(bootstrap.app().state_store(TIMERS_PARTITION), run)
+    except Exception as error:  # the record is for people; the timer's work matters more
+        log.warning("timer %s: could not record its last run: %s", run.timer, error)
+
+
+def _recorded(timer_function: TimerFunction) -> TimerFunction:
+    """Record the decorated timer's last run, whatever happens in it. `functools.wraps`
+    keeps the name and signature the Functions worker indexes the function by."""
+
+    @functools.wraps(timer_function)
+    def run(timer: func.TimerRequest) -> None:
+        started = datetime.now(UTC)
+        token = _outcome.set(None)
+        outcome, detail = TimerOutcome.FAILED, "interrupted"
+        try:
+            timer_function(timer)
+            outcome, detail = _outcome.get() or (TimerOutcome.OK, "")
+        except Exception as error:
+            detail = f"{type(error).__name__}: {error}"
+            raise
+        finally:
+            _outcome.reset(token)
+            _save_run(
+                TimerRun(
+                    timer=timer_function.__name__,
+                    started_at=started,
+                    finished_at=datetime.now(UTC),
+                    outcome=outcome,
+                    detail=one_line(detail),
+                )
+            )
+
+    return run
 
 
 def _slot() -> str:
@@ -38,6 +99,7 @@ def _slot() -> str:
 
 
 @bp.timer_trigger(arg_name="timer", schedule="%BYOC_HEALTH_CHECK_SCHEDULE%", run_on_startup=False)
+@_recorded
 def health_check_timer(timer: func.TimerRequest) -> None:
     install_correlation_logging()
     with correlation(new_correlation_id()) as cid:
@@ -45,12 +107,14 @@ def health_check_timer(timer: func.TimerRequest) -> None:
         policy = app.policy()
         if not policy.timers.health_check:
             log.info("health check skipped: the policy's timers.health_check is false")
+            _ran(TimerOutcome.SKIPPED, "the policy's timers.health_check is false")
             return
         slot = _slot()
         queued = [
             envelope(
                 EvaluateTrunkGroup(trunk_group=group.name, reason="scheduled health check"),
                 correlation_id=cid,
+                trigger=Trigger.TIMER,
                 idempotency_key=f"health:{group.name}:{slot}",
             )
             for group in policy.trunk_groups
@@ -59,9 +123,11 @@ def health_check_timer(timer: func.TimerRequest) -> None:
         log.info(
             "health check: %d trunk group(s) queued (past due: %s)", len(queued), timer.past_due
         )
+        _ran(TimerOutcome.OK, f"{len(queued)} trunk group evaluation(s) queued")
 
 
 @bp.timer_trigger(arg_name="timer", schedule="%BYOC_RECONCILE_SCHEDULE%", run_on_startup=False)
+@_recorded
 def reconcile_timer(timer: func.TimerRequest) -> None:
     install_correlation_logging()
     with correlation(new_correlation_id()) as cid:
@@ -69,17 +135,21 @@ def reconcile_timer(timer: func.TimerRequest) -> None:
         policy = app.policy()
         if not policy.timers.reconcile:
             log.info("reconcile skipped: the policy's timers.reconcile is false")
+            _ran(TimerOutcome.SKIPPED, "the policy's timers.reconcile is false")
             return
         queued = envelope(
             ReconcileNumbers(reason="scheduled reconcile"),
             correlation_id=cid,
+            trigger=Trigger.TIMER,
             idempotency_key=f"reconcile:{_slot()}",
         )
         app.publish([queued])
         log.info("reconcile queued as %s (past due: %s)", queued.command_id, timer.past_due)
+        _ran(TimerOutcome.OK, f"reconcile queued as {queued.command_id}")
 
 
 @bp.timer_trigger(arg_name="timer", schedule="%BYOC_AUDIT_SCHEDULE%", run_on_startup=False)
+@_recorded
 def audit_timer(timer: func.TimerRequest) -> None:
     """The same report as `byoc-sync audit`, one log line per finding (errors at ERROR)."""
     install_correlation_logging()
@@ -88,6 +158,7 @@ def audit_timer(timer: func.TimerRequest) -> None:
         policy = app.policy()
         if not policy.timers.audit:
             log.info("audit skipped: the policy's timers.audit is false")
+            _ran(TimerOutcome.SKIPPED, "the policy's timers.audit is false")
             return
         alerts = partial(app.state_store, carrier_alerts.PARTITION)
         report = run_rules(gather(policy, app.twilio, app.genesys, alerts=alerts))
@@ -109,9 +180,27 @@ def audit_timer(timer: func.TimerRequest) -> None:
             report.count(Severity.WARNING),
             " (past due)" if timer.past_due else "",
         )
+        _ran(
+            TimerOutcome.OK,
+            f"{report.count(Severity.ERROR)} error(s), {report.count(Severity.WARNING)} "
+            f"warning(s), {len(report.could_not_run)} rule(s) could not run",
+        )
+
+
+@bp.timer_trigger(arg_name="timer", schedule="%BYOC_JOURNAL_PRUNE_SCHEDULE%", run_on_startup=False)
+@_recorded
+def journal_prune_timer(timer: func.TimerRequest) -> None:
+    """Drop journal entries older than BYOC_JOURNAL_RETENTION_DAYS. Not paused by the
+    policy's timers: retention is a promise about stored data, not an automation."""
+    install_correlation_logging()
+    with correlation(new_correlation_id()):
+        pruned = bootstrap.app().prune_journal(datetime.now(UTC))
+        log.info("journal prune: %d entr(y/ies) older than retention removed", pruned)
+        _ran(TimerOutcome.OK, f"{pruned} journal entr(y/ies) older than retention removed")
 
 
 @bp.timer_trigger(arg_name="timer", schedule="%BYOC_TWILIO_FEED_SCHEDULE%", run_on_startup=False)
+@_recorded
 def twilio_feed_timer(timer: func.TimerRequest) -> None:
     """Numbers bought or changed in the Twilio console since the last poll, reconciled by
     themselves (shared/events/twilio_feed.py)."""
@@ -120,10 +209,12 @@ def twilio_feed_timer(timer: func.TimerRequest) -> None:
         app = bootstrap.app()
         if not app.policy().timers.twilio_feed:
             log.info("Twilio change feed skipped: the policy's timers.twilio_feed is false")
+            _ran(TimerOutcome.SKIPPED, "the policy's timers.twilio_feed is false")
             return
         store = app.state_store(twilio_feed.PARTITION)
         result = twilio_feed.poll(app.twilio, store, datetime.now(UTC), cid)
         if result is None:
+            _ran(TimerOutcome.OK, "first poll: watermark set, changes read from the next one")
             return
         if result.commands:
             app.publish(result.commands)
@@ -133,4 +224,8 @@ def twilio_feed_timer(timer: func.TimerRequest) -> None:
             result.changes,
             len(result.commands),
             timer.past_due,
+        )
+        _ran(
+            TimerOutcome.OK,
+            f"{result.changes} change(s), {len(result.commands)} command(s) queued",
         )

@@ -81,3 +81,4 @@ resource queueRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-0
 output name string = namespace.name
 output fullyQualifiedNamespace string = '${namespace.name}.servicebus.windows.net'
 output queueName string = queue.name
+output maxDeliveryCount int = maxDeliveryCount

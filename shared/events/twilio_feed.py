@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared.domain.commands import CommandEnvelope, ReconcileNumbers, envelope
+from shared.domain.journal import Trigger
 from shared.domain.model import TwilioChange
 from shared.ports import StateConflictError, StateStore, TerminalVendorError, TwilioPort
 
@@ -119,7 +120,12 @@ def poll(
             else ReconcileNumbers(phone_numbers=tuple(numbers), reason="Twilio change feed")
         )
         commands.append(
-            envelope(command, correlation_id=correlation_id, idempotency_key=f"feed:{key}")
+            envelope(
+                command,
+                correlation_id=correlation_id,
+                trigger=Trigger.FEED,
+                idempotency_key=f"feed:{key}",
+            )
         )
     return FeedPoll(commands, advanced(mark, changes), len(changes), stored.etag)
 

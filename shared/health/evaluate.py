@@ -11,17 +11,20 @@ from what the vendors hold, so it is idempotent and a failed action is redone ne
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from shared.domain.journal import ChangeRecord
 from shared.domain.model import GenesysTrunk, OutboundRoute, TrunkBase, TwilioTrunk
 from shared.domain.policy import TrunkGroup
 from shared.domain.trunks import instances_of
 from shared.health.actions import (
+    Action,
     ActionProblemError,
     apply_actions,
     realised_order,
+    record_of,
 )
 from shared.health.actions import plan_actions as plan_group_actions
 from shared.health.decision import Decision, GroupHealth, Observation, decide
@@ -58,6 +61,7 @@ class GroupOutcome:
     decision: Decision | None
     probes: dict[str, str] = field(default_factory=dict)
     actions: list[str] = field(default_factory=list)
+    changes: list[ChangeRecord] = field(default_factory=list)  # made, for the journal
     stood_down: bool = False
     problem: str | None = None
 
@@ -143,6 +147,7 @@ def evaluate_group(
     genesys: OutboundRouteWriter,
     twilio: OriginationUrlWriter,
     dry_run: bool = False,
+    on_change: Callable[[ChangeRecord], None] | None = None,
 ) -> GroupOutcome:
     route = next(
         (r for r in estate.routes if r.name == group.outbound_route and r.site_name == group.site),
@@ -177,6 +182,13 @@ def evaluate_group(
             outcome.stood_down = True
             return outcome
     members = {name: m.state for name, m in decision.state.members.items()}
+
+    def made(action: Action) -> None:
+        record = record_of(action, group.name)
+        outcome.changes.append(record)
+        if on_change is not None:
+            on_change(record)
+
     try:
         actions = plan_group_actions(
             group,
@@ -191,7 +203,13 @@ def evaluate_group(
     except ActionProblemError as problem:
         outcome.problem = str(problem)
         return outcome
-    outcome.actions = apply_actions(actions, genesys, twilio, dry_run=dry_run)
+    outcome.actions = apply_actions(
+        actions,
+        genesys,
+        twilio,
+        dry_run=dry_run,
+        done=made,
+    )
     return outcome
 
 
@@ -205,8 +223,10 @@ def evaluate_groups(
     twilio: OriginationUrlWriter,
     dry_run: bool = False,
     probe: SipProbe,
+    on_change: Callable[[ChangeRecord], None] | None = None,
 ) -> list[GroupOutcome]:
-    """Every group against one read of the estate and one clock reading."""
+    """Every group against one read of the estate and one clock reading; `on_change` hears
+    of each change made, as it is made (the journal)."""
     outcomes = [
         evaluate_group(
             group,
@@ -217,6 +237,7 @@ def evaluate_groups(
             genesys=genesys,
             twilio=twilio,
             dry_run=dry_run,
+            on_change=on_change,
         )
         for group in groups
     ]

@@ -97,6 +97,7 @@ def estate(azurite: Azurite, tmp_path: Path) -> Iterator[tuple[Sandbox, Path]]:
             "BYOC_RECONCILE_SCHEDULE": "0 */15 * * * *",
             "BYOC_AUDIT_SCHEDULE": "0 0 6 * * *",
             "BYOC_TWILIO_FEED_SCHEDULE": "30 * * * * *",
+            "BYOC_JOURNAL_PRUNE_SCHEDULE": "0 30 5 * * *",
             "BYOC_HEALTH_TABLE": "crashtest",
             "BYOC_RETRY_MAX_WAIT_S": "0.2",
         }

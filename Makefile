@@ -8,8 +8,11 @@ STAMP  := $(VENV)/.installed
 CHECKOV_VERSION := 3.3.30
 CHECKOV_VENV    := .venv-checkov
 CHECKOV_STAMP   := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
-# What the tests run against besides Python: Azurite (Table Storage, from npm, kept in .tools)
-# and sipp (a real SIP UAS, Debian package sip-tester). Tests start them; make installs them.
+# What the tests run against besides Python: Azurite (Table Storage, from npm, kept in .tools),
+# sipp (a real SIP UAS, Debian package sip-tester) and Chromium (Debian package chromium, driven
+# headless by Playwright for the status page's browser tests: Playwright launches this system
+# browser, so `playwright install` and its download are never needed). Tests start them; make
+# installs them.
 TOOLS           := .tools
 AZURITE_VERSION := 3.37.0
 AZURITE         := $(TOOLS)/node_modules/.bin/azurite
@@ -25,7 +28,7 @@ PYTEST_WORKERS  ?= 4
 SUDO            := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo docs check test lint typecheck pytest pytest-fast infra-check format serve bench \
-	bench-paging bench-steady bench-provisioning bench-purchase bench-number-event bench-failover-load clean test-deps sipp azurite
+	bench-paging bench-steady bench-provisioning bench-purchase bench-number-event bench-failover-load clean test-deps sipp browser azurite screenshot
 
 $(STAMP): pyproject.toml requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -66,12 +69,20 @@ pytest: $(STAMP) test-deps
 pytest-fast: $(STAMP) test-deps
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not slow"
 
-## test-deps: install sipp (apt), Azurite (npm) and Twilio's OpenAPI specs (npm) for the tests
-test-deps: sipp $(AZURITE) $(TWILIO_SPECS)
+## test-deps: install sipp and Chromium (apt), Azurite and Twilio's OpenAPI specs (npm)
+test-deps: sipp browser $(AZURITE) $(TWILIO_SPECS)
 
 sipp:
 	@command -v sipp >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends sip-tester; }
+
+## browser: install Debian's Chromium, the browser the status page's tests drive headless
+# (a Chromium already on PATH under another name, as on GitHub's Ubuntu runners, is used as it
+# is: sandbox/browser.py looks for the same names)
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  command -v google-chrome >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
 
 $(AZURITE):
 	npm install --silent --no-audit --no-fund --prefix $(TOOLS) azurite@$(AZURITE_VERSION)
@@ -82,6 +93,10 @@ $(TWILIO_SPECS):
 	tar -xzf $(TWILIO_CLI_CORE)/twilio-cli-core-$(TWILIO_CLI_CORE_VERSION).tgz -C $(TWILIO_CLI_CORE) --strip-components=1
 	rm $(TWILIO_CLI_CORE)/twilio-cli-core-$(TWILIO_CLI_CORE_VERSION).tgz
 	@touch $@
+
+## screenshot: the status page after a failover and a purchase, into docs/img/ (headless Chromium)
+screenshot: $(STAMP) $(AZURITE) browser
+	$(BIN)/python -m sandbox.screenshot
 
 ## azurite: run Azurite's Table service in the foreground for local development (data in .azurite/)
 azurite: $(AZURITE)

@@ -23,7 +23,7 @@ import types
 import typing
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -62,15 +62,42 @@ class NumberStatusBody(BaseModel):
 
 class AcceptedBody(BaseModel):
     """The answer to `POST /api/numbers` and `DELETE /api/numbers/{e164}` (202): the command
-    is queued; `status_url` (also the `Location` header) shows the number's state."""
+    is queued; `operation_url` (also the `Location` header) answers how it is going,
+    `status_url` shows the number's state."""
 
     model_config = ConfigDict(extra="forbid")
 
     command_id: str = Field(description="Id of the queued command (the Service Bus message id).")
     phone_number: str = Field(description="The number, E.164: for a purchase, the one held.")
-    status_url: str = Field(description="GET this URL to watch the number.")
+    status_url: str = Field(description="GET this URL to see the number (both vendors).")
+    operation_url: str = Field(
+        description="GET this URL (the `Location` header) until the command finished."
+    )
     plan: list[str] = Field(
         default_factory=list, description="Purchases only: the steps the worker will take."
+    )
+    correlation_id: str = Field(description="The request's correlation id (X-Correlation-Id).")
+
+
+class OperationBody(BaseModel):
+    """The answer to `GET /api/operations/{command_id}` (200), from the journal alone; while
+    the command is queued or running it carries `Retry-After`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    command_id: str = Field(description="The command's id.")
+    type: str = Field(description="The command's type: purchase_number, release_number, …")
+    status: Literal["queued", "running", "succeeded", "failed", "dead_lettered"] = Field(
+        description="queued (not picked up yet), running, or how it ended."
+    )
+    reason: str = Field(description="Why it failed (failed, dead_lettered); empty otherwise.")
+    steps: list[str] = Field(description="The steps done, one line each.")
+    phone_numbers: list[str] = Field(description="The numbers the command concerns, E.164.")
+    accepted_at: str | None = Field(description="When it was queued (ISO 8601, UTC).")
+    updated_at: str = Field(description="When its status last changed (ISO 8601, UTC).")
+    delivery: int | None = Field(description="Service Bus delivery count of the last attempt.")
+    number_urls: list[str] = Field(
+        description="Once succeeded: the `GET /api/numbers/{e164}` view of each number."
     )
     correlation_id: str = Field(description="The request's correlation id (X-Correlation-Id).")
 
@@ -108,6 +135,10 @@ def schemas() -> dict[str, Schema]:
         "accepted.schema.json": _stamped(
             AcceptedBody.model_json_schema(mode="serialization"),
             "byoc-sync POST /api/numbers and DELETE /api/numbers/{e164} response body (202)",
+        ),
+        "operation.schema.json": _stamped(
+            OperationBody.model_json_schema(mode="serialization"),
+            "byoc-sync GET /api/operations/{command_id} response body (200)",
         ),
         "error.schema.json": _stamped(
             ErrorBody.model_json_schema(mode="serialization"),

@@ -14,14 +14,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from cli.journaling import operator_run
 from cli.runtime import JsonOption, PolicyOption, err, operator_errors
 from cli.tables import described, indented, print_table, prose_column
 from cli.typer_app import App
 from shared import bootstrap
+from shared.domain.journal import ChangeRecord, JournalEntry, switch_members
 from shared.domain.policy import TrunkGroup
 from shared.health.decision import GroupHealth, Switch, operator_move, operator_release
 from shared.health.evaluate import HEALTH_PARTITION, GroupOutcome, evaluate_groups, read_estate
-from shared.ports import StateConflictError
+from shared.ports import JournalReadError, StateConflictError
 
 EXIT_UNHEALTHY = 2  # a member is not up, or a group cannot be vouched for (see `show`)
 
@@ -97,6 +99,43 @@ def _switch_line(switch: Switch | None, now: datetime) -> str:
         f"last switch {at:%Y-%m-%d %H:%M:%S} UTC ({_ago((now - at).total_seconds())}) "
         f"to {switch.to_member}: {switch.reason}"
     )
+
+
+def _journal_switch_line(switch: JournalEntry, now: datetime) -> str:
+    """The last route switch the journal holds: when, from → to (the trunk first on the
+    route before and after), why."""
+    at = switch.at.astimezone(UTC)
+    was, now_first = switch_members(switch)
+    return (
+        f"last switch {at:%Y-%m-%d %H:%M:%S} UTC ({_ago((now - at).total_seconds())}): "
+        f"{was or '—'} → {now_first or '—'}: {switch.reason or 'no reason given'}"
+    )
+
+
+def _switch_json(switch: JournalEntry | None) -> dict[str, Any] | None:
+    if switch is None:
+        return None
+    was, now_first = switch_members(switch)
+    return {
+        "at": switch.at.isoformat(),
+        "from_member": was,
+        "to_member": now_first,
+        "before": switch.before,
+        "after": switch.after,
+        "reason": switch.reason,
+        "command_id": switch.command_id,
+        "trigger": switch.trigger.value,
+    }
+
+
+def _journal_switches(names: list[str]) -> tuple[dict[str, JournalEntry | None], str | None]:
+    """Each group's last route switch from the journal; a journal that cannot be read
+    leaves the health view whole (with the state's own last switch) and says so."""
+    journal = bootstrap.app().journal
+    try:
+        return {name: next(iter(journal.switches(name, 1)), None) for name in names}, None
+    except JournalReadError as error:
+        return {}, str(error)
 
 
 def _members_table(rows: list[dict[str, Any]]) -> Table:
@@ -182,15 +221,19 @@ def show(
             states[group.name] = state
             rows += _rows(group, state, outcome.probes if outcome else {})
             problems += _unhealthy(group, state, outcome, probed=probe)
+        journaled, journal_problem = _journal_switches(list(summaries))
     if as_json:
         switches = {
             name: state.last_switch.model_dump(mode="json") if state and state.last_switch else None
             for name, state in states.items()
         }
+        route_switches = {name: _switch_json(journaled.get(name)) for name in summaries}
         report = {
             "members": rows,
             "groups": summaries,
             "last_switch": switches,
+            "last_route_switch": route_switches,
+            "journal_error": journal_problem,
             "healthy": not problems,
             "problems": problems,
         }
@@ -207,9 +250,20 @@ def show(
         console.print(heading, markup=False, highlight=False, soft_wrap=True)
         print_table(console, _members_table([row for row in rows if row["group"] == name]))
         state = states[name]
-        if state is not None:
-            line = indented(_switch_line(state.last_switch, now), console.width)
+        switch = journaled.get(name)
+        if switch is not None:
+            text = _journal_switch_line(switch, now)
+        elif state is not None:
+            text = _switch_line(state.last_switch, now)
+        else:
+            text = ""
+        if text:
+            line = indented(text, console.width)
             console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if journal_problem:
+        console.print()
+        line = indented(f"journal not read: {journal_problem}", console.width, indent=0)
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
     console.print()
     verdict = f"not healthy: {'; '.join(problems)}" if problems else "healthy: every member is up"
     line = indented(verdict, console.width, indent=0)
@@ -255,6 +309,13 @@ def _change_state(
     return group, before, after
 
 
+def _journal_operator(command_type: str, group: str, change: ChangeRecord) -> None:
+    """An operator's hand on a group, in the journal (a failed write changes nothing here)."""
+    with operator_run(bootstrap.app().journal, command_type, trunk_group=group) as run:
+        run.record(change)
+        run.steps = [f"{change.subject}: {change.before} → {change.after}"]
+
+
 @app.command("move")
 def move(
     group_name: Annotated[str, typer.Argument(metavar="GROUP", help="Trunk group name.")],
@@ -269,10 +330,22 @@ def move(
     returns to it once it is up again. `byoc-sync health release GROUP` removes the pin.
     """
     with operator_errors():
-        group, _, moved = _change_state(
+        group, before, moved = _change_state(
             group_name,
             policy,
             lambda state, in_policy: operator_move(state, in_policy, member, datetime.now(UTC)),
+        )
+        pinned = " (pinned)" if moved.pinned is not None else ""
+        _journal_operator(
+            "health_move",
+            group.name,
+            ChangeRecord(
+                subject=f"trunk group {group.name} active member",
+                before=before.active,
+                after=f"{moved.active}{pinned}",
+                reason="moved by an operator (byoc-sync health move)",
+                trunk_group=group.name,
+            ),
         )
     typer.echo(f"{group.name}: {member} is active; the next health check applies it")
     if moved.pinned is not None:
@@ -302,6 +375,18 @@ def release(
         group, before, _ = _change_state(
             group_name, policy, lambda state, _group: operator_release(state)
         )
+        if before.pinned is not None:
+            _journal_operator(
+                "health_release",
+                group.name,
+                ChangeRecord(
+                    subject=f"trunk group {group.name} pin",
+                    before=f"pinned on {before.pinned}",
+                    after="released",
+                    reason="released by an operator (byoc-sync health release)",
+                    trunk_group=group.name,
+                ),
+            )
     if before.pinned is None:
         typer.echo(f"{group.name}: nothing pinned")
         return

@@ -15,6 +15,7 @@ from cli import (
     audit_cmd,
     docs_cmd,
     health_cmd,
+    history_cmd,
     numbers_cmd,
     policy_cmd,
     reconcile_cmd,
@@ -74,6 +75,7 @@ app.command("apply")(reconcile_cmd.apply_command)
 app.command("audit", help=audit_cmd.HELP)(audit_cmd.audit_command)
 app.add_typer(numbers_cmd.app, name="numbers")
 app.add_typer(health_cmd.app, name="health")
+app.command("history")(history_cmd.history_command)
 app.command("rehearse")(rehearse_cmd.rehearse_command)
 app.add_typer(policy_cmd.app, name="policy")
 app.add_typer(sandbox_cmd.app, name="sandbox")

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
 
+from cli.journaling import number_change, operator_run
 from cli.render import step_line
 from cli.runtime import JsonOption, PolicyOption, err, fail, operator_errors
 from cli.tables import indented, listing, name_column, print_table, prose_column
@@ -195,8 +196,22 @@ def buy(
     with operator_errors():
         app = bootstrap.app()
         routing = app.policy(policy)
-        flow = check_purchase if dry_run else purchase
-        result = flow(routing, app.twilio, app.genesys, request)
+        if dry_run:
+            result = check_purchase(routing, app.twilio, app.genesys, request)
+        else:
+            numbers = [request.phone_number] if request.phone_number else []
+            with operator_run(app.journal, "purchase_number", phone_numbers=numbers) as run:
+                result = purchase(
+                    routing,
+                    app.twilio,
+                    app.genesys,
+                    request,
+                    progress=run.progress(),
+                    bought=lambda sold: run.record(number_change(sold, "bought", route)),
+                )
+                run.steps = result.report
+                if not result.ok:
+                    run.failed = f"purchase of {result.phone_number} incomplete"
     _show(result, as_json, dry_run=dry_run)
 
 
@@ -224,7 +239,13 @@ def release(
     with operator_errors():
         app = bootstrap.app()
         routing = app.policy(policy)
-        result = release_number(routing, app.twilio, app.genesys, e164)
+        with operator_run(app.journal, "release_number", phone_numbers=[e164]) as run:
+            result = release_number(routing, app.twilio, app.genesys, e164, progress=run.progress())
+            run.steps = result.report
+            if result.ok:
+                run.record(number_change(e164, "released", None))
+            else:
+                run.failed = f"release of {e164} incomplete"
     _show(result, as_json)
 
 

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from cli.journaling import OperatorRun, operator_run
 from cli.render import plan_view, report_view
 from cli.runtime import (
     JsonOption,
@@ -81,7 +82,10 @@ def apply_command(
         if plan_file is not None:
             saved = load_plan(plan_file)
             changes = (*saved.trunk_changes, *saved.changes)
-            with apply_progress(changes, enabled=not as_json) as progress:
+            with (
+                apply_progress(changes, enabled=not as_json) as progress,
+                operator_run(app.journal, "apply") as run,
+            ):
                 report = apply_saved_plan(
                     saved,
                     routing,
@@ -89,8 +93,9 @@ def apply_command(
                     app.genesys,
                     app.trunk_context(),
                     force=force,
-                    progress=progress,
+                    progress=run.progress(progress),
                 )
+                _journal_report(run, report)
         else:
             with err.status("reading Twilio and Genesys…"):
                 result, snapshot = plan_now(routing, app.twilio, app.genesys, app.trunk_context())
@@ -105,7 +110,10 @@ def apply_command(
                     raise typer.Exit(1)
                 typer.confirm("Apply these changes?", abort=True)
             changes = (*result.trunk_changes, *result.changes)
-            with apply_progress(changes, enabled=not as_json) as progress:
+            with (
+                apply_progress(changes, enabled=not as_json) as progress,
+                operator_run(app.journal, "apply") as run,
+            ):
                 report = apply_now(
                     result,
                     snapshot,
@@ -114,9 +122,18 @@ def apply_command(
                     app.genesys,
                     app.trunk_context(),
                     force=force,
-                    progress=progress,
+                    progress=run.progress(progress),
                 )
+                _journal_report(run, report)
     _finish(report, as_json)
+
+
+def _journal_report(run: OperatorRun, report: ApplyReport) -> None:
+    """How an operator's apply ends in the journal: its outcomes, failed if any change
+    failed or was skipped."""
+    run.steps = [str(outcome) for outcome in report.outcomes]
+    if report.failed or report.skipped:
+        run.failed = f"{len(report.failed)} change(s) failed, {len(report.skipped)} skipped"
 
 
 def _finish(report: ApplyReport, as_json: bool) -> None:

@@ -25,6 +25,7 @@ from shared.domain.yaml_source import SourceError
 from shared.numbers.provisioning import ProvisioningError
 from shared.ports import (
     AdapterError,
+    JournalReadError,
     RetriesExhausted,
     SnapshotReadError,
     StateStoreError,
@@ -174,6 +175,7 @@ def operator_errors() -> Iterator[None]:
         MissingSettingError,
         AdapterError,
         StateStoreError,
+        JournalReadError,
         ProvisioningError,
         PlanRefusedError,
         OSError,

@@ -61,7 +61,8 @@ def serve(
     (TWILIO_API_BASE_URL, TWILIO_ACCOUNT_SID, …; with the host also BYOC_FUNCTIONS_URL,
     BYOC_FUNCTION_KEY, BYOC_GENESYS_EVENT_API_KEYS, ServiceBusConnection, AzureWebJobsStorage
     (Azurite) and BYOC_POLICY_PATH (the policy with probes on the sandbox SBCs)); export them
-    to attach any tool. Function logs go to stderr.
+    to attach any tool. Function logs go to stderr, as does the status page's address (with
+    the function key as `?code=`, ready to open in a browser).
     """
     try:
         loaded = load_scenario(scenario)
@@ -108,6 +109,8 @@ def serve(
         typer.echo(
             f"sandbox ready — {where} (admin API under /__admin/). Ctrl-C to stop.", err=True
         )
+        if sandbox.functions is not None:
+            typer.echo(f"status page: {sandbox.status_page_url()}", err=True)
         stop.wait()
     finally:
         sandbox.stop()

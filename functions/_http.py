@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import unquote, urlsplit
@@ -37,6 +38,13 @@ Model = TypeVar("Model", bound=BaseModel)
 ORDINARY_REFUSALS = frozenset({404, 409, 422})
 # Pydantic's prefix on a validator's own message; the message itself is already the reason.
 _VALIDATOR_PREFIX = "Value error, "
+# A function key passed in the address (`?code=`, as a browser does) is a secret in a URL.
+_KEY_IN_QUERY = re.compile(r"([?&]code=)[^&#]*", re.IGNORECASE)
+
+
+def loggable_url(url: str) -> str:
+    """`url` with a function key in its query replaced, fit for a log line."""
+    return _KEY_IN_QUERY.sub(r"\1<redacted>", url)
 
 
 class HttpProblemError(Exception):
@@ -148,14 +156,14 @@ def _answer(
             _refusal_level(problem.status),
             "%s %s refused %d: %s",
             req.method,
-            req.url,
+            loggable_url(req.url),
             problem.status,
             problem.reason,
         )
         return json_response({"error": problem.reason}, problem.status, cid)
     except MissingSettingError as error:
-        log.error("%s %s: %s", req.method, req.url, error)
+        log.error("%s %s: %s", req.method, loggable_url(req.url), error)
         return json_response({"error": str(error)}, 503, cid)
     except AdapterError as error:
-        log.error("%s %s: vendor call failed: %s", req.method, req.url, error.reason)
+        log.error("%s %s: vendor call failed: %s", req.method, loggable_url(req.url), error.reason)
         return json_response({"error": f"vendor call failed: {error.reason}"}, 502, cid)

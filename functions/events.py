@@ -31,6 +31,7 @@ from functions._alerts import record_alerts
 from functions._http import HttpProblemError, body_bytes, json_response, not_json, run_http
 from shared import bootstrap
 from shared.domain.commands import envelope
+from shared.domain.journal import Trigger
 from shared.events import EventMapping
 from shared.events.genesys_events import GenesysEventError, map_genesys_event, parse_genesys_event
 from shared.events.twilio_events import TwilioEventError, map_twilio_request
@@ -48,7 +49,12 @@ def _queue(
     mapping: EventMapping, ctx: ServiceContext, cid: str, recorded: bool | None = None
 ) -> func.HttpResponse:
     queued = [
-        envelope(m.command, correlation_id=cid, idempotency_key=m.idempotency_key)
+        envelope(
+            m.command,
+            correlation_id=cid,
+            trigger=Trigger.EVENT,
+            idempotency_key=m.idempotency_key,
+        )
         for m in mapping.commands
     ]
     ctx.publish(queued)

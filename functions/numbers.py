@@ -2,10 +2,11 @@
 (`DELETE /api/numbers/{e164}`). Function-key protected.
 
 The checks and the queuing are `shared.numbers.requests`; this module maps HTTP to them.
-The answer to a buy or a release is 202 with the command id and the URL where the number's
-state can be watched. An `Idempotency-Key` header makes a retried request the same command,
-so a client that lost the 202 can safely send again — a release too, once the worker has
-released the number (`shared.numbers.releases`).
+The answer to a buy or a release is 202 with the command id, `Location` (and
+`operation_url`) naming the operation to poll until it finished (`functions/operations.py`),
+and `status_url`, the number's own view. An `Idempotency-Key` header makes a retried
+request the same command, so a client that lost the 202 can safely send again — a release
+too, once the worker has released the number (`shared.numbers.releases`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from urllib.parse import quote, urlsplit
 import azure.functions as func
 
 from functions._http import HttpProblemError, json_response, parse_json, run_http
+from functions.operations import RETRY_AFTER_S, operation_path
 from shared import bootstrap
 from shared.domain.commands import PurchaseRequest
 from shared.domain.e164 import InvalidNumberError, strict_e164
@@ -103,15 +105,17 @@ def release(req: func.HttpRequest) -> func.HttpResponse:
 def _accepted(
     req: func.HttpRequest, accepted: Accepted, cid: str, **extra: object
 ) -> func.HttpResponse:
-    status_url = _status_url(req, accepted.phone_number)
+    parts = urlsplit(req.url)
+    operation_url = f"{parts.scheme}://{parts.netloc}{operation_path(accepted.queued.command_id)}"
     return json_response(
         {
             "command_id": accepted.queued.command_id,
             "phone_number": accepted.phone_number,
-            "status_url": status_url,
+            "status_url": _status_url(req, accepted.phone_number),
+            "operation_url": operation_url,
             **extra,
         },
         202,
         cid,
-        {"Location": status_url},
+        {"Location": operation_url, "Retry-After": str(RETRY_AFTER_S)},
     )

@@ -12,11 +12,17 @@ alerts pick up its error lines), so it runs in the timer itself.
 Every tick is a trace of its own (`telemetry.timer_run`: the commands it queues carry it
 to the worker) and one count of `byoc.timer.runs`: ok, failed, or skipped when the policy
 switches the timer off. A change feed's poll is also counted as a feed (`telemetry.feed_poll`).
+
+Every timer also records its last run (when, ok / failed / skipped, one line of detail) for
+the status page (`shared/status/timer_runs.py`); recording never fails the timer.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -29,11 +35,66 @@ from shared.audit import carrier_alerts
 from shared.audit.report import Severity
 from shared.audit.run import gather, run_rules
 from shared.domain.commands import EvaluateTrunkGroup, ReconcileNumbers, envelope
+from shared.domain.journal import Trigger
 from shared.events import genesys_audit_feed, twilio_alert_feed, twilio_feed
 from shared.observability import correlation, new_correlation_id
+from shared.status.timer_runs import (
+    TIMERS_PARTITION,
+    TimerOutcome,
+    TimerRun,
+    one_line,
+    record_run,
+)
 
 bp = func.Blueprint()
 log = logging.getLogger(__name__)
+
+
+TimerFunction = Callable[[func.TimerRequest], None]
+# How the running timer ended when it returned normally: set by `_ran`, read by `_recorded`.
+_outcome: ContextVar[tuple[TimerOutcome, str] | None] = ContextVar("timer_outcome", default=None)
+
+
+def _ran(outcome: TimerOutcome, detail: str) -> None:
+    """Say how this run ended, for its last-run record (a run that says nothing was ok)."""
+    _outcome.set((outcome, detail))
+
+
+def _save_run(run: TimerRun) -> None:
+    try:
+        record_run(bootstrap.app().state_store(TIMERS_PARTITION), run)
+    except Exception as error:  # the record is for people; the timer's work matters more
+        log.warning("timer %s: could not record its last run: %s", run.timer, error)
+
+
+def _recorded(timer_function: TimerFunction) -> TimerFunction:
+    """Record the decorated timer's last run, whatever happens in it. `functools.wraps`
+    keeps the name and signature the Functions worker indexes the function by."""
+
+    @functools.wraps(timer_function)
+    def run(timer: func.TimerRequest) -> None:
+        started = datetime.now(UTC)
+        token = _outcome.set(None)
+        outcome, detail = TimerOutcome.FAILED, "interrupted"
+        try:
+            timer_function(timer)
+            outcome, detail = _outcome.get() or (TimerOutcome.OK, "")
+        except Exception as error:
+            detail = f"{type(error).__name__}: {error}"
+            raise
+        finally:
+            _outcome.reset(token)
+            _save_run(
+                TimerRun(
+                    timer=timer_function.__name__,
+                    started_at=started,
+                    finished_at=datetime.now(UTC),
+                    outcome=outcome,
+                    detail=one_line(detail),
+                )
+            )
+
+    return run
 
 
 def _slot() -> str:
@@ -44,6 +105,7 @@ def _slot() -> str:
 
 
 @bp.timer_trigger(arg_name="timer", schedule="%BYOC_HEALTH_CHECK_SCHEDULE%", run_on_startup=False)
+@_recorded
 def health_check_timer(timer: func.TimerRequest) -> None:
     invocation_setup()
     with (
@@ -55,12 +117,14 @@ def health_check_timer(timer: func.TimerRequest) -> None:
         if not policy.timers.health_check:
             log.info("health check skipped: the policy's timers.health_check is false")
             run.skip()
+            _ran(TimerOutcome.SKIPPED, "the policy's timers.health_check is false")
             return
         slot = _slot()
         queued = [
             envelope(
                 EvaluateTrunkGroup(trunk_group=group.name, reason="scheduled health check"),
                 correlation_id=cid,
+                trigger=Trigger.TIMER,
                 idempotency_key=f"health:{group.name}:{slot}",
             )
             for group in policy.trunk_groups
@@ -69,9 +133,11 @@ def health_check_timer(timer: func.TimerRequest) -> None:
         log.info(
             "health check: %d trunk group(s) queued (past due: %s)", len(queued), timer.past_due
         )
+        _ran(TimerOutcome.OK, f"{len(queued)} trunk group evaluation(s) queued")
 
 
 @bp.timer_trigger(arg_name="timer", schedule="%BYOC_RECONCILE_SCHEDULE%", run_on_startup=False)
+@_recorded
 def reconcile_timer(timer: func.TimerRequest) -> None:
     invocation_setup()
     with (
@@ -83,17 +149,21 @@ def reconcile_timer(timer: func.TimerRequest) -> None:
         if not policy.timers.reconcile:
             log.info("reconcile skipped: the policy's timers.reconcile is false")
             run.skip()
+            _ran(TimerOutcome.SKIPPED, "the policy's timers.reconcile is false")
             return
         queued = envelope(
             ReconcileNumbers(reason="scheduled reconcile"),
             correlation_id=cid,
+            trigger=Trigger.TIMER,
             idempotency_key=f"reconcile:{_slot()}",
         )
         app.publish([queued])
         log.info("reconcile queued as %s (past due: %s)", queued.command_id, timer.past_due)
+        _ran(TimerOutcome.OK, f"reconcile queued as {queued.command_id}")
 
 
 @bp.timer_trigger(arg_name="timer", schedule="%BYOC_AUDIT_SCHEDULE%", run_on_startup=False)
+@_recorded
 def audit_timer(timer: func.TimerRequest) -> None:
     """The same report as `byoc-sync audit`, one log line per finding (errors at ERROR)."""
     invocation_setup()
@@ -103,6 +173,7 @@ def audit_timer(timer: func.TimerRequest) -> None:
         if not policy.timers.audit:
             log.info("audit skipped: the policy's timers.audit is false")
             run.skip()
+            _ran(TimerOutcome.SKIPPED, "the policy's timers.audit is false")
             return
         alerts = partial(app.state_store, carrier_alerts.PARTITION)
         report = run_rules(gather(policy, app.twilio, app.genesys, alerts=alerts))
@@ -124,9 +195,27 @@ def audit_timer(timer: func.TimerRequest) -> None:
             report.count(Severity.WARNING),
             " (past due)" if timer.past_due else "",
         )
+        _ran(
+            TimerOutcome.OK,
+            f"{report.count(Severity.ERROR)} error(s), {report.count(Severity.WARNING)} "
+            f"warning(s), {len(report.could_not_run)} rule(s) could not run",
+        )
+
+
+@bp.timer_trigger(arg_name="timer", schedule="%BYOC_JOURNAL_PRUNE_SCHEDULE%", run_on_startup=False)
+@_recorded
+def journal_prune_timer(timer: func.TimerRequest) -> None:
+    """Drop journal entries older than BYOC_JOURNAL_RETENTION_DAYS. Not paused by the
+    policy's timers: retention is a promise about stored data, not an automation."""
+    invocation_setup()
+    with correlation(new_correlation_id()), telemetry.timer_run("journal_prune_timer"):
+        pruned = bootstrap.app().prune_journal(datetime.now(UTC))
+        log.info("journal prune: %d entr(y/ies) older than retention removed", pruned)
+        _ran(TimerOutcome.OK, f"{pruned} journal entr(y/ies) older than retention removed")
 
 
 @bp.timer_trigger(arg_name="timer", schedule="%BYOC_TWILIO_FEED_SCHEDULE%", run_on_startup=False)
+@_recorded
 def twilio_feed_timer(timer: func.TimerRequest) -> None:
     """Numbers bought or changed in the Twilio console since the last poll, reconciled by
     themselves (shared/events/twilio_feed.py)."""
@@ -139,6 +228,7 @@ def twilio_feed_timer(timer: func.TimerRequest) -> None:
         if not app.policy().timers.twilio_feed:
             log.info("Twilio change feed skipped: the policy's timers.twilio_feed is false")
             run.skip()
+            _ran(TimerOutcome.SKIPPED, "the policy's timers.twilio_feed is false")
             return
         with telemetry.feed_poll("twilio-monitor") as observed:
             store = app.state_store(twilio_feed.PARTITION)
@@ -146,6 +236,7 @@ def twilio_feed_timer(timer: func.TimerRequest) -> None:
             result = twilio_feed.poll(app.twilio, store, now, cid)
             if result is None:  # the first poll: the watermark starts now
                 observed.handled_up_to(now, now)
+                _ran(TimerOutcome.OK, "first poll: watermark set, changes read from the next one")
                 return
             if result.commands:
                 app.publish(result.commands)
@@ -157,11 +248,16 @@ def twilio_feed_timer(timer: func.TimerRequest) -> None:
             len(result.commands),
             timer.past_due,
         )
+        _ran(
+            TimerOutcome.OK,
+            f"{result.changes} change(s), {len(result.commands)} command(s) queued",
+        )
 
 
 @bp.timer_trigger(
     arg_name="timer", schedule="%BYOC_GENESYS_AUDIT_FEED_SCHEDULE%", run_on_startup=False
 )
+@_recorded
 def genesys_audit_feed_timer(timer: func.TimerRequest) -> None:
     """IVRs, DIDs and DID pools edited by hand since the last poll, reconciled for the
     numbers the edits touched (shared/events/genesys_audit_feed.py)."""
@@ -174,6 +270,7 @@ def genesys_audit_feed_timer(timer: func.TimerRequest) -> None:
         if not app.policy().timers.genesys_audit_feed:
             log.info("Genesys audit feed skipped: the policy's timers.genesys_audit_feed is false")
             run.skip()
+            _ran(TimerOutcome.SKIPPED, "the policy's timers.genesys_audit_feed is false")
             return
         settings = app.settings
         with telemetry.feed_poll("genesys-audit") as observed:
@@ -189,6 +286,7 @@ def genesys_audit_feed_timer(timer: func.TimerRequest) -> None:
             )
             if result is None:  # the first poll: the watermark starts now
                 observed.handled_up_to(now, now)
+                _ran(TimerOutcome.OK, "first poll: watermark set, changes read from the next one")
                 return
             if result.commands:
                 app.publish(result.commands)
@@ -204,6 +302,11 @@ def genesys_audit_feed_timer(timer: func.TimerRequest) -> None:
             len(result.commands),
             timer.past_due,
         )
+        _ran(
+            TimerOutcome.OK,
+            f"{result.changes} change(s) ({result.own} our own), "
+            f"{len(result.commands)} command(s) queued",
+        )
 
 
 class AlertsNotCountedError(RuntimeError):
@@ -213,6 +316,7 @@ class AlertsNotCountedError(RuntimeError):
 @bp.timer_trigger(
     arg_name="timer", schedule="%BYOC_TWILIO_ALERT_FEED_SCHEDULE%", run_on_startup=False
 )
+@_recorded
 def twilio_alert_feed_timer(timer: func.TimerRequest) -> None:
     """Twilio's alerts since the last poll: origination errors evaluate their trunk group,
     termination errors are counted for the audit (shared/events/twilio_alert_feed.py)."""
@@ -225,6 +329,7 @@ def twilio_alert_feed_timer(timer: func.TimerRequest) -> None:
         if not app.policy().timers.twilio_alert_feed:
             log.info("Twilio alert feed skipped: the policy's timers.twilio_alert_feed is false")
             run.skip()
+            _ran(TimerOutcome.SKIPPED, "the policy's timers.twilio_alert_feed is false")
             return
         with telemetry.feed_poll("twilio-alerts") as observed:
             store = app.state_store(twilio_alert_feed.PARTITION)
@@ -232,6 +337,7 @@ def twilio_alert_feed_timer(timer: func.TimerRequest) -> None:
             result = twilio_alert_feed.poll(app.twilio, store, now, cid)
             if result is None:  # the first poll: the watermark starts now
                 observed.handled_up_to(now, now)
+                _ran(TimerOutcome.OK, "first poll: watermark set, changes read from the next one")
                 return
             if result.commands:
                 app.publish(result.commands)
@@ -249,4 +355,9 @@ def twilio_alert_feed_timer(timer: func.TimerRequest) -> None:
             len(result.observed),
             result.ignored,
             timer.past_due,
+        )
+        _ran(
+            TimerOutcome.OK,
+            f"{result.alerts} alert(s), {len(result.commands)} command(s) queued, "
+            f"{len(result.observed)} counted",
         )

@@ -68,7 +68,13 @@ def command_worker(message: func.ServiceBusMessage) -> None:
             message.session_id,
         )
         try:
-            result = execute(command, bootstrap.app(), delivery_count=delivery)
+            app = bootstrap.app()
+            result = execute(
+                command,
+                app,
+                delivery_count=delivery,
+                max_deliveries=app.settings.byoc_command_max_delivery_count,
+            )
         except Exception as error:
             log.warning(
                 "%s %s failed (delivery %d): %s",

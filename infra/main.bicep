@@ -226,6 +226,7 @@ module functionApp 'modules/function-app.bicep' = {
     genesysEventApiKeysSecretUri: keyVault.outputs.genesysEventApiKeysSecretUri
     serviceBusNamespace: serviceBus.outputs.fullyQualifiedNamespace
     commandQueueName: serviceBus.outputs.queueName
+    commandMaxDeliveryCount: serviceBus.outputs.maxDeliveryCount
     maximumInstanceCount: maximumInstanceCount
   }
   // The host must find its data roles in place on first start (they live in these modules).

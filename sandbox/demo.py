@@ -13,7 +13,9 @@ site and IVRs only and an account holding only numbers, then narrates:
    timer fail the trunk group over: the Genesys outbound route and the Twilio origination
    priorities flip to the failover trunk;
 4. bring the primary back and watch recovery (`on_success`) put it first again;
-5. `byoc-sync health` and `byoc-sync numbers list`.
+5. `byoc-sync health` and `byoc-sync numbers list`;
+6. the status page (its address, with the function key, is printed at the start to open in a
+   browser while the demo runs) shows the group's active member and last switch.
 The policy is examples/policy-build.yaml with health thresholds in seconds
 (`sandbox/fast_policies.py`) so a failover takes about ten seconds instead of minutes; its
 timers stay paused until the build is done (an operator builds before switching them on).
@@ -41,6 +43,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from html import unescape
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -432,6 +435,28 @@ class Demo:
             {"health": report},
         )
 
+    def status_page(self) -> None:
+        """The page an operator keeps open: read from the journal and the health state, so
+        looking at it spends none of the Genesys budget the timers need."""
+        console.rule("6 · The status page")
+        started = time.monotonic()
+        console.print(f"open it in a browser: {status_page_url(self.settings)}", markup=False)
+        answer = requests.get(status_page_url(self.settings), timeout=30)
+        text = " ".join(unescape(re.sub(r"<[^>]+>", " ", answer.text)).split())
+        expected = [f"Active member: {PRIMARY}", f"recovery: {PRIMARY} is up again"]
+        missing = [phrase for phrase in expected if phrase not in text]
+        for phrase in expected:
+            console.print(f"  {'shows' if phrase in text else 'MISSING'}: {phrase}", markup=False)
+        self.record(
+            "status page",
+            started,
+            answer.status_code == 200 and not missing,
+            f"{GROUP}'s active member and last switch, with its reason"
+            if not missing
+            else f"HTTP {answer.status_code}; missing: {'; '.join(missing)}",
+            {"status_code": answer.status_code, "missing": missing},
+        )
+
     def health_report(self, env: dict[str, str]) -> dict[str, Any] | None:
         """`byoc-sync health --json`, for `--summary` (the table shown next says the same)."""
         shown = subprocess.run(
@@ -458,6 +483,12 @@ class Demo:
         steps = [asdict(step) for step in self.steps]
         summary = {"ok": all(step.ok for step in self.steps), "steps": steps}
         path.write_text(json.dumps(summary, indent=2) + "\n")
+
+
+def status_page_url(settings: dict[str, str]) -> str:
+    """The status page with the function key as `?code=`, as a browser opens it."""
+    key = quote(settings["BYOC_FUNCTION_KEY"], safe="")
+    return f"{settings['BYOC_FUNCTIONS_URL']}/api/status?code={key}"
 
 
 def set_timers(policy: Path, *, on: bool) -> None:
@@ -509,6 +540,11 @@ def main(argv: list[str] | None = None) -> int:
         # pasted line sets the variable exactly (their `;` would otherwise end the command).
         for line in export_lines(settings):
             console.print(f"  {line}", markup=False, soft_wrap=True)
+        console.print(
+            f"status page (open it in a browser to watch): {status_page_url(settings)}",
+            markup=False,
+            soft_wrap=True,
+        )
         demo = Demo(settings, log)
         demo.build_trunk_groups()
         demo.buy_over_the_api()
@@ -516,6 +552,7 @@ def main(argv: list[str] | None = None) -> int:
         demo.failover()
         demo.recovery()
         demo.operator_view()
+        demo.status_page()
         ok = demo.summary()
         if args.summary is not None:
             demo.write_summary(args.summary)

@@ -12,6 +12,7 @@ import tempfile
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from urllib.parse import quote
 
 import yaml
 
@@ -42,6 +43,7 @@ class HostOptions:
     twilio_feed_schedule: str = "30 * * * * *"
     genesys_audit_feed_schedule: str = "45 * * * * *"
     twilio_alert_feed_schedule: str = "15 * * * * *"
+    journal_prune_schedule: str = "0 30 5 * * *"
     port: int = 0
     max_delivery_count: int = 10
     run_timers: bool = True
@@ -215,6 +217,10 @@ class Sandbox(Service):
             "BYOC_TWILIO_FEED_SCHEDULE": self.host.twilio_feed_schedule,
             "BYOC_GENESYS_AUDIT_FEED_SCHEDULE": self.host.genesys_audit_feed_schedule,
             "BYOC_TWILIO_ALERT_FEED_SCHEDULE": self.host.twilio_alert_feed_schedule,
+            "BYOC_JOURNAL_PRUNE_SCHEDULE": self.host.journal_prune_schedule,
+            # The worker journals a command failing on the broker's last delivery as
+            # dead-lettered: the same count the broker was created with.
+            "BYOC_COMMAND_MAX_DELIVERY_COUNT": str(self.host.max_delivery_count),
             **self.host.extra_settings,
         }
 
@@ -232,3 +238,10 @@ class Sandbox(Service):
             "BYOC_FUNCTION_KEY": self.functions.function_key,
             "BYOC_GENESYS_EVENT_API_KEYS": self.genesys_event_key,
         }
+
+    def status_page_url(self) -> str:
+        """The status page as a browser opens it: the function key in the address (`?code=`,
+        as Azure Functions accepts it), since a browser cannot send a key header."""
+        assert self.functions is not None, "no local host running"
+        key = quote(self.functions.function_key, safe="")
+        return f"{self.functions.base_url}/api/status?code={key}"

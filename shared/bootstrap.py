@@ -20,29 +20,38 @@ import os
 import threading
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import SecretStr, ValidationError
 
+from shared import observability, telemetry
 from shared.domain.commands import CommandEnvelope
+from shared.domain.journal import CommandStatus, command_entry, retention_cutoff
 from shared.domain.model import Snapshot
 from shared.domain.policy import RoutingPolicy, load_policy
 from shared.domain.trunk_derive import byoc_domain_for
 from shared.domain.trunk_spec import SECRET_SETTING_PREFIX
-from shared.ports import GenesysPort, SipProbe, StateStore, TwilioPort
+from shared.ports import GenesysPort, Journal, SipProbe, StateStore, TwilioPort
 from shared.reconcile.saved_plans import TrunkContext
 from shared.reconcile.scoped import ScopedReader
 from shared.settings import (
     KEY_VAULT_REFERENCE,
     HostStorageConnection,
+    MissingSettingError,
     ServiceBusConnection,
     Settings,
     TelemetryConnection,
 )
 
+# A journal entry that could not be stored is counted in the process (`byoc-sync health`
+# reads it) and as the `byoc.journal.write_failures` metric (alerts read that).
+observability.on_journal_write_failed(telemetry.journal_write_failed)
+
 if TYPE_CHECKING:
     from shared.adapters.genesys import GenesysAdapter
+    from shared.adapters.journal_table import TableJournal
     from shared.adapters.service_bus import ServiceBusPublisher
     from shared.adapters.table_store import TableStateStore
     from shared.adapters.twilio import TwilioAdapter
@@ -123,6 +132,7 @@ class _Clients:
     publisher: ServiceBusPublisher | None = None
     stores: dict[str, TableStateStore] = field(default_factory=dict)
     scoped: ScopedReader | None = None
+    journal: TableJournal | None = None
 
 
 @dataclass(frozen=True)
@@ -165,7 +175,9 @@ class App:
         return self._adapters()[1]
 
     def publish(self, envelopes: Sequence[CommandEnvelope]) -> None:
-        """Queue commands on the command queue (one AMQP link per process, reused)."""
+        """Queue commands on the command queue (one AMQP link per process, reused), then
+        journal each as accepted. The entry carries the time before the send, so it sorts
+        before the worker's first entry however fast the worker is."""
         from shared.adapters.service_bus import ServiceBusPublisher
 
         clients = self._clients
@@ -175,7 +187,45 @@ class App:
                     self.configuration.service_bus, self.settings.byoc_command_queue
                 )
             publisher = clients.publisher
+        sent_at = datetime.now(UTC)
         publisher.publish(envelopes)
+        for queued in envelopes:
+            self.journal.append(
+                command_entry(
+                    queued.origin,
+                    CommandStatus.ACCEPTED,
+                    sent_at,
+                    phone_numbers=queued.phone_numbers,
+                    trunk_group=queued.trunk_group,
+                )
+            )
+
+    def prune_journal(self, now: datetime) -> int:
+        """Delete the journal's entries older than the retention setting; how many went."""
+        cutoff = retention_cutoff(now, self.settings.byoc_journal_retention_days)
+        return self._table_journal().prune(cutoff)
+
+    @property
+    def journal(self) -> Journal:
+        """The journal table (in the state table's storage account), one client per process."""
+        return self._table_journal()
+
+    def _table_journal(self) -> TableJournal:
+        """Built on first use. Storage settings that cannot make a client (none at all, a
+        malformed connection string) give a journal that counts every write as failed:
+        the journal must not stop a command, even misconfigured."""
+        from shared.adapters.journal_table import TableJournal
+        from shared.adapters.table_store import table_client
+
+        clients = self._clients
+        with clients.lock:
+            if clients.journal is None:
+                table = self.settings.byoc_journal_table
+                try:
+                    clients.journal = TableJournal(table_client(self.configuration.storage, table))
+                except (MissingSettingError, ValueError) as error:
+                    clients.journal = TableJournal.unavailable(table, str(error))
+            return clients.journal
 
     def scoped_read(self, numbers: Collection[str]) -> Snapshot:
         """A number-scoped read; its small-collection cache lives as long as the process."""

@@ -10,6 +10,11 @@ queue's maximum delivery count Service Bus dead-letters it.
 
 A reconcile counts the drift it finds and repairs (`byoc.drift.found`, `byoc.drift.repaired`),
 one per number a change is about (one per trunk change), by change kind.
+
+Every delivery is journaled: running when it starts, then succeeded with its steps, failed
+with the reason (or dead-lettered, when this was the queue's last delivery), and each vendor
+change as it is made, with before → after and why. The journal never stops a command: its
+writer swallows and counts its own failures.
 """
 
 from __future__ import annotations
@@ -30,15 +35,23 @@ from shared.domain.commands import (
     ReconcileNumbers,
     ReleaseNumber,
 )
+from shared.domain.journal import (
+    ChangeRecord,
+    CommandOrigin,
+    CommandStatus,
+    command_entry,
+    entry_of_change,
+)
 from shared.domain.policy import RoutingPolicy, SyncMode
 from shared.domain.priority import Priority, working_as
 from shared.domain.trunks import base_name as trunk_base_name
 from shared.health.evaluate import HEALTH_PARTITION, GroupOutcome, evaluate_groups, read_estate
 from shared.health.scope import groups_concerned
 from shared.numbers.provisioning import ProvisioningError, purchase, release_number
-from shared.ports import ServiceContext
-from shared.reconcile.apply import ApplyReport, Status, apply_plan
+from shared.ports import AdapterError, JournalWriter, ServiceContext
+from shared.reconcile.apply import ApplyReport, Outcome, Status, apply_plan
 from shared.reconcile.changes import Plan, numbers_in
+from shared.reconcile.journal_records import record_of
 from shared.reconcile.planner import plan
 from shared.reconcile.saved_plans import plan_now
 from shared.reconcile.scope import reconcile_scope
@@ -59,12 +72,34 @@ class CommandResult:
     groups: list[GroupOutcome] = field(default_factory=list)
 
 
+@dataclass
+class ChangeLog:
+    """Journals each vendor change as it is made, stamped with the command that made it,
+    and keeps a line per change (the steps of a command that fails before reporting)."""
+
+    journal: JournalWriter
+    origin: CommandOrigin
+    made: list[str] = field(default_factory=list)
+
+    def record(self, change: ChangeRecord) -> None:
+        after = f" → {change.after}" if change.after is not None else ""
+        self.made.append(f"{change.subject}{after}")
+        self.journal.append(entry_of_change(self.origin, change, datetime.now(UTC)))
+
+    def outcome(self, outcome: Outcome) -> None:
+        """An `apply_plan` progress callback."""
+        change = record_of(outcome)
+        if change is not None:
+            self.record(change)
+
+
 @dataclass(frozen=True)
 class Delivery:
     """One delivery of a command: what it runs against, and which attempt this is."""
 
     context: ServiceContext
     policy: RoutingPolicy
+    changes: ChangeLog
     count: int = 1
 
     @property
@@ -75,11 +110,27 @@ class Delivery:
 def _purchase(command: PurchaseNumber, delivery: Delivery, result: CommandResult) -> None:
     ctx = delivery.context
     bought = purchase(
-        delivery.policy, ctx.twilio, ctx.genesys, command.request, resume=delivery.redelivered
+        delivery.policy,
+        ctx.twilio,
+        ctx.genesys,
+        command.request,
+        resume=delivery.redelivered,
+        progress=delivery.changes.outcome,
+        bought=lambda number: delivery.changes.record(_bought(number, command)),
     )
     result.lines = bought.report
     if not bought.ok:
         raise CommandFailedError(f"purchase of {bought.phone_number} incomplete: {bought.report}")
+
+
+def _bought(phone_number: str, command: PurchaseNumber) -> ChangeRecord:
+    return ChangeRecord(
+        subject=f"Twilio number {phone_number}",
+        before="not on the account",
+        after="bought",
+        reason=f"purchase for route {command.request.route!r}",
+        phone_numbers=(phone_number,),
+    )
 
 
 def _release(command: ReleaseNumber, delivery: Delivery, result: CommandResult) -> None:
@@ -89,9 +140,24 @@ def _release(command: ReleaseNumber, delivery: Delivery, result: CommandResult) 
         # (by an earlier delivery of this command, or by hand).
         result.lines = [f"{command.phone_number} is not on the account: already released"]
         return
-    released = release_number(delivery.policy, ctx.twilio, ctx.genesys, command.phone_number)
+    released = release_number(
+        delivery.policy,
+        ctx.twilio,
+        ctx.genesys,
+        command.phone_number,
+        progress=delivery.changes.outcome,
+    )
     if not released.ok:
         raise CommandFailedError(f"release of {command.phone_number} incomplete: {released.report}")
+    delivery.changes.record(
+        ChangeRecord(
+            subject=f"Twilio number {command.phone_number}",
+            before="on the account",
+            after="released",
+            reason="release requested",
+            phone_numbers=(command.phone_number,),
+        )
+    )
     result.lines = released.report
 
 
@@ -127,7 +193,7 @@ def _reconcile(command: ReconcileNumbers, delivery: Delivery, result: CommandRes
         result.lines = [f"reconcile ({scope}): dry-run, {len(todo.changes)} change(s) not applied"]
         return
     try:
-        report = apply_plan(todo, ctx.twilio, ctx.genesys)
+        report = apply_plan(todo, ctx.twilio, ctx.genesys, progress=delivery.changes.outcome)
     except ProvisioningError as error:
         raise CommandFailedError(str(error)) from error
     _count_repaired(report)
@@ -186,6 +252,7 @@ def _evaluate(command: EvaluateTrunkGroup, delivery: Delivery, result: CommandRe
             genesys=ctx.genesys,
             twilio=ctx.twilio,
             dry_run=policy.mode is SyncMode.DRY_RUN,
+            on_change=delivery.changes.record,
         )
     result.lines = [f"{g.group}: {g.summary()}" for g in result.groups]
 
@@ -208,14 +275,55 @@ def priority_of(command: AnyCommand) -> Priority:
     return Priority.REQUEST
 
 
+def failure_reason(error: BaseException) -> str:
+    """The one line the journal and the operation status give as why a command failed."""
+    if isinstance(error, AdapterError):
+        return error.reason
+    if isinstance(error, CommandFailedError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
 def execute(
-    envelope: CommandEnvelope, context: ServiceContext, *, delivery_count: int = 1
+    envelope: CommandEnvelope,
+    context: ServiceContext,
+    *,
+    delivery_count: int = 1,
+    max_deliveries: int | None = None,
 ) -> CommandResult:
+    """Run one delivery of a command and journal it. `max_deliveries` is the queue's
+    maximum delivery count: a failure on that delivery is the last (Service Bus
+    dead-letters the message), so it is journaled as dead-lettered."""
     command = envelope.command
     result = CommandResult(envelope.command_id, command.type)
-    with working_as(priority_of(command)):
-        delivery = Delivery(context, context.policy(), delivery_count)
-        HANDLERS[type(command)](command, delivery, result)
+    journal = context.journal
+    origin = envelope.origin
+
+    def journaled(status: CommandStatus, reason: str = "", steps: list[str] | None = None) -> None:
+        entry = command_entry(
+            origin,
+            status,
+            datetime.now(UTC),
+            phone_numbers=envelope.phone_numbers,
+            trunk_group=envelope.trunk_group,
+            reason=reason,
+            steps=steps or [],
+            delivery=delivery_count,
+        )
+        journal.append(entry)
+
+    journaled(CommandStatus.RUNNING)
+    changes = ChangeLog(journal, origin)
+    try:
+        with working_as(priority_of(command)):
+            delivery = Delivery(context, context.policy(), changes, delivery_count)
+            HANDLERS[type(command)](command, delivery, result)
+    except Exception as error:
+        last = max_deliveries is not None and delivery_count >= max_deliveries
+        status = CommandStatus.DEAD_LETTERED if last else CommandStatus.FAILED
+        journaled(status, failure_reason(error), result.lines or changes.made)
+        raise
     for line in result.lines:
         log.info("%s %s: %s", command.type, envelope.command_id[:12], line)
+    journaled(CommandStatus.SUCCEEDED, steps=result.lines)
     return result

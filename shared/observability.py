@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -70,3 +71,31 @@ def install_correlation_logging() -> None:
 
     logging.setLogRecordFactory(factory)
     _installed = True
+
+
+# ---------------------------------------------------------------------- journal write failures
+# A journal write that fails never fails the change it records; it is counted here instead.
+# Metrics exporters subscribe with `on_journal_write_failed` (one call per failed write), so
+# wiring a counter is one line and this module stays free of any metrics SDK.
+
+_journal_write_failures = 0
+_journal_failures_lock = threading.Lock()
+_journal_failure_listeners: list[Callable[[], None]] = []
+
+
+def journal_write_failed() -> None:
+    """Count one journal entry that could not be stored."""
+    global _journal_write_failures
+    with _journal_failures_lock:
+        _journal_write_failures += 1
+    for listener in list(_journal_failure_listeners):
+        listener()
+
+
+def journal_write_failures() -> int:
+    """Journal entries this process could not store since it started."""
+    return _journal_write_failures
+
+
+def on_journal_write_failed(listener: Callable[[], None]) -> None:
+    _journal_failure_listeners.append(listener)

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from pydantic import SecretStr
 
 from shared.domain.commands import CommandEnvelope
+from shared.domain.journal import JournalEntry
 from shared.domain.model import (
     AclAddress,
     AvailableNumber,
@@ -267,6 +268,49 @@ class StateStore(Protocol):
     def save(self, key: str, data: Mapping[str, Any], etag: str | None) -> str: ...
 
 
+# ---------------------------------------------------------------------- journal
+
+
+class JournalReadError(RuntimeError):
+    """The journal could not be read (the message says why)."""
+
+
+class JournalReader(Protocol):
+    """The journal by the questions operators ask; each is one cheap, bounded query.
+    A journal that cannot be read raises `JournalReadError`."""
+
+    def for_command(self, command_id: str) -> list[JournalEntry]:
+        """Every entry of one command, oldest first."""
+        ...
+
+    def for_number(self, phone_number: str, since: datetime) -> list[JournalEntry]:
+        """Entries naming this number at or after `since`, newest first."""
+        ...
+
+    def for_group(self, trunk_group: str, since: datetime) -> list[JournalEntry]:
+        """Entries about this trunk group at or after `since`, newest first."""
+        ...
+
+    def recent(self, since: datetime, limit: int = 200) -> list[JournalEntry]:
+        """Every entry at or after `since`, newest first, at most `limit`."""
+        ...
+
+    def switches(self, trunk_group: str, limit: int = 1) -> list[JournalEntry]:
+        """The group's newest route switches (failovers, recoveries), newest first."""
+        ...
+
+
+class JournalWriter(Protocol):
+    def append(self, entry: JournalEntry) -> None:
+        """Record one entry. Never raises and never holds the caller for long: a journal
+        that cannot be written is logged and counted, and the change goes on."""
+        ...
+
+
+class Journal(JournalReader, JournalWriter, Protocol):
+    """Both halves, as the composition root hands them out."""
+
+
 # ---------------------------------------------------------------------- queue
 
 
@@ -315,7 +359,12 @@ class ServiceContext(Protocol):
 
     def state_store(self, partition: str) -> StateStore: ...
 
-    def publish(self, envelopes: Sequence[CommandEnvelope]) -> None: ...
+    def publish(self, envelopes: Sequence[CommandEnvelope]) -> None:
+        """Queue commands; each queued one is journaled as accepted."""
+        ...
+
+    @property
+    def journal(self) -> Journal: ...
 
 
 # ---------------------------------------------------------------------- errors

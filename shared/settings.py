@@ -145,6 +145,30 @@ class Settings(BaseSettings):
         "`AzureWebJobsStorage`) holding each trunk group's health state between runs, "
         "and the numbers accepted purchase requests are buying.",
     )
+    byoc_journal_table: str = Field(
+        "byocjournal",
+        pattern=r"^[A-Za-z][A-Za-z0-9]{2,62}$",
+        description="Azure Table (in the Function App's own storage account, "
+        "`AzureWebJobsStorage`) the journal is appended to: every command and every vendor "
+        "change it made, read by `GET /api/operations/{id}` and `byoc-sync history`.",
+    )
+    byoc_journal_retention_days: int = Field(
+        90,
+        ge=1,
+        le=3650,
+        description="Days the journal keeps an entry; the daily journal prune deletes older ones.",
+    )
+    byoc_journal_prune_schedule: str = Field(
+        "0 30 5 * * *",
+        description="NCRONTAB schedule of the daily journal prune (%BYOC_JOURNAL_PRUNE_SCHEDULE%).",
+    )
+    byoc_command_max_delivery_count: int = Field(
+        10,
+        ge=1,
+        le=100,
+        description="The command queue's maximum delivery count (the Bicep passes the queue's "
+        "own value): a command failing on this delivery is journaled as dead-lettered.",
+    )
     byoc_reconcile_schedule: str = Field(
         "0 */15 * * * *",
         description="NCRONTAB schedule of the reconcile timer (%BYOC_RECONCILE_SCHEDULE%).",

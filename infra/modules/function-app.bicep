@@ -91,6 +91,22 @@ param serviceBusNamespace string
 @description('Name of the Service Bus command queue.')
 param commandQueueName string
 
+@description('Maximum delivery count of the command queue: the worker journals a failing last delivery as dead-lettered.')
+@minValue(1)
+@maxValue(100)
+param commandMaxDeliveryCount int = 10
+
+@description('Table in the app storage account the journal of commands and vendor changes is appended to.')
+param journalTableName string = 'byocjournal'
+
+@description('Days the journal keeps an entry.')
+@minValue(1)
+@maxValue(3650)
+param journalRetentionDays int = 90
+
+@description('NCRONTAB schedule of the daily journal prune.')
+param journalPruneSchedule string = '0 30 5 * * *'
+
 @description('NCRONTAB schedule of the trunk health-check timer.')
 param healthCheckSchedule string = '0 */1 * * * *'
 
@@ -355,6 +371,23 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           // Traces and metrics go to Application Insights; the console is the sandbox's.
           name: 'BYOC_TELEMETRY_CONSOLE'
           value: 'false'
+        }
+        {
+          name: 'BYOC_COMMAND_MAX_DELIVERY_COUNT'
+          value: string(commandMaxDeliveryCount)
+        }
+        {
+          // Same account and data role as the health table.
+          name: 'BYOC_JOURNAL_TABLE'
+          value: journalTableName
+        }
+        {
+          name: 'BYOC_JOURNAL_RETENTION_DAYS'
+          value: string(journalRetentionDays)
+        }
+        {
+          name: 'BYOC_JOURNAL_PRUNE_SCHEDULE'
+          value: journalPruneSchedule
         }
       ]
     }

@@ -82,3 +82,4 @@ output name string = namespace.name
 output id string = namespace.id
 output fullyQualifiedNamespace string = '${namespace.name}.servicebus.windows.net'
 output queueName string = queue.name
+output maxDeliveryCount int = maxDeliveryCount

@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.domain.e164 import E164
+from shared.domain.journal import CommandOrigin, Trigger
 
 SCHEMA_VERSION: Literal[1] = 1
 
@@ -117,6 +118,9 @@ class CommandEnvelope(BaseModel):
     correlation_id: str = Field(min_length=1, max_length=128)
     issued_at: datetime
     command: Command
+    # Who set the command going, for the journal. Optional so that messages queued by an
+    # earlier version still parse (schema version 1); those are journaled by `origin`'s guess.
+    trigger: Trigger | None = None
 
     @property
     def session_id(self) -> str:
@@ -139,6 +143,34 @@ class CommandEnvelope(BaseModel):
             else f"trunk:{command.genesys_trunk_id or command.twilio_trunk_sid or 'unknown'}"
         )
 
+    @property
+    def origin(self) -> CommandOrigin:
+        """What every journal entry of this command repeats."""
+        return CommandOrigin(
+            command_id=self.command_id,
+            command_type=self.command.type,
+            correlation_id=self.correlation_id,
+            trigger=self.trigger or _guessed_trigger(self.command),
+        )
+
+    @property
+    def phone_numbers(self) -> tuple[str, ...]:
+        """The numbers the command names (none for a reconcile of everything)."""
+        command = self.command
+        if isinstance(command, ReleaseNumber):
+            return (command.phone_number,)
+        if isinstance(command, PurchaseNumber):
+            number = command.request.phone_number
+            return (number,) if number else ()
+        if isinstance(command, ReconcileNumbers):
+            return command.phone_numbers
+        return ()
+
+    @property
+    def trunk_group(self) -> str | None:
+        command = self.command
+        return command.trunk_group if isinstance(command, EvaluateTrunkGroup) else None
+
     def to_message_body(self) -> str:
         return self.model_dump_json()
 
@@ -148,16 +180,25 @@ class CommandEnvelope(BaseModel):
         return cls.model_validate_json(body)
 
 
+def _guessed_trigger(command: AnyCommand) -> Trigger:
+    """For a message queued before envelopes carried their trigger: purchases and releases
+    came only from the API; the rest is most often an event."""
+    return Trigger.API if isinstance(command, PurchaseNumber | ReleaseNumber) else Trigger.EVENT
+
+
 def envelope(
     command: AnyCommand,
     *,
     correlation_id: str,
+    trigger: Trigger | None = None,
     idempotency_key: str | None = None,
     now: datetime | None = None,
 ) -> CommandEnvelope:
     """Wrap a command. `idempotency_key` (a webhook's own delivery id, say) makes the
     command id deterministic, so the same event queued twice is one message; without it
-    every call is a new command (two API requests to buy a number buy two numbers)."""
+    every call is a new command (two API requests to buy a number buy two numbers).
+    `trigger` says who set it going (the journal shows it); every caller in the product
+    names it."""
     if idempotency_key:
         seed = f"{command.type}:{idempotency_key}".encode()
         command_id = hashlib.sha256(seed).hexdigest()[:40]
@@ -168,4 +209,5 @@ def envelope(
         correlation_id=correlation_id,
         issued_at=now or datetime.now(UTC),
         command=command,
+        trigger=trigger,
     )

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from shared.domain.commands import AnyCommand, CommandEnvelope, ReconcileNumbers, envelope
+from shared.domain.journal import Trigger
 from shared.domain.model import GenesysAudit
 from shared.events.feeds import save_watermark
 from shared.events.genesys_events import AuditEvent, PropertyChange, map_audit
@@ -135,7 +136,9 @@ def poll(
         command = ReconcileNumbers(
             reason="Genesys audit feed: stopped for longer than the audit query reaches back"
         )
-        restart = envelope(command, correlation_id=correlation_id, idempotency_key=key_base)
+        restart = envelope(
+            command, correlation_id=correlation_id, trigger=Trigger.FEED, idempotency_key=key_base
+        )
         return AuditPoll([restart], AuditWatermark(now), 0, 0, (), stored.etag)
     start = mark.since - lag
     read = [a for kind in ENTITY_TYPES for a in genesys.audits(kind, start, now)]
@@ -145,7 +148,12 @@ def poll(
     commands, ignored = commands_for(theirs)
     digest = hashlib.sha256(",".join(sorted(a.id for a in theirs)).encode()).hexdigest()[:24]
     queued = [
-        envelope(c, correlation_id=correlation_id, idempotency_key=f"audit:{digest}:{i}")
+        envelope(
+            c,
+            correlation_id=correlation_id,
+            trigger=Trigger.FEED,
+            idempotency_key=f"audit:{digest}:{i}",
+        )
         for i, c in enumerate(commands)
     ]
     keep_from = now - lag

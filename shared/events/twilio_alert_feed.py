@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared.domain.commands import CommandEnvelope, envelope
+from shared.domain.journal import Trigger
 from shared.events import MappedCommand, ObservedAlert
 from shared.events.feeds import save_watermark
 from shared.events.twilio_events import classify_error
@@ -64,7 +65,12 @@ def poll(
         else:
             ignored += 1
     queued = [
-        envelope(m.command, correlation_id=correlation_id, idempotency_key=m.idempotency_key)
+        envelope(
+            m.command,
+            correlation_id=correlation_id,
+            trigger=Trigger.FEED,
+            idempotency_key=m.idempotency_key,
+        )
         for m in commands.values()
     ]
     return AlertPoll(queued, observed, ignored, advanced(mark, alerts), len(alerts), etag)

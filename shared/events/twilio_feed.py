@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 
 from shared.domain.commands import CommandEnvelope, ReconcileNumbers, envelope
+from shared.domain.journal import Trigger
 from shared.events.feeds import save_watermark
 from shared.ports import StateStore, TerminalVendorError, TwilioPort
 
@@ -143,7 +144,12 @@ def poll(
             else ReconcileNumbers(phone_numbers=tuple(numbers), reason="Twilio change feed")
         )
         commands.append(
-            envelope(command, correlation_id=correlation_id, idempotency_key=f"feed:{key}")
+            envelope(
+                command,
+                correlation_id=correlation_id,
+                trigger=Trigger.FEED,
+                idempotency_key=f"feed:{key}",
+            )
         )
     return FeedPoll(commands, advanced(mark, changes), len(changes), etag)
 

@@ -11,9 +11,10 @@ everything in place does nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from shared.domain.journal import ROUTE_ORDER_SEPARATOR, ChangeRecord, route_switch_subject
 from shared.domain.model import OriginationUrl, OutboundRoute, TrunkBase, TwilioTrunk
 from shared.domain.policy import TrunkGroup
 from shared.ports import OriginationUrlWriter, OutboundRouteWriter
@@ -29,6 +30,7 @@ class ReorderOutboundRoute:
     trunk_base_ids: tuple[str, ...]
     names: tuple[str, ...]
     reason: str
+    before_names: tuple[str, ...] = ()  # the route's trunks in order, before the change
 
     def describe(self) -> str:
         return (
@@ -55,6 +57,27 @@ class SetOriginationUrl:
 
 
 Action = ReorderOutboundRoute | SetOriginationUrl
+
+
+def record_of(action: Action, group: str) -> ChangeRecord:
+    """How the journal tells a made action: the route's trunk order (a switch) or one
+    origination URL's priority and state, before → after, with the decision's reason."""
+    if isinstance(action, ReorderOutboundRoute):
+        return ChangeRecord(
+            subject=route_switch_subject(action.route.name),
+            before=ROUTE_ORDER_SEPARATOR.join(action.before_names) or None,
+            after=ROUTE_ORDER_SEPARATOR.join(action.names),
+            reason=action.reason,
+            trunk_group=group,
+        )
+    url = action.url
+    return ChangeRecord(
+        subject=f"Twilio origination URL {url.sip_url}",
+        before=f"priority {url.priority}, {'enabled' if url.enabled else 'disabled'}",
+        after=f"priority {action.priority}, {'enabled' if action.enabled else 'disabled'}",
+        reason=action.reason,
+        trunk_group=group,
+    )
 
 
 class ActionProblemError(ValueError):
@@ -149,7 +172,13 @@ def plan_actions(
     if wanted != route.external_trunk_base_ids:
         names = {b.id: b.name for b in trunk_bases}
         actions.append(
-            ReorderOutboundRoute(route, wanted, tuple(names.get(b, b) for b in wanted), reason)
+            ReorderOutboundRoute(
+                route,
+                wanted,
+                tuple(names.get(b, b) for b in wanted),
+                reason,
+                tuple(names.get(b, b) for b in route.external_trunk_base_ids),
+            )
         )
     if twilio_trunk is None:
         raise ActionProblemError(f"{group.name}: no Twilio trunk {group.twilio_trunk!r}")
@@ -182,9 +211,11 @@ def apply_actions(
     twilio: OriginationUrlWriter,
     *,
     dry_run: bool = False,
+    done: Callable[[Action], None] | None = None,
 ) -> list[str]:
     """Carry the actions out (each idempotent: absolute values, re-read before writing) and
-    say what was done; with `dry_run`, say what would be."""
+    say what was done; with `dry_run`, say what would be. `done` hears of each action once
+    it is made (the journal), so one made before a later one fails is still recorded."""
     lines = []
     for action in actions:
         text = action.describe()
@@ -199,4 +230,6 @@ def apply_actions(
             )
         log.info("set %s (%s)", text, action.reason)
         lines.append(f"set {text}")
+        if done is not None:
+            done(action)
     return lines

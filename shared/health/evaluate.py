@@ -14,18 +14,21 @@ counts one `byoc.failovers` (`switches.route_switch` says which way and why).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from shared import telemetry
+from shared.domain.journal import ChangeRecord
 from shared.domain.model import GenesysTrunk, OutboundRoute, TrunkBase, TwilioTrunk
 from shared.domain.policy import TrunkGroup
 from shared.domain.trunks import instances_of
 from shared.health.actions import (
+    Action,
     ActionProblemError,
     apply_actions,
     realised_order,
+    record_of,
 )
 from shared.health.actions import plan_actions as plan_group_actions
 from shared.health.decision import Decision, GroupHealth, Observation, decide
@@ -70,6 +73,7 @@ class GroupOutcome:
     decision: Decision | None
     probes: dict[str, str] = field(default_factory=dict)
     actions: list[str] = field(default_factory=list)
+    changes: list[ChangeRecord] = field(default_factory=list)  # made, for the journal
     stood_down: bool = False
     problem: str | None = None
     switched: bool = False  # this run moved another member first on the vendors
@@ -156,6 +160,7 @@ def evaluate_group(
     genesys: OutboundRouteWriter,
     twilio: OriginationUrlWriter,
     dry_run: bool = False,
+    on_change: Callable[[ChangeRecord], None] | None = None,
 ) -> GroupOutcome:
     with telemetry.span(
         "evaluate trunk group", {TRUNK_GROUP_ATTRIBUTE: group.name, DRY_RUN_ATTRIBUTE: dry_run}
@@ -169,6 +174,7 @@ def evaluate_group(
             genesys=genesys,
             twilio=twilio,
             dry_run=dry_run,
+            on_change=on_change,
         )
         if outcome.decision is not None:
             span.set_attribute(HEALTH_PREFERRED_ATTRIBUTE, outcome.decision.preferred)
@@ -187,6 +193,7 @@ def _evaluate_group(
     genesys: OutboundRouteWriter,
     twilio: OriginationUrlWriter,
     dry_run: bool,
+    on_change: Callable[[ChangeRecord], None] | None,
 ) -> GroupOutcome:
     route = next(
         (r for r in estate.routes if r.name == group.outbound_route and r.site_name == group.site),
@@ -221,6 +228,13 @@ def _evaluate_group(
             outcome.stood_down = True
             return outcome
     members = {name: m.state for name, m in decision.state.members.items()}
+
+    def made(action: Action) -> None:
+        record = record_of(action, group.name)
+        outcome.changes.append(record)
+        if on_change is not None:
+            on_change(record)
+
     try:
         actions = plan_group_actions(
             group,
@@ -236,7 +250,7 @@ def _evaluate_group(
         outcome.problem = str(problem)
         return outcome
     before = realised_order(group, route, estate.trunk_bases, twilio_trunk)
-    outcome.actions = apply_actions(actions, genesys, twilio, dry_run=dry_run)
+    outcome.actions = apply_actions(actions, genesys, twilio, dry_run=dry_run, done=made)
     switch = None if dry_run or not actions else route_switch(group, before, decision)
     if switch is not None:
         outcome.switched = True
@@ -254,8 +268,10 @@ def evaluate_groups(
     twilio: OriginationUrlWriter,
     dry_run: bool = False,
     probe: SipProbe,
+    on_change: Callable[[ChangeRecord], None] | None = None,
 ) -> list[GroupOutcome]:
-    """Every group against one read of the estate and one clock reading."""
+    """Every group against one read of the estate and one clock reading; `on_change` hears
+    of each change made, as it is made (the journal)."""
     outcomes = [
         evaluate_group(
             group,
@@ -266,6 +282,7 @@ def evaluate_groups(
             genesys=genesys,
             twilio=twilio,
             dry_run=dry_run,
+            on_change=on_change,
         )
         for group in groups
     ]

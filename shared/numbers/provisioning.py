@@ -145,12 +145,15 @@ def purchase(
     *,
     progress: Callable[[Outcome], None] | None = None,
     resume: bool = False,
+    bought: Callable[[str], None] | None = None,
 ) -> ProvisioningResult:
     """Buy and provision.
 
     `resume` is for a redelivered command: an exact number already on the account for this
     route counts as bought (the earlier delivery bought it, then failed later), so the run
-    carries on with the steps after the purchase instead of failing or buying twice."""
+    carries on with the steps after the purchase instead of failing or buying twice.
+    `bought` hears the number as soon as Twilio sold it (the journal), before the steps
+    that make it routable."""
     target = _target(policy, twilio, genesys, request)
     number = request.phone_number or _first_available(twilio, request, None)
     _check_route_selects(policy, target, number)
@@ -164,17 +167,19 @@ def purchase(
             raise ProvisioningError(
                 f"{number} is already on the account but not for route {target.route.name!r}"
             )
-        bought = owned
-        log.info("resuming: %s (%s) is already bought", bought.phone_number, bought.sid)
+        sold = owned
+        log.info("resuming: %s (%s) is already bought", sold.phone_number, sold.sid)
     else:
-        bought = twilio.purchase(number, target.friendly_name)
-        log.info("bought %s (%s) for route %s", bought.phone_number, bought.sid, target.route.name)
-    changes = steps_after_purchase(bought, target.trunk, target.route, target.ivr)
+        sold = twilio.purchase(number, target.friendly_name)
+        log.info("bought %s (%s) for route %s", sold.phone_number, sold.sid, target.route.name)
+        if bought is not None:
+            bought(sold.phone_number)
+    changes = steps_after_purchase(sold, target.trunk, target.route, target.ivr)
     report = _apply_steps(changes, twilio, genesys, progress)
     return ProvisioningResult(
-        phone_number=bought.phone_number,
-        number_sid=bought.sid,
-        report=[f"purchase: done ({bought.sid})", *map(str, report.outcomes)],
+        phone_number=sold.phone_number,
+        number_sid=sold.sid,
+        report=[f"purchase: done ({sold.sid})", *map(str, report.outcomes)],
         ok=not report.failed and not report.skipped,
     )
 

@@ -17,6 +17,7 @@ from shared.domain.commands import (
     ReleaseNumber,
     envelope,
 )
+from shared.domain.journal import Trigger
 from shared.numbers.provisioning import NotOnAccountError, check_purchase, release_preflight
 from shared.numbers.releases import PARTITION as RELEASES
 from shared.numbers.releases import ReleaseKeys
@@ -58,7 +59,10 @@ def accept_purchase(
         update={"phone_number": check.phone_number, "area_code": None, "contains": None}
     )
     queued = envelope(
-        PurchaseNumber(request=exact), correlation_id=correlation_id, idempotency_key=owner
+        PurchaseNumber(request=exact),
+        correlation_id=correlation_id,
+        trigger=Trigger.API,
+        idempotency_key=owner,
     )
     ctx.publish([queued])
     return Accepted(queued, check.phone_number, check.report)
@@ -92,6 +96,7 @@ def accept_release(
     queued = envelope(
         ReleaseNumber(phone_number=phone_number),
         correlation_id=correlation_id,
+        trigger=Trigger.API,
         idempotency_key=idempotency_key,
     )
     ctx.publish([queued])

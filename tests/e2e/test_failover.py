@@ -177,12 +177,31 @@ def test_health_shows_the_last_switch_after_later_checks(failover: Running) -> N
     assert switch["reason"].startswith(f"failover: {PRIMARY} is down (not connected")
     assert switch["at"]
 
+    # The journal holds the switch: before → after on the route, why, set going by the timer.
+    route_switch = report["last_route_switch"][GROUP]
+    assert (route_switch["from_member"], route_switch["to_member"]) == (PRIMARY, BACKUP)
+    assert route_switch["before"] == f"{PRIMARY}, {BACKUP}"
+    assert route_switch["after"] == f"{BACKUP}, {PRIMARY}"
+    assert route_switch["reason"] == switch["reason"] and route_switch["trigger"] == "timer"
+
     table = CliRunner().invoke(cli, ["health"], env={**settings, "COLUMNS": "80"})
     assert table.exit_code == 2, table.output
     start = table.output.index("last switch ")
     shown_switch = table.output[start:].splitlines()
     assert all(len(line) <= 80 for line in shown_switch)
-    assert f"to {BACKUP}: failover: {PRIMARY} is down" in " ".join(" ".join(shown_switch).split())
+    switch_text = " ".join(" ".join(shown_switch).split())
+    assert f"{PRIMARY} → {BACKUP}: failover: {PRIMARY} is down" in switch_text
+
+    history = CliRunner().invoke(
+        cli, ["history", "--group", GROUP, "--json"], env={**settings, "COLUMNS": "80"}
+    )
+    assert history.exit_code == 0, history.output
+    switches = [e for e in json.loads(history.output) if e["subject"].startswith("outbound route")]
+    assert [(e["before"], e["after"]) for e in switches] == [
+        (f"{PRIMARY}, {BACKUP}", f"{BACKUP}, {PRIMARY}")
+    ]
+    assert switches[0]["command_type"] == "evaluate_trunk_group"
+    assert switches[0]["trigger"] == "timer"
 
 
 @pytest.mark.slow

@@ -17,7 +17,7 @@ def test_a_purchase_over_the_api_lands_the_number_on_its_ivr(running: Running) -
     body = answer.json()
     number = body["phone_number"]
     assert body["status_url"].endswith(f"/api/numbers/{quote(number)}")
-    assert answer.headers["Location"] == body["status_url"]
+    assert answer.headers["Location"] == body["operation_url"]
     running.drain()
     _, genesys = running.adapters()
     main_ivr = next(i for i in genesys.list_ivrs() if i.name == "Main IVR")

@@ -8,6 +8,7 @@ import re
 import tomllib
 from typing import Any
 
+from shared.settings import Settings
 from tests.conftest import REPO_ROOT
 from tests.infra.bicep import INFRA, Expression, Resource, bicep_files, load, text, walk
 
@@ -129,3 +130,19 @@ def test_every_checkov_skip_names_one_check_and_gives_a_reason() -> None:
                 assert len(reason) >= 30, f"{path.name}: {match['id']} needs a real reason"
                 skips.append(match["id"])
     assert skips, "no checkov skip found: the comment reader is broken"
+
+
+def test_the_worker_knows_the_queues_max_delivery_count() -> None:
+    """The worker journals a command failing on the queue's last delivery as dead-lettered:
+    its setting is the queue's own value, passed from the Service Bus module, with the same
+    default on both sides."""
+    modules = {module.symbol: module for module in load(INFRA / "main.bicep").modules()}
+    passed = modules["functionApp"].body["params"]["commandMaxDeliveryCount"]
+    assert isinstance(passed, Expression)
+    assert passed.text == "serviceBus.outputs.maxDeliveryCount"
+    servicebus = load(INFRA / "modules" / "servicebus.bicep")
+    function_app = load(INFRA / "modules" / "function-app.bicep")
+    default = servicebus.params()["maxDeliveryCount"].default
+    assert default == function_app.params()["commandMaxDeliveryCount"].default
+    assert default == Settings.model_fields["byoc_command_max_delivery_count"].default
+    assert "output maxDeliveryCount int = maxDeliveryCount" in servicebus.path.read_text()

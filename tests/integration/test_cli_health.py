@@ -24,6 +24,13 @@ from cli.main import app
 from sandbox.runner import Sandbox
 from sandbox.scenario import load_scenario
 from shared import bootstrap
+from shared.domain.journal import (
+    ChangeRecord,
+    CommandOrigin,
+    Trigger,
+    entry_of_change,
+    route_switch_subject,
+)
 from shared.health.decision import GroupHealth, MemberHealth
 from shared.health.evaluate import HEALTH_PARTITION
 from tests.conftest import EXAMPLE_POLICY
@@ -160,3 +167,44 @@ def test_the_exit_codes_are_in_the_help() -> None:
     assert "Exit code, for cron and monitoring: 0 every member of every group is up, 2" in (
         " ".join(shown.stdout.split())
     )
+
+
+def test_an_operator_move_is_journaled_and_health_shows_the_journals_last_switch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BYOC_JOURNAL_TABLE", f"journal{uuid.uuid4().hex[:12]}")
+    store(**{PRIMARY: UP, BACKUP: UP})
+    moved = runner.invoke(app, ["health", "move", GROUP, BACKUP])
+    assert moved.exit_code == 0, moved.output
+
+    since = datetime.now(UTC) - timedelta(minutes=5)
+    entries = bootstrap.app().journal.for_group(GROUP, since)
+    assert {e.trigger.value for e in entries} == {"operator"}
+    assert [e.status.value for e in entries if e.status] == ["succeeded", "running"]
+    (change,) = [e for e in entries if e.kind == "change"]
+    assert (change.before, change.after) == (PRIMARY, f"{BACKUP} (pinned)")
+    assert change.command_type == "health_move"
+
+    # A route switch journaled by the worker is what `health` shows as the last switch.
+    switch = entry_of_change(
+        CommandOrigin(
+            command_id="hc-1",
+            command_type="evaluate_trunk_group",
+            correlation_id="c",
+            trigger=Trigger.TIMER,
+        ),
+        ChangeRecord(
+            subject=route_switch_subject(GROUP),
+            before=f"{PRIMARY}, {BACKUP}",
+            after=f"{BACKUP}, {PRIMARY}",
+            reason=f"moved by an operator to {BACKUP}",
+            trunk_group=GROUP,
+        ),
+        datetime.now(UTC),
+    )
+    bootstrap.app().journal.append(switch)
+    shown, report = health()
+    last = report["last_route_switch"][GROUP]
+    assert (last["from_member"], last["to_member"], last["trigger"]) == (PRIMARY, BACKUP, "timer")
+    text = " ".join(shown.stdout.split())
+    assert f"{PRIMARY} → {BACKUP}: moved by an operator to {BACKUP}" in text

@@ -14,24 +14,31 @@ from __future__ import annotations
 
 import itertools
 import random
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
 import requests
+from azure.core.exceptions import ServiceRequestError
+from azure.data.tables import TableClient
 
 from sandbox.emulators.core import FaultConfig
 from sandbox.fast_policies import fast_health_policy
 from sandbox.runner import COMMAND_QUEUE, DEFAULT_POLICY, HostOptions, Sandbox
 from sandbox.scenario import Scenario, load_scenario
+from shared import bootstrap, observability
+from shared.adapters import journal_table
 from shared.adapters.genesys import GenesysAdapter
 from shared.adapters.twilio import TwilioAdapter
 from shared.bootstrap import build_adapters
+from shared.domain.journal import OperationOutcome, operation_state
 from shared.domain.policy import load_policy
 from shared.health.actions import realised_order
 from shared.reconcile.saved_plans import plan_now
@@ -76,6 +83,7 @@ class Tally:
     """What the clients did and saw."""
 
     accepted_purchases: dict[str, str] = field(default_factory=dict)  # number -> route
+    purchase_commands: dict[str, str] = field(default_factory=dict)  # number -> command id
     hand_bought: dict[str, str] = field(default_factory=dict)
     released: set[str] = field(default_factory=set)
     answers: Counter[int] = field(default_factory=Counter)
@@ -134,6 +142,7 @@ class Chaos:
         )
         assert answer.status_code == 202, answer.text
         self.tally.accepted_purchases[answer.json()["phone_number"]] = route
+        self.tally.purchase_commands[answer.json()["phone_number"]] = answer.json()["command_id"]
 
     def hand_buy(self, n: int) -> None:
         route = "main" if n % 2 else "support"
@@ -214,6 +223,7 @@ def faults_off(running: Running) -> None:
 def test_500_operations_under_20_percent_faults_lose_nothing(chaos: Chaos) -> None:
     running, tally = chaos.running, chaos.tally
     started = time.monotonic()
+    journal_failures_before = observability.journal_write_failures()
     faults_on(running)
 
     # Phase 1: purchases, hand purchases and trunk flaps, interleaved.
@@ -256,6 +266,7 @@ def test_500_operations_under_20_percent_faults_lose_nothing(chaos: Chaos) -> No
     )
     check_desired_state(chaos, twilio, genesys)
     dead = check_dead_letters(running)
+    journal_failures = check_journal(chaos, journal_failures_before)
 
     # Trunks end up; two spaced health checks bring the primary back first on both sides.
     for trunk in (PRIMARY, BACKUP):
@@ -276,7 +287,7 @@ def test_500_operations_under_20_percent_faults_lose_nothing(chaos: Chaos) -> No
         f"{sum(faults.values())} faults injected ({dict(faults)}); "
         f"{len(runs)} worker runs ({sum(not r.ok for r in runs)} failed and redelivered); "
         f"client retries {tally.client_retries}; answers {dict(tally.answers)}; "
-        f"dead-lettered {len(dead)}"
+        f"dead-lettered {len(dead)}; journal writes failed {journal_failures}"
     )
     assert sum(faults.values()) >= 0.15 * requests_seen  # the faults really were there
 
@@ -316,9 +327,99 @@ def check_dead_letters(running: Running) -> list[object]:
     return list(dead)
 
 
+def check_journal(chaos: Chaos, failures_before: int) -> int:
+    """The journal kept up through the vendors' faults: every accepted purchase's operation
+    finished (succeeded, or failed for good with a reason), none lost or stuck running.
+    Returns how many journal writes failed (the figures print it)."""
+    journal = bootstrap.app().journal
+    for number, command_id in chaos.tally.purchase_commands.items():
+        state = operation_state(journal.for_command(command_id))
+        assert state is not None, f"purchase of {number}: not in the journal"
+        assert state.finished, f"purchase of {number}: still {state.status}"
+        assert state.status is OperationOutcome.SUCCEEDED or state.reason, state
+    return observability.journal_write_failures() - failures_before
+
+
 def check_trunk_group(chaos: Chaos, twilio: TwilioAdapter, genesys: GenesysAdapter) -> None:
     group = chaos.policy.trunk_group(GROUP)
     route = next(r for r in genesys.list_outbound_routes() if r.name == group.outbound_route)
     trunk = next(t for t in twilio.list_trunks() if t.friendly_name == group.twilio_trunk)
     order = realised_order(group, route, genesys.list_trunk_bases(), trunk)
     assert order.genesys_first == order.twilio_first == PRIMARY, order
+
+
+# ---------------------------------------------------------------------- the journal failing
+JOURNAL_FAULT_RATE = 0.3
+
+
+class JournalFaults:
+    """Journal writes failing as an unreachable table fails them (a connection error from
+    the SDK), at `rate`; every other table (health state, reservations) untouched."""
+
+    def __init__(self, table: str, rate: float, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.table, self.rate = table, rate
+        self.rng = random.Random(7)
+        self.injected = 0
+        self.lock = threading.Lock()
+        upsert = TableClient.upsert_entity
+
+        def failing(client: TableClient, *args: Any, **kwargs: Any) -> Any:
+            with self.lock:
+                fail = client.table_name == self.table and self.rng.random() < self.rate
+                self.injected += fail
+            if fail:
+                raise ServiceRequestError("injected: the journal table is unreachable")
+            return upsert(client, *args, **kwargs)
+
+        monkeypatch.setattr(TableClient, "upsert_entity", failing)
+
+
+def test_commands_finish_while_journal_writes_fail(
+    chaos: Chaos, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The vendors fail as above and the journal table fails too (30% of writes, then all
+    of them): every command still finishes, nothing is lost, and each failed journal write
+    is counted, not raised."""
+    running, tally = chaos.running, chaos.tally
+    # Every write tried, so failures and successes interleave (no quiet pause).
+    monkeypatch.setattr(journal_table, "FAILURE_PAUSE_S", 0.0)
+    faults = JournalFaults(Settings().byoc_journal_table, JOURNAL_FAULT_RATE, monkeypatch)
+    failures_before = observability.journal_write_failures()
+    faults_on(running)
+
+    chaos.run_all(
+        [
+            *(lambda n=n: chaos.purchase(n) for n in range(16)),
+            *(lambda n=n: chaos.flap(n) for n in range(4)),
+        ]
+    )
+    running.drain()
+    faults.rate = 1.0  # the table gone altogether
+    to_release = sorted(tally.accepted_purchases)[:4]
+    chaos.run_all(
+        [
+            *(lambda n=n: chaos.purchase(n) for n in range(16, 24)),
+            *(lambda number=number: chaos.release(number) for number in to_release),
+        ]
+    )
+    running.drain()
+    assert running.host.fire_timer("reconcile_timer").ok
+    assert running.host.drain(120)
+    faults_off(running)
+
+    twilio, genesys = build_adapters(
+        Settings.model_validate(
+            {k.lower(): v for k, v in running.sandbox.client_settings().items()}
+        )
+    )
+    check_desired_state(chaos, twilio, genesys)
+    check_dead_letters(running)
+    assert faults.injected > 0
+    # One failed row ends its entry's write: each injected failure is one entry counted.
+    assert observability.journal_write_failures() - failures_before >= faults.injected
+    journal_errors = [r for r in running.worker_runs() if "journal" in (r.detail or "")]
+    assert journal_errors == [], "a journal failure reached a command"
+    # What could be written was: the purchases of the first phase are in the journal.
+    journal = bootstrap.app().journal
+    found = [journal.for_command(c) for c in list(tally.purchase_commands.values())[:16]]
+    assert any(found), "no journal write got through at 30% faults"

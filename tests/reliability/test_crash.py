@@ -99,6 +99,7 @@ def estate(azurite: Azurite, tmp_path: Path) -> Iterator[tuple[Sandbox, Path]]:
             "BYOC_TWILIO_FEED_SCHEDULE": "30 * * * * *",
             "BYOC_GENESYS_AUDIT_FEED_SCHEDULE": "45 * * * * *",
             "BYOC_TWILIO_ALERT_FEED_SCHEDULE": "15 * * * * *",
+            "BYOC_JOURNAL_PRUNE_SCHEDULE": "0 30 5 * * *",
             "BYOC_HEALTH_TABLE": "crashtest",
             "BYOC_RETRY_MAX_WAIT_S": "0.2",
         }

@@ -46,6 +46,7 @@ def test_demo_shows_the_event_driven_product_end_to_end_and_runs_twice(tmp_path:
         "failover",
         "recovery",
         "operator view",
+        "status page",
     ]
     codes = steps["build trunk groups"]["exit_codes"]  # 0: built from an empty org
     assert codes == {"plan": 2, "apply": 0, "plan again": 0, "audit": 0}
@@ -62,12 +63,17 @@ def test_demo_shows_the_event_driven_product_end_to_end_and_runs_twice(tmp_path:
     switch = health["last_switch"][GROUP]
     assert (switch["from_member"], switch["to_member"]) == (BACKUP, PRIMARY)
     assert switch["reason"].startswith(f"recovery: {PRIMARY} is up again")
+    route_switch = health["last_route_switch"][GROUP]
+    assert (route_switch["from_member"], route_switch["to_member"]) == (BACKUP, PRIMARY)
+    assert route_switch["trigger"] in ("timer", "event")
     active = {row["member"] for row in health["members"] if row["active"]}
     assert active == {PRIMARY, "BYOC-SBC-East"}  # each group's preferred member
+    assert steps["status page"] == {"status_code": 200, "missing": []}  # 6
 
     # The narration a telephony engineer reads shows the same.
     out = result.stdout
     assert "BYOC_FUNCTIONS_URL=http://127.0.0.1:" in out
+    assert re.search(r"status page .*: http://127\.0\.0\.1:\d+/api/status\?code=\S+", out)
     built = out.split("0 · ", 1)[1].split("1 · ", 1)[0]
     assert "+ create Twilio trunk BYOC-Direct" in built and "(secret set)" in built
     assert "POST /api/numbers → 202" in out
@@ -86,7 +92,8 @@ def test_demo_shows_the_event_driven_product_end_to_end_and_runs_twice(tmp_path:
     after = "after: Genesys route: {0} → {1}; Twilio priorities: {0} 10, {1} 20"
     assert after.format(BACKUP, PRIMARY) in narrated_failover
     assert after.format(PRIMARY, BACKUP) in narrated_recovery
-    assert f"to {PRIMARY}: recovery: {PRIMARY} is up again" in out  # health's last switch
+    # health's last switch, from the journal: from → to, why
+    assert f"{BACKUP} → {PRIMARY}: recovery: {PRIMARY} is up again" in " ".join(out.split())
     assert re.search(r"^\+1\d{10} .* in sync$", out, re.MULTILINE)  # numbers list
     assert "byoc-sync demo — summary" in out and "✗" not in out
 

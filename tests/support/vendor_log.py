@@ -17,3 +17,8 @@ def vendor_writes(*emulators: Emulator) -> Counter[str]:
         for entry in emulator.log.writes()
         if entry.endpoint != LOGIN
     )
+
+
+def vendor_requests(*emulators: Emulator) -> int:
+    """Every request `emulators` received, reads included (the login too)."""
+    return sum(len(emulator.log.entries()) for emulator in emulators)

@@ -12,7 +12,9 @@ import json
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import azure.functions as func
@@ -37,9 +39,11 @@ from shared.domain.commands import (
     ReleaseNumber,
     envelope,
 )
+from shared.domain.journal import CommandOrigin, CommandStatus, Trigger, command_entry
 from shared.numbers.requests import Accepted
 from shared.reconcile.inventory import NumberRow
 from tests.conftest import REPO_ROOT
+from tests.support.memory_journal import MemoryJournal
 
 README = REPO_ROOT / "README.md"
 DOCS = sorted((REPO_ROOT / "docs").glob("*.md"))
@@ -193,6 +197,28 @@ def test_purchase_and_release_answers_match_their_schema(
     for response in (bought, released):
         assert response.status_code == 202
         _validate(_answer(response), "accepted.schema.json")
+
+
+def test_operation_answers_match_their_schema(monkeypatch: pytest.MonkeyPatch) -> None:
+    origin = CommandOrigin(
+        command_id="c0ffee", command_type="purchase_number", correlation_id="c", trigger=Trigger.API
+    )
+    at = datetime(2026, 5, 1, tzinfo=UTC)
+    journal = MemoryJournal(
+        [command_entry(origin, CommandStatus.ACCEPTED, at, phone_numbers=["+12025550100"])]
+    )
+    monkeypatch.setattr(bootstrap, "app", lambda: SimpleNamespace(journal=journal))
+    operation = _function("operation_status")
+    queued = operation(_request("GET", "operations/c0ffee", command_id="c0ffee"))
+    assert queued.status_code == 200 and queued.headers["Retry-After"]
+    _validate(_answer(queued), "operation.schema.json")
+    journal.append(
+        command_entry(origin, CommandStatus.SUCCEEDED, at, steps=["purchase: done (PN1)"])
+    )
+    done = operation(_request("GET", "operations/c0ffee", command_id="c0ffee"))
+    assert _answer(done)["number_urls"] == ["https://byoc.example.net/api/numbers/%2B12025550100"]
+    assert "Retry-After" not in done.headers
+    _validate(_answer(done), "operation.schema.json")
 
 
 @pytest.mark.parametrize(

@@ -70,9 +70,11 @@ def test_healthz_is_503_with_a_bad_setting(monkeypatch: pytest.MonkeyPatch) -> N
 EXPECTED_HTTP = {
     # name: (route, methods, auth level)
     "healthz": ("healthz", ["GET"], "anonymous"),
+    "status_page": ("status", ["GET"], "function"),
     "buy_number": ("numbers", ["POST"], "function"),
     "number_status": ("numbers/{e164}", ["GET"], "function"),
     "release": ("numbers/{e164}", ["DELETE"], "function"),
+    "operation_status": ("operations/{command_id}", ["GET"], "function"),
     "twilio_events": ("twilio/events", ["POST"], "anonymous"),
     "genesys_events": ("genesys/events", ["POST"], "anonymous"),
 }
@@ -105,6 +107,7 @@ def test_the_worker_is_a_session_queue_trigger_on_the_configured_queue_and_conne
         ("twilio_feed_timer", "BYOC_TWILIO_FEED_SCHEDULE"),
         ("genesys_audit_feed_timer", "BYOC_GENESYS_AUDIT_FEED_SCHEDULE"),
         ("twilio_alert_feed_timer", "BYOC_TWILIO_ALERT_FEED_SCHEDULE"),
+        ("journal_prune_timer", "BYOC_JOURNAL_PRUNE_SCHEDULE"),
     ],
 )
 def test_timers_take_their_schedule_from_an_app_setting(name: str, setting: str) -> None:
@@ -124,6 +127,7 @@ def test_every_registered_function_is_one_this_test_knows() -> None:
         "twilio_feed_timer",
         "genesys_audit_feed_timer",
         "twilio_alert_feed_timer",
+        "journal_prune_timer",
     }
 
 

@@ -9,6 +9,8 @@ import pytest
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, StatusCode
 
+import shared.bootstrap  # noqa: F401  (importing it wires the journal count to the metric)
+from shared import observability
 from shared.adapters.service_bus import to_service_bus_message, trace_properties
 from shared.domain.commands import ReconcileNumbers, envelope
 from shared.observability import correlation
@@ -236,3 +238,11 @@ def test_a_feed_poll_counts_its_outcome_and_the_watermark_s_age(telemetry: Captu
     assert telemetry.value(FEED_POLLS, feed="twilio-monitor", outcome="failed") == 1
     (lag,) = telemetry.points_of(FEED_LAG)
     assert (lag.value, lag.total) == (1, 90.0)
+
+
+def test_a_journal_write_that_failed_moves_the_metric_alerts_read(telemetry: Captured) -> None:
+    # The composition root (imported above) connects the journal's count to the metric.
+    before = observability.journal_write_failures()
+    observability.journal_write_failed()
+    assert observability.journal_write_failures() == before + 1
+    assert telemetry.value("byoc.journal.write_failures") == 1

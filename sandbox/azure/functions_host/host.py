@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import secrets
 import threading
 import time
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("byoc_sync.localhost")
 FUNCTION_KEY_HEADER = "x-functions-key"
+_KEY_IN_QUERY = re.compile(r"([?&]code=)[^&#\s]*", re.IGNORECASE)
 MAX_BODY_BYTES = 100 * 1024 * 1024  # the Functions host's own request limit
 HOST_JSON = Path(__file__).resolve().parents[3] / "host.json"
 # Removed from the environment while the host runs: the sandbox never exports to Azure.
@@ -363,7 +365,8 @@ def _handler_for(host: LocalHost) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def log_message(self, fmt: str, *args: Any) -> None:
-            log.debug("http %s", fmt % args)
+            # The request line carries a browser's function key (`?code=`): never log it.
+            log.debug("http %s", _KEY_IN_QUERY.sub(r"\1<redacted>", fmt % args))
 
         def _answer(self, status: int, body: bytes, headers: Mapping[str, str]) -> None:
             self.send_response(status)

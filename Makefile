@@ -28,7 +28,8 @@ PYTEST_WORKERS  ?= 4
 SUDO            := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo docs check test lint typecheck pytest pytest-fast infra-check format serve bench \
-	bench-paging bench-steady bench-provisioning bench-purchase bench-number-event bench-failover-load clean test-deps sipp browser azurite screenshot
+	bench-paging bench-steady bench-provisioning bench-purchase bench-number-event bench-failover-load \
+	bench-feeds bench-event-burst bench-failover-latency clean test-deps sipp browser azurite screenshot
 
 $(STAMP): pyproject.toml requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -116,9 +117,9 @@ infra-check: $(CHECKOV_STAMP)
 serve: $(STAMP) $(AZURITE)
 	$(BIN)/byoc-sync sandbox serve
 
-## bench: every benchmark below, one after another (figures, not pass/fail; about 25 minutes)
+## bench: every benchmark below, one after another (figures, not pass/fail; about 45 minutes)
 bench: bench-paging bench-steady bench-provisioning bench-purchase bench-number-event \
-	bench-failover-load
+	bench-failover-load bench-feeds bench-event-burst bench-failover-latency
 
 ## bench-paging: full reads through the SDKs at the default and the maximum page size
 bench-paging: $(STAMP)
@@ -139,6 +140,18 @@ bench-number-event: $(STAMP)
 ## bench-failover-load: a failover's vendor work while a 50k full read fills the budget
 bench-failover-load: $(STAMP)
 	$(BIN)/python -m bench.failover_under_load --numbers 50000 --latency-ms 20 --budget 300
+
+## bench-feeds: calls per feed poll at 1k/10k/50k; a console purchase and an IVR hand edit handled
+bench-feeds: $(STAMP)
+	$(BIN)/python -m bench.feeds --numbers 1000 10000 50000 --latency-ms 20 --budget 300
+
+## bench-event-burst: 500 number events at 50k numbers drained by 8 sessions, with no 429
+bench-event-burst: $(STAMP)
+	$(BIN)/python -m bench.event_burst --numbers 50000 --events 500 --latency-ms 20 --budget 300
+
+## bench-failover-latency: trunk down -> route flipped, idle and during a 50k full reconcile
+bench-failover-latency: $(STAMP)
+	$(BIN)/python -m bench.failover_latency --numbers 50000 --latency-ms 20 --budget 300
 
 ## bench-purchase: purchase -> routable, round trips on the critical path at 100 ms per call
 bench-purchase: $(STAMP)

@@ -165,13 +165,24 @@ def genesys_scenario(
 
 
 def estate_sandbox(
-    n: int, *, provisioned: bool, latency_ms: float, budget: int, for_sale: int = 0
+    n: int,
+    *,
+    provisioned: bool,
+    latency_ms: float,
+    budget: int,
+    for_sale: int = 0,
+    audit_delay_s: float | None = None,
 ) -> AbstractContextManager[Sandbox]:
-    """Both emulators seeded with the estate of `n` numbers, provisioned or only bought."""
+    """Both emulators seeded with the estate of `n` numbers, provisioned or only bought.
+    `audit_delay_s` overrides how long Genesys takes to answer an audit entry (0: at once,
+    so a feed benchmark measures the product, not the emulated indexing delay)."""
     numbers = fictional_numbers(n)
+    org = genesys_scenario(numbers, provisioned=provisioned, requests_per_minute=budget)
+    if audit_delay_s is not None:
+        org = org.model_copy(update={"audit_delay_s": audit_delay_s})
     return sandbox(
         twilio_scenario(numbers, attached=provisioned, for_sale=for_sale),
-        genesys_scenario(numbers, provisioned=provisioned, requests_per_minute=budget),
+        org,
         latency_ms=latency_ms,
         requests_per_minute=budget,
     )

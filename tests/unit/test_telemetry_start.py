@@ -5,6 +5,7 @@ recorder, and the console exporters run in a process of their own."""
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from azure.identity import DefaultAzureCredential
 
+from functions._startup import AZURE_HTTP_LOGGER, invocation_setup
 from shared import bootstrap
 from shared.telemetry import console
 
@@ -100,3 +102,10 @@ def test_the_console_prints_a_line_per_span_and_per_metric_point() -> None:
     timer_span_id = timer.split("span=")[1].split()[0]
     assert f"parent={timer_span_id}" in inner
     assert "metric byoc.timer.runs{outcome=ok,timer=reconcile_timer} 1" in lines
+
+
+def test_the_azure_sdks_per_request_log_lines_stay_out_of_the_app_s_logs() -> None:
+    logger = logging.getLogger(AZURE_HTTP_LOGGER)
+    logger.setLevel(logging.NOTSET)
+    invocation_setup()
+    assert not logger.isEnabledFor(logging.INFO) and logger.isEnabledFor(logging.WARNING)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sandbox.azure.memory_journal import MemoryJournal
 from shared.domain.commands import AnyCommand, CommandEnvelope, envelope
 from shared.domain.model import Snapshot
 from shared.domain.policy import RoutingPolicy
@@ -68,6 +69,7 @@ class BenchWorker:
     routing: RoutingPolicy
     probe: SipProbe = no_probe
     published: list[CommandEnvelope] = field(default_factory=list)
+    journal: MemoryJournal = field(default_factory=MemoryJournal)
     _stores: dict[str, MemoryStateStore] = field(default_factory=dict)
     _reader: ScopedReader | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)

@@ -45,6 +45,8 @@ from shared.status.timer_runs import (
     one_line,
     record_run,
 )
+from shared.telemetry.runs import FeedPoll
+from shared.telemetry.runs import TimerRun as TelemetryTimerRun
 
 bp = func.Blueprint()
 log = logging.getLogger(__name__)
@@ -97,6 +99,20 @@ def _recorded(timer_function: TimerFunction) -> TimerFunction:
     return run
 
 
+def _skip(run: TelemetryTimerRun, what: str, switch: str) -> None:
+    """The policy's `timers` switch for this timer is off: say so, count and record it."""
+    log.info("%s skipped: the policy's timers.%s is false", what, switch)
+    run.skip()
+    _ran(TimerOutcome.SKIPPED, f"the policy's timers.{switch} is false")
+
+
+def _first_poll(observed: FeedPoll, now: datetime) -> None:
+    """A feed's first poll only starts its watermark (what came before is the full
+    reconcile's)."""
+    observed.handled_up_to(now, now)
+    _ran(TimerOutcome.OK, "first poll: watermark set, changes read from the next one")
+
+
 def _slot() -> str:
     """The firing this run belongs to. In Azure a timer runs as a singleton, so the id only has
     to tell one occurrence from the next (schedules can be as fine as a second) while a
@@ -115,9 +131,7 @@ def health_check_timer(timer: func.TimerRequest) -> None:
         app = bootstrap.app()
         policy = app.policy()
         if not policy.timers.health_check:
-            log.info("health check skipped: the policy's timers.health_check is false")
-            run.skip()
-            _ran(TimerOutcome.SKIPPED, "the policy's timers.health_check is false")
+            _skip(run, "health check", "health_check")
             return
         slot = _slot()
         queued = [
@@ -147,9 +161,7 @@ def reconcile_timer(timer: func.TimerRequest) -> None:
         app = bootstrap.app()
         policy = app.policy()
         if not policy.timers.reconcile:
-            log.info("reconcile skipped: the policy's timers.reconcile is false")
-            run.skip()
-            _ran(TimerOutcome.SKIPPED, "the policy's timers.reconcile is false")
+            _skip(run, "reconcile", "reconcile")
             return
         queued = envelope(
             ReconcileNumbers(reason="scheduled reconcile"),
@@ -171,9 +183,7 @@ def audit_timer(timer: func.TimerRequest) -> None:
         app = bootstrap.app()
         policy = app.policy()
         if not policy.timers.audit:
-            log.info("audit skipped: the policy's timers.audit is false")
-            run.skip()
-            _ran(TimerOutcome.SKIPPED, "the policy's timers.audit is false")
+            _skip(run, "audit", "audit")
             return
         alerts = partial(app.state_store, carrier_alerts.PARTITION)
         report = run_rules(gather(policy, app.twilio, app.genesys, alerts=alerts))
@@ -226,17 +236,14 @@ def twilio_feed_timer(timer: func.TimerRequest) -> None:
     ):
         app = bootstrap.app()
         if not app.policy().timers.twilio_feed:
-            log.info("Twilio change feed skipped: the policy's timers.twilio_feed is false")
-            run.skip()
-            _ran(TimerOutcome.SKIPPED, "the policy's timers.twilio_feed is false")
+            _skip(run, "Twilio change feed", "twilio_feed")
             return
         with telemetry.feed_poll("twilio-monitor") as observed:
             store = app.state_store(twilio_feed.PARTITION)
             now = datetime.now(UTC)
             result = twilio_feed.poll(app.twilio, store, now, cid)
-            if result is None:  # the first poll: the watermark starts now
-                observed.handled_up_to(now, now)
-                _ran(TimerOutcome.OK, "first poll: watermark set, changes read from the next one")
+            if result is None:
+                _first_poll(observed, now)
                 return
             if result.commands:
                 app.publish(result.commands)
@@ -268,9 +275,7 @@ def genesys_audit_feed_timer(timer: func.TimerRequest) -> None:
     ):
         app = bootstrap.app()
         if not app.policy().timers.genesys_audit_feed:
-            log.info("Genesys audit feed skipped: the policy's timers.genesys_audit_feed is false")
-            run.skip()
-            _ran(TimerOutcome.SKIPPED, "the policy's timers.genesys_audit_feed is false")
+            _skip(run, "Genesys audit feed", "genesys_audit_feed")
             return
         settings = app.settings
         with telemetry.feed_poll("genesys-audit") as observed:
@@ -284,9 +289,8 @@ def genesys_audit_feed_timer(timer: func.TimerRequest) -> None:
                 lag=timedelta(seconds=settings.byoc_genesys_audit_lag_s),
                 own_client_id=settings.genesyscloud_oauthclient_id,
             )
-            if result is None:  # the first poll: the watermark starts now
-                observed.handled_up_to(now, now)
-                _ran(TimerOutcome.OK, "first poll: watermark set, changes read from the next one")
+            if result is None:
+                _first_poll(observed, now)
                 return
             if result.commands:
                 app.publish(result.commands)
@@ -327,17 +331,14 @@ def twilio_alert_feed_timer(timer: func.TimerRequest) -> None:
     ):
         app = bootstrap.app()
         if not app.policy().timers.twilio_alert_feed:
-            log.info("Twilio alert feed skipped: the policy's timers.twilio_alert_feed is false")
-            run.skip()
-            _ran(TimerOutcome.SKIPPED, "the policy's timers.twilio_alert_feed is false")
+            _skip(run, "Twilio alert feed", "twilio_alert_feed")
             return
         with telemetry.feed_poll("twilio-alerts") as observed:
             store = app.state_store(twilio_alert_feed.PARTITION)
             now = datetime.now(UTC)
             result = twilio_alert_feed.poll(app.twilio, store, now, cid)
-            if result is None:  # the first poll: the watermark starts now
-                observed.handled_up_to(now, now)
-                _ran(TimerOutcome.OK, "first poll: watermark set, changes read from the next one")
+            if result is None:
+                _first_poll(observed, now)
                 return
             if result.commands:
                 app.publish(result.commands)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from sandbox.azure.memory_journal import MemoryJournal
 from shared import handlers
 from shared.domain.commands import ReconcileNumbers, envelope
 from shared.domain.journal import (
@@ -26,7 +27,6 @@ from shared.ports import RetriesExhausted
 from shared.reconcile import journal_records
 from shared.reconcile.apply import Outcome, Status
 from shared.reconcile.changes import AddDnis, CreateDidPool
-from tests.support.memory_journal import MemoryJournal
 
 NUMBER = "+12025550100"
 QUEUED = envelope(

@@ -29,6 +29,7 @@ import shared.numbers.requests
 from cli.docs_cmd import DOC_TABLES, REGENERATE, DocsError, artefacts, fill_tables, schemas
 from cli.main import app
 from sandbox.azure.functions_host.index import app_functions
+from sandbox.azure.memory_journal import MemoryJournal
 from shared import bootstrap
 from shared.audit.rules import RULES
 from shared.domain.commands import (
@@ -43,7 +44,6 @@ from shared.domain.journal import CommandOrigin, CommandStatus, Trigger, command
 from shared.numbers.requests import Accepted
 from shared.reconcile.inventory import NumberRow
 from tests.conftest import REPO_ROOT
-from tests.support.memory_journal import MemoryJournal
 
 README = REPO_ROOT / "README.md"
 DOCS = sorted((REPO_ROOT / "docs").glob("*.md"))

@@ -1,5 +1,6 @@
-"""A journal in memory: the JournalReader and JournalWriter ports over a list, for tests of
-what is journaled and of what reads it."""
+"""A journal in memory: the JournalReader and JournalWriter ports over a list, where no
+Table Storage is wanted — tests of what is journaled and of what reads it, and benchmarks,
+which count vendor calls and not the journal's."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -26,7 +27,9 @@ from cli.runtime import (
 )
 from cli.tables import print_table
 from shared import bootstrap
-from shared.reconcile.apply import ApplyReport
+from shared.ports import JournalWriter
+from shared.reconcile.apply import ApplyReport, Outcome
+from shared.reconcile.changes import Change
 from shared.reconcile.saved_plans import (
     apply_now,
     apply_saved_plan,
@@ -34,6 +37,7 @@ from shared.reconcile.saved_plans import (
     plan_now,
     save_plan,
 )
+from shared.trunks.changes import TrunkChange
 
 EXIT_PENDING = 2
 
@@ -81,21 +85,20 @@ def apply_command(
         routing = app.policy(policy)
         if plan_file is not None:
             saved = load_plan(plan_file)
-            changes = (*saved.trunk_changes, *saved.changes)
-            with (
-                apply_progress(changes, enabled=not as_json) as progress,
-                operator_run(app.journal, "apply") as run,
-            ):
-                report = apply_saved_plan(
+            report = _journaled_apply(
+                app.journal,
+                (*saved.trunk_changes, *saved.changes),
+                as_json,
+                lambda progress: apply_saved_plan(
                     saved,
                     routing,
                     app.twilio,
                     app.genesys,
                     app.trunk_context(),
                     force=force,
-                    progress=run.progress(progress),
-                )
-                _journal_report(run, report)
+                    progress=progress,
+                ),
+            )
         else:
             with err.status("reading Twilio and Genesys…"):
                 result, snapshot = plan_now(routing, app.twilio, app.genesys, app.trunk_context())
@@ -109,12 +112,11 @@ def apply_command(
                     err.print("error: not a terminal: pass --yes to apply without asking")
                     raise typer.Exit(1)
                 typer.confirm("Apply these changes?", abort=True)
-            changes = (*result.trunk_changes, *result.changes)
-            with (
-                apply_progress(changes, enabled=not as_json) as progress,
-                operator_run(app.journal, "apply") as run,
-            ):
-                report = apply_now(
+            report = _journaled_apply(
+                app.journal,
+                (*result.trunk_changes, *result.changes),
+                as_json,
+                lambda progress: apply_now(
                     result,
                     snapshot,
                     routing,
@@ -122,10 +124,27 @@ def apply_command(
                     app.genesys,
                     app.trunk_context(),
                     force=force,
-                    progress=run.progress(progress),
-                )
-                _journal_report(run, report)
+                    progress=progress,
+                ),
+            )
     _finish(report, as_json)
+
+
+def _journaled_apply(
+    journal: JournalWriter,
+    changes: Sequence[Change | TrunkChange],
+    as_json: bool,
+    apply: Callable[[Callable[[Outcome], None]], ApplyReport],
+) -> ApplyReport:
+    """Run `apply` with a progress bar over `changes` (unless --json) and journal it as an
+    operator's apply."""
+    with (
+        apply_progress(changes, enabled=not as_json) as progress,
+        operator_run(journal, "apply") as run,
+    ):
+        report = apply(run.progress(progress))
+        _journal_report(run, report)
+    return report
 
 
 def _journal_report(run: OperatorRun, report: ApplyReport) -> None:

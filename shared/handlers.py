@@ -42,6 +42,7 @@ from shared.domain.journal import (
     command_entry,
     entry_of_change,
 )
+from shared.domain.model import Snapshot
 from shared.domain.policy import RoutingPolicy, SyncMode
 from shared.domain.priority import Priority, working_as
 from shared.domain.trunks import base_name as trunk_base_name
@@ -54,7 +55,7 @@ from shared.reconcile.changes import Plan, numbers_in
 from shared.reconcile.journal_records import record_of
 from shared.reconcile.planner import plan
 from shared.reconcile.saved_plans import plan_now
-from shared.reconcile.scope import reconcile_scope
+from shared.reconcile.scope import ReconcileScope, reconcile_scope
 from shared.reconcile.scoped import SCOPED_LIMIT, scope_snapshot
 
 log = logging.getLogger(__name__)
@@ -161,25 +162,31 @@ def _release(command: ReleaseNumber, delivery: Delivery, result: CommandResult) 
     result.lines = released.report
 
 
+def _read_alone(
+    command: ReconcileNumbers, policy: RoutingPolicy, ctx: ServiceContext
+) -> ReconcileScope | None:
+    """The command's scope when its numbers are worth reading one by one; None: read the
+    whole estate. Named numbers are the scope as they are; an IVR or a DID pool is turned
+    into numbers without reading the Genesys estate (tests/unit/test_scoped_reads.py)."""
+    if command.every_number:
+        return None
+    if command.numbers_only:
+        return reconcile_scope(command, policy, Snapshot())
+    in_scope = reconcile_scope(command, policy, scope_snapshot(command, ctx.twilio, ctx.genesys))
+    if in_scope.numbers is None or len(in_scope.numbers) > SCOPED_LIMIT:
+        return None  # every number, or more than reading each alone is worth
+    return in_scope
+
+
 def _reconcile(command: ReconcileNumbers, delivery: Delivery, result: CommandResult) -> None:
     ctx, policy = delivery.context, delivery.policy
-    in_scope = None
-    if not (command.numbers_only or command.every_number):
-        # An IVR or a DID pool: find its numbers without reading the Genesys estate.
-        in_scope = reconcile_scope(
-            command, policy, scope_snapshot(command, ctx.twilio, ctx.genesys)
-        )
-        if in_scope.numbers is None or len(in_scope.numbers) > SCOPED_LIMIT:
-            in_scope = None  # every number, or more than reading each alone is worth
-    if command.numbers_only or in_scope is not None:
-        # About named numbers alone: read just those; the plan of that read is the full
-        # plan restricted to them (tests/unit/test_scoped_reads.py).
-        named = in_scope.numbers if in_scope is not None else None
-        snapshot = ctx.scoped_read(named if named is not None else command.phone_numbers)
+    in_scope = _read_alone(command, policy, ctx)
+    if in_scope is not None and in_scope.numbers is not None:
+        # The plan of a read of those numbers alone is the full plan restricted to them.
+        snapshot = ctx.scoped_read(in_scope.numbers)
         full = plan(policy, snapshot)
     else:
         full, snapshot = plan_now(policy, ctx.twilio, ctx.genesys)
-    if in_scope is None:
         in_scope = reconcile_scope(command, policy, snapshot)
     for why in in_scope.widened:
         log.warning("reconcile scope widened: %s", why)

@@ -237,3 +237,24 @@ def test_the_alert_feed_pulls_what_the_webhook_would_push(running: Running) -> N
     assert running.host.fire_timer("twilio_alert_feed_timer").ok  # nothing new
     running.drain()
     assert len(running.worker_runs()) == 1 and counted(store, trunk) == {32202: 1}
+
+
+def test_alerts_the_feed_could_not_count_are_counted_by_the_next_poll(
+    running: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The state table refused the counts: the poll fails and keeps its watermark, so the
+    next one reads the same alerts and counts them (once, by alert SID)."""
+    trunk = trunk_sid(running)
+    store = alerts_table(running)
+    assert running.host.fire_timer("twilio_alert_feed_timer").ok  # starts the feed
+    raise_alert(running, "32202", trunk)
+    with monkeypatch.context() as patched:
+        patched.setattr("functions.timers.record_alerts", lambda observed, app: False)
+        failed = running.host.fire_timer("twilio_alert_feed_timer")
+    assert not failed.ok and "AlertsNotCountedError" in (failed.error or "")
+    assert counted(store, trunk) == {}
+
+    assert running.host.fire_timer("twilio_alert_feed_timer").ok
+    assert counted(store, trunk) == {32202: 1}
+    assert running.host.fire_timer("twilio_alert_feed_timer").ok
+    assert counted(store, trunk) == {32202: 1}

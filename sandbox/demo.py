@@ -334,7 +334,7 @@ class Demo:
         )
 
     def buy_by_hand(self) -> None:
-        console.rule("2 · Buy a number by hand in Twilio; the reconcile timer provisions it")
+        console.rule("2 · Buy a number by hand in Twilio; reconcile or change feed provisions it")
         started = time.monotonic()
         twilio, _ = self.adapters()
         offer = twilio.search_available(country="US", kind="local", area_code="312", limit=1)[0]
@@ -348,7 +348,7 @@ class Demo:
             "hand-bought number",
             started,
             row is not None,
-            f"{bought.phone_number} provisioned by the reconcile timer onto "
+            f"{bought.phone_number} provisioned (reconcile timer or Twilio change feed) onto "
             f"{', '.join(row['ivrs'])}"
             if row
             else f"{bought.phone_number} was not provisioned",

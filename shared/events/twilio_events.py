@@ -21,7 +21,8 @@ what byoc-sync does about it.
 Call and message events (`com.twilio.voice.*`, `com.twilio.messaging.*`, a voice or SMS
 webhook) are ignored too: a call is not a change to its number, so the `phone_number_sid`
 a call carries reconciles nothing. Twilio pushes no event when a number's configuration
-changes; the reconcile timer finds that drift. Everything else is ignored with a reason.
+changes; the Twilio change feed (pulled) and the reconcile timer find that drift. Everything
+else is ignored with a reason.
 Ignored events are still acknowledged (200), so Twilio does not retry them.
 """
 

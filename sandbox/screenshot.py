@@ -39,7 +39,7 @@ def _fire(sandbox: Sandbox, timer: str) -> None:
     if not run.ok:
         raise RuntimeError(f"{timer} failed: {run.error}")
     if not sandbox.functions.drain(60):
-        raise RuntimeError("the queue did not drain within 60 s")
+        raise RuntimeError("the queue stopped moving for 60 s before it drained")
 
 
 def _stage(sandbox: Sandbox) -> None:
@@ -62,7 +62,7 @@ def _stage(sandbox: Sandbox) -> None:
     )
     bought.raise_for_status()
     if not sandbox.functions.drain(60):
-        raise RuntimeError("the purchase did not finish within 60 s")
+        raise RuntimeError("the purchase stopped moving for 60 s before it finished")
     for timer in ("reconcile_timer", "twilio_feed_timer", "audit_timer", "journal_prune_timer"):
         _fire(sandbox, timer)
 

@@ -51,7 +51,7 @@ class Running:
         return requests.request(method, self.url(path), headers=headers, timeout=30, **kwargs)
 
     def drain(self) -> None:
-        assert self.host.drain(60), "the queue did not drain within 60 s"
+        assert self.host.drain(60), "the queue stopped moving for 60 s before it drained"
 
     def worker_runs(self) -> list[Any]:
         return [i for i in self.host.invocations if i.trigger == "servicebus"]

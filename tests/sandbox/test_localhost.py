@@ -181,6 +181,16 @@ def test_shutdown_finishes_the_running_message_and_starts_no_new_one(
     )
 
 
+def test_a_drain_gives_up_once_the_queue_stops_moving(host: LocalHost, recorder: Recorder) -> None:
+    """A drain is bounded by a stall, not by how long the backlog takes on this machine."""
+    send(host, "hold", "H")
+    wait_until(recorder.holding.is_set, timeout=10, what="the held message to start")
+    assert not host.drain(0.3)  # nothing started, finished or settled meanwhile
+    recorder.release.set()
+    assert host.drain(10)
+    assert recorder.seen == [("hold", 1)]
+
+
 def test_a_scheduled_message_runs_at_its_time(host: LocalHost, recorder: Recorder) -> None:
     due = datetime.now(UTC) + timedelta(seconds=2)
     send(host, "later", "S", due)

@@ -201,15 +201,31 @@ class LocalHost(Service):
             not self.broker.active_messages(q.queue) for q in self.index.queues
         )
 
-    def drain(self, timeout_s: float = 60.0) -> bool:
+    def drain(self, stall_s: float = 60.0, *, ceiling_s: float = 1800.0) -> bool:
         """Wait until every queued command has been handled (or dead-lettered), taking new
-        messages meanwhile (tests, demo); `finish_in_flight` is the shutdown."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.idle():
-                return True
+        messages meanwhile (tests, demo); `finish_in_flight` is the shutdown.
+
+        False once the queues have made no progress for `stall_s` seconds (no invocation
+        started or finished, no message added or settled), or after `ceiling_s` in all. How
+        long a backlog takes depends on the machine; a queue that stops moving does not."""
+        started = last_progress = time.monotonic()
+        seen = self._progress()
+        while not self.idle():
+            now = time.monotonic()
+            if now - last_progress > stall_s or now - started > ceiling_s:
+                return False
             time.sleep(0.05)
-        return self.idle()
+            progress = self._progress()
+            if progress != seen:
+                seen, last_progress = progress, time.monotonic()
+        return True
+
+    def _progress(self) -> tuple[int, int, int]:
+        """What changes while the queues move: invocations recorded, running, and waiting."""
+        with self._lock:
+            recorded, busy = len(self.invocations), self._in_flight
+        waiting = sum(len(self.broker.active_messages(q.queue)) for q in self.index.queues)
+        return recorded, busy, waiting
 
     def fire_timer(self, name: str) -> Invocation:
         """Run a timer function now, as its schedule would (demo and tests)."""

@@ -9,6 +9,7 @@ range overlap one" by bisection.
 from __future__ import annotations
 
 from bisect import bisect_right, insort
+from collections import Counter
 
 # E.164 numbers of different lengths never compare as one range, so a key carries the length.
 NumberKey = tuple[int, int]
@@ -25,12 +26,14 @@ class RangeIndex:
         self._starts: list[NumberKey] = []
         self._ranges: dict[NumberKey, tuple[NumberKey, str]] = {}  # start -> (end, owner)
         self._by_owner: dict[str, NumberKey] = {}
+        self._lengths: Counter[int] = Counter()  # number length -> ranges of that length
 
     def add(self, owner: str, start: str, end: str) -> None:
         key = number_key(start)
         insort(self._starts, key)
         self._ranges[key] = (number_key(end), owner)
         self._by_owner[owner] = key
+        self._lengths[key[0]] += 1
 
     def remove(self, owner: str) -> None:
         key = self._by_owner.pop(owner, None)
@@ -38,6 +41,7 @@ class RangeIndex:
             return
         del self._ranges[key]
         self._starts.pop(bisect_right(self._starts, key) - 1)
+        self._lengths[key[0]] -= 1
 
     def owner_of(self, number: str) -> str | None:
         key = number_key(number)
@@ -59,3 +63,18 @@ class RangeIndex:
             if owner != exclude and candidate[0] == low[0] and range_end >= low:
                 return owner
         return None
+
+    def owners_within(self, low: NumberKey, high: NumberKey) -> list[str]:
+        """The owners whose ranges meet [low, high], in number order."""
+        first = max(0, bisect_right(self._starts, low) - 1)  # may reach up into `low`
+        last = bisect_right(self._starts, high)
+        owners = []
+        for start in self._starts[first:last]:
+            end, owner = self._ranges[start]
+            if end >= low and start[0] == low[0]:
+                owners.append(owner)
+        return owners
+
+    def lengths(self) -> set[int]:
+        """The lengths of the numbers the ranges hold (E.164, with the `+`)."""
+        return {length for length, ranges in self._lengths.items() if ranges}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.domain.number_ranges import RangeIndex
+from shared.domain.number_ranges import RangeIndex, number_key
 
 
 @pytest.fixture
@@ -67,3 +67,26 @@ def test_removed_ranges_free_their_numbers(index: RangeIndex) -> None:
     assert index.overlapping("+12025550200", "+12025550299") is None
     assert index.owner_of("+12025550300") == "c"
     index.remove("b")  # removing twice is harmless
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "owners"),
+    [
+        ("+12025550105", "+12025550250", ["a", "b"]),  # a reaches up into it; b starts in it
+        ("+12025550110", "+12025550199", []),  # the gap
+        ("+12025550000", "+12025559999", ["a", "b", "c"]),
+        ("+12025550300", "+12025550300", ["c"]),
+        ("+442079460000", "+442079469999", ["uk"]),
+        ("+1202555010", "+1202555030", []),  # same digits, shorter numbers: no range of them
+    ],
+)
+def test_owners_within_lists_every_range_meeting_the_span_in_order(
+    index: RangeIndex, low: str, high: str, owners: list[str]
+) -> None:
+    assert index.owners_within(number_key(low), number_key(high)) == owners
+
+
+def test_lengths_are_those_of_the_ranges_left(index: RangeIndex) -> None:
+    assert index.lengths() == {12, 13}
+    index.remove("uk")
+    assert index.lengths() == {12}

@@ -8,6 +8,7 @@ so the DID pool propagation quirk is testable without sleeping.
 from __future__ import annotations
 
 import copy
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -197,6 +198,7 @@ class GenesysState:
         self._pool_ranges = RangeIndex()
         self._dnis_owners: dict[str, set[str]] = {}  # number -> IVR ids (seeds may repeat)
         self._dids: dict[str, Did] | None = None  # derived; None = rebuild on next read
+        self._assigned: tuple[dict[str, Did], dict[str, list[int]]] | None = None
         # Soft-deleted objects by id: gone for every rule and write, still answered by GET
         # and lists with state "deleted".
         self.deleted: dict[str, Entity] = {}
@@ -387,14 +389,37 @@ class GenesysState:
         return self._did_index().get(entity_id("did", f"{number}/{min(owners)}"))
 
     def _assigned_by_pool(self) -> dict[str, list[int]]:
-        """Pool id -> its numbers some DID holds, written in E.164, sorted."""
+        """Pool id -> its numbers some DID holds, written in E.164, sorted; derived from
+        the DID index and rebuilt with it."""
+        dids = self._did_index()
+        if self._assigned is not None and self._assigned[0] is dids:
+            return self._assigned[1]
         taken: dict[str, set[int]] = {}
-        for did in self._did_index().values():
+        for did in dids.values():
             pool = self.pools.get(did.pool_id or "")
             number = did.phone_number
             if pool is not None and number.startswith("+") and pool.contains(number):
                 taken.setdefault(pool.id, set()).add(int(number[1:]))
-        return {pool_id: sorted(numbers) for pool_id, numbers in taken.items()}
+        assigned = {pool_id: sorted(numbers) for pool_id, numbers in taken.items()}
+        self._assigned = (dids, assigned)
+        return assigned
+
+    def _pools_to_list(self, number_match: str | None) -> set[str]:
+        """The pools a listing may hold entries of: a match anchored at the `+` can only sit
+        in pools whose ranges meet the numbers starting with it, found by bisection (the
+        per-number lookups of a large org must not walk every pool); pools read as they
+        were before a recent write (replica lag) are always looked at."""
+        anchored = re.fullmatch(r"\+([0-9]+)", number_match or "")
+        if anchored is None:
+            return set(self.pools)
+        digits = anchored.group(1)
+        owners = {pool_id for pool_id in self._before if pool_id in self.pools}
+        for length in self._pool_ranges.lengths():
+            tail = length - 1 - len(digits)
+            if tail >= 0:
+                low, high = int(digits) * 10**tail, (int(digits) + 1) * 10**tail - 1
+                owners.update(self._pool_ranges.owners_within((length, low), (length, high)))
+        return owners
 
     def pool_numbers(
         self,
@@ -411,7 +436,8 @@ class GenesysState:
         taken = self._assigned_by_pool()
         segments: list[Segment] = []
         pools = sorted(
-            (self.as_read(p) for p in self.pools.values()), key=lambda p: number_key(p.start)
+            (self.as_read(self.pools[p]) for p in self._pools_to_list(number_match)),
+            key=lambda p: number_key(p.start),
         )
         for pool in pools:
             if (pool_ids and pool.id not in pool_ids) or pool.usable_at > now:

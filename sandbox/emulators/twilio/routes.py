@@ -30,7 +30,12 @@ from sandbox.emulators.twilio.inputs import (
 from sandbox.emulators.twilio.monitor import Actor
 from sandbox.emulators.twilio.paging import paginate, v1_envelope, v2010_envelope
 from sandbox.emulators.twilio.scenario import ipv4_address
-from sandbox.emulators.twilio.search import contains_matches, contains_regex, partial_number_regex
+from sandbox.emulators.twilio.search import (
+    contains_matches,
+    contains_regex,
+    literal_prefix,
+    partial_number_regex,
+)
 from sandbox.emulators.twilio.state import (
     IncomingNumber,
     SipCredential,
@@ -201,9 +206,15 @@ class TwilioRoutes:
         origin = one(q, "Origin")
         pattern = one(q, "PhoneNumber")
         regex = partial_number_regex(pattern) if pattern else None
+        prefix = literal_prefix(pattern) if pattern else None
+        candidates = (
+            self.state.numbers_starting(prefix)
+            if prefix is not None
+            else self.state.ordered(self.state.numbers)
+        )
         matches = [
             n
-            for n in self.state.ordered(self.state.numbers)
+            for n in candidates
             if (beta is not False or not n.beta)
             and (friendly is None or n.friendly_name == friendly)
             and (origin is None or n.origin == origin)

@@ -56,9 +56,21 @@ def contains_matches(regex: re.Pattern[str], phone_number: str) -> bool:
 
 def partial_number_regex(value: str) -> re.Pattern[str]:
     """IncomingPhoneNumbers `PhoneNumber` filter: a partial number, `*` matching any digit."""
-    cleaned = re.sub(r"[\s().-]", "", value)
-    if not re.fullmatch(r"\+?[0-9*]+", cleaned):
-        raise bad_request(f"PhoneNumber filter {value!r} is not a (partial) phone number", 21421)
+    cleaned = _partial_number(value)
     anchored = cleaned.startswith("+")
     body = "".join(r"\d" if ch == "*" else ch for ch in cleaned.lstrip("+"))
     return re.compile(("^\\+" if anchored else "") + body)
+
+
+def literal_prefix(value: str) -> str | None:
+    """What every number a `PhoneNumber` filter matches starts with, when the filter is
+    anchored at the `+` and has no `*` (a whole number, or its first digits); else None."""
+    cleaned = _partial_number(value)
+    return cleaned if cleaned.startswith("+") and "*" not in cleaned else None
+
+
+def _partial_number(value: str) -> str:
+    cleaned = re.sub(r"[\s().-]", "", value)
+    if not re.fullmatch(r"\+?[0-9*]+", cleaned):
+        raise bad_request(f"PhoneNumber filter {value!r} is not a (partial) phone number", 21421)
+    return cleaned

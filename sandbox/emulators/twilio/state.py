@@ -11,6 +11,7 @@ tests may replace to move the account's time (domain hold, event retention).
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -224,6 +225,10 @@ class TwilioState:
         self.sids = SidFactory(scenario.account_sid)
         self.inventory: dict[str, AvailableNumber] = {}
         self.numbers: dict[str, IncomingNumber] = {}
+        # Phone number -> SIDs holding it (creation order), and the phone numbers sorted: a
+        # number's own lookup and a prefix filter bisect instead of walking every number.
+        self._sids_of: dict[str, list[str]] = {}
+        self._phone_numbers: list[str] = []
         self.trunks: dict[str, Trunk] = {}
         self.credential_lists: dict[str, SipList] = {}
         self.ip_access_control_lists: dict[str, SipList] = {}
@@ -295,10 +300,9 @@ class TwilioState:
 
     def add_inventory(self, block: InventoryBlock) -> list[str]:
         """Put a block's numbers up for sale (skipping ones the account already owns)."""
-        owned = {n.phone_number for n in self.numbers.values()}
         added = []
         for phone_number in block.phone_numbers():
-            if phone_number in owned or phone_number in self.inventory:
+            if phone_number in self._sids_of or phone_number in self.inventory:
                 continue
             self.inventory[phone_number] = AvailableNumber(
                 phone_number=phone_number,
@@ -341,6 +345,9 @@ class TwilioState:
             settings=dict(NUMBER_DEFAULTS),
         )
         self.numbers[number.sid] = number
+        if phone_number not in self._sids_of:
+            insort(self._phone_numbers, phone_number)
+        self._sids_of.setdefault(phone_number, []).append(number.sid)
         return number
 
     def number(self, sid: str, path: str) -> IncomingNumber:
@@ -351,7 +358,18 @@ class TwilioState:
 
     def owned(self, phone_number: str | None) -> IncomingNumber | None:
         """The account's number with exactly this E.164 value."""
-        return next((n for n in self.numbers.values() if n.phone_number == phone_number), None)
+        sids = self._sids_of.get(phone_number or "")
+        return self.numbers[sids[0]] if sids else None
+
+    def numbers_starting(self, prefix: str) -> list[IncomingNumber]:
+        """The account's numbers whose E.164 value starts with `prefix`, in creation order."""
+        first = bisect_left(self._phone_numbers, prefix)
+        found: list[IncomingNumber] = []
+        for phone_number in self._phone_numbers[first:]:
+            if not phone_number.startswith(prefix):
+                break
+            found.extend(self.numbers[sid] for sid in self._sids_of[phone_number])
+        return sorted(found, key=lambda number: number.seq)
 
     def _record(
         self, action: str, resource_sid: str, event_data: dict[str, Any] | None = None
@@ -443,6 +461,11 @@ class TwilioState:
         """Release a number. It leaves the trunk with it and does not return to inventory:
         Twilio ages released numbers before reselling them."""
         del self.numbers[number.sid]
+        sids = self._sids_of[number.phone_number]
+        sids.remove(number.sid)
+        if not sids:
+            del self._sids_of[number.phone_number]
+            self._phone_numbers.pop(bisect_left(self._phone_numbers, number.phone_number))
         self._record("deleted", number.sid)
 
     def numbers_on(self, trunk_sid: str) -> list[IncomingNumber]:

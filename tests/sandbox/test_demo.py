@@ -23,7 +23,7 @@ def run_demo(home: Path, summary: Path) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-m", "sandbox.demo", "--summary", str(summary)],
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=600,  # a hang guard: a run takes about 1 min, 2 on a loaded machine
         cwd=REPO_ROOT,
         env={"PATH": "/usr/bin:/bin", "COLUMNS": "200", "HOME": str(home)},
     )

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import Protocol, TypeVar
 
 import azure.functions as func
 
@@ -34,10 +35,12 @@ from shared import bootstrap, telemetry
 from shared.audit import carrier_alerts
 from shared.audit.report import Severity
 from shared.audit.run import gather, run_rules
-from shared.domain.commands import EvaluateTrunkGroup, ReconcileNumbers, envelope
+from shared.bootstrap import App
+from shared.domain.commands import CommandEnvelope, EvaluateTrunkGroup, ReconcileNumbers, envelope
 from shared.domain.journal import Trigger
 from shared.events import genesys_audit_feed, twilio_alert_feed, twilio_feed
 from shared.observability import correlation, new_correlation_id
+from shared.ports import StateStore
 from shared.status.timer_runs import (
     TIMERS_PARTITION,
     TimerOutcome,
@@ -45,7 +48,7 @@ from shared.status.timer_runs import (
     one_line,
     record_run,
 )
-from shared.telemetry.runs import FeedPoll
+from shared.telemetry.contract import Feed
 from shared.telemetry.runs import TimerRun as TelemetryTimerRun
 
 bp = func.Blueprint()
@@ -106,11 +109,49 @@ def _skip(run: TelemetryTimerRun, what: str, switch: str) -> None:
     _ran(TimerOutcome.SKIPPED, f"the policy's timers.{switch} is false")
 
 
-def _first_poll(observed: FeedPoll, now: datetime) -> None:
-    """A feed's first poll only starts its watermark (what came before is the full
-    reconcile's)."""
-    observed.handled_up_to(now, now)
-    _ran(TimerOutcome.OK, "first poll: watermark set, changes read from the next one")
+class _Mark(Protocol):
+    @property
+    def since(self) -> datetime: ...
+
+
+class _Polled(Protocol):
+    """What every feed's poll answers: the commands to queue, then the watermark to save."""
+
+    @property
+    def commands(self) -> Sequence[CommandEnvelope]: ...
+
+    @property
+    def watermark(self) -> _Mark: ...
+
+
+Polled = TypeVar("Polled", bound=_Polled)
+
+
+def _poll_feed(
+    app: App,
+    feed: Feed,
+    partition: str,
+    poll: Callable[[StateStore, datetime], Polled | None],
+    commit: Callable[[StateStore, Polled], None],
+) -> Polled | None:
+    """One poll of a feed: read since the watermark, queue the commands, then `commit` the
+    watermark. Anything failing before the commit leaves the watermark where it was, so
+    the next poll reads the same window again (the commands' ids make that harmless).
+    None on a feed's first poll, which only starts its watermark (what came before is the
+    full reconcile's)."""
+    with telemetry.feed_poll(feed) as observed:
+        store = app.state_store(partition)
+        now = datetime.now(UTC)
+        result = poll(store, now)
+        if result is None:
+            observed.handled_up_to(now, now)
+            _ran(TimerOutcome.OK, "first poll: watermark set, changes read from the next one")
+            return None
+        if result.commands:
+            app.publish(result.commands)
+        commit(store, result)
+        observed.handled_up_to(result.watermark.since, now)
+    return result
 
 
 def _slot() -> str:
@@ -238,17 +279,15 @@ def twilio_feed_timer(timer: func.TimerRequest) -> None:
         if not app.policy().timers.twilio_feed:
             _skip(run, "Twilio change feed", "twilio_feed")
             return
-        with telemetry.feed_poll("twilio-monitor") as observed:
-            store = app.state_store(twilio_feed.PARTITION)
-            now = datetime.now(UTC)
-            result = twilio_feed.poll(app.twilio, store, now, cid)
-            if result is None:
-                _first_poll(observed, now)
-                return
-            if result.commands:
-                app.publish(result.commands)
-            twilio_feed.commit(store, result)
-            observed.handled_up_to(result.watermark.since, now)
+        result = _poll_feed(
+            app,
+            "twilio-monitor",
+            twilio_feed.PARTITION,
+            lambda store, now: twilio_feed.poll(app.twilio, store, now, cid),
+            twilio_feed.commit,
+        )
+        if result is None:
+            return
         log.info(
             "Twilio change feed: %d change(s), %d command(s) queued (past due: %s)",
             result.changes,
@@ -278,24 +317,22 @@ def genesys_audit_feed_timer(timer: func.TimerRequest) -> None:
             _skip(run, "Genesys audit feed", "genesys_audit_feed")
             return
         settings = app.settings
-        with telemetry.feed_poll("genesys-audit") as observed:
-            store = app.state_store(genesys_audit_feed.PARTITION)
-            now = datetime.now(UTC)
-            result = genesys_audit_feed.poll(
+        result = _poll_feed(
+            app,
+            "genesys-audit",
+            genesys_audit_feed.PARTITION,
+            lambda store, now: genesys_audit_feed.poll(
                 app.genesys,
                 store,
                 now,
                 cid,
                 lag=timedelta(seconds=settings.byoc_genesys_audit_lag_s),
                 own_client_id=settings.genesyscloud_oauthclient_id,
-            )
-            if result is None:
-                _first_poll(observed, now)
-                return
-            if result.commands:
-                app.publish(result.commands)
-            genesys_audit_feed.commit(store, result)
-            observed.handled_up_to(result.watermark.since, now)
+            ),
+            genesys_audit_feed.commit,
+        )
+        if result is None:
+            return
         for why in result.ignored:
             log.info("Genesys audit feed: ignored %s", why)
         log.info(
@@ -333,21 +370,23 @@ def twilio_alert_feed_timer(timer: func.TimerRequest) -> None:
         if not app.policy().timers.twilio_alert_feed:
             _skip(run, "Twilio alert feed", "twilio_alert_feed")
             return
-        with telemetry.feed_poll("twilio-alerts") as observed:
-            store = app.state_store(twilio_alert_feed.PARTITION)
-            now = datetime.now(UTC)
-            result = twilio_alert_feed.poll(app.twilio, store, now, cid)
-            if result is None:
-                _first_poll(observed, now)
-                return
-            if result.commands:
-                app.publish(result.commands)
+
+        def count_then_commit(store: StateStore, result: twilio_alert_feed.AlertPoll) -> None:
             if result.observed and not record_alerts(result.observed, app):
                 # The watermark stays: the next poll counts these alerts again (by alert
                 # SID, once) and re-queues the same command ids, which the queue drops.
                 raise AlertsNotCountedError("carrier-side alerts not counted; polled again next")
             twilio_alert_feed.commit(store, result)
-            observed.handled_up_to(result.watermark.since, now)
+
+        result = _poll_feed(
+            app,
+            "twilio-alerts",
+            twilio_alert_feed.PARTITION,
+            lambda store, now: twilio_alert_feed.poll(app.twilio, store, now, cid),
+            count_then_commit,
+        )
+        if result is None:
+            return
         log.info(
             "Twilio alert feed: %d alert(s), %d command(s) queued, %d counted, %d ignored "
             "(past due: %s)",

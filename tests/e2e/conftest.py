@@ -25,6 +25,7 @@ from shared.bootstrap import build_adapters
 from shared.settings import Settings
 
 MAX_DELIVERIES = 3
+EDGES = "/api/v2/telephony/providers/edges"
 
 
 @dataclass
@@ -62,6 +63,23 @@ class Running:
 
     def dead_letters(self) -> list[Any]:
         return self.broker.dead_letters(COMMAND_QUEUE)
+
+    def whole_estate_reads(self) -> list[str]:
+        """The requests in the emulators' logs that read an estate whole: the list of every
+        DID pool, or of every Twilio number (a `PhoneNumber` filter reads one)."""
+        genesys = [
+            e.endpoint
+            for e in self.sandbox.genesys.log.entries()
+            if e.endpoint == f"GET {EDGES}/didpools"
+        ]
+        twilio = [
+            e.endpoint
+            for e in self.sandbox.twilio.log.entries()
+            if e.endpoint.endswith("/IncomingPhoneNumbers.json")
+            and e.method == "GET"
+            and "PhoneNumber=" not in e.query
+        ]
+        return genesys + twilio
 
 
 @pytest.fixture

@@ -7,9 +7,11 @@ what the policy *would* have waited (Retry-After, backoff) and still run in mill
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 
+from sandbox.emulators.core import SlidingWindowBudget
 from sandbox.emulators.genesys import GenesysEmulator, GenesysScenario
 from sandbox.emulators.twilio import TwilioEmulator, TwilioScenario
 from sandbox.scenario import load_scenario
@@ -19,6 +21,7 @@ from shared.adapters.retry import RetryPolicy
 from shared.adapters.twilio import TwilioAdapter
 from shared.adapters.vendor_clients import genesys_api_client, twilio_client
 from shared.settings import Settings
+from tests.support.fake_clock import FakeClock
 
 MAX_ATTEMPTS = 4
 
@@ -119,3 +122,38 @@ def genesys(genesys_emu: GenesysEmulator, retry: RetryPolicy) -> GenesysAdapter:
     adapter = genesys_adapter(genesys_emu, retry)
     genesys_emu.log.clear()  # the token request is not what tests count
     return adapter
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@contextmanager
+def metered_genesys(
+    scenario: GenesysScenario, per_minute: int, window_s: float, clock: FakeClock
+) -> Iterator[GenesysEmulator]:
+    """The Genesys emulator allowing `per_minute` requests per token, on the test's clock
+    instead of the wall clock, and sending the `inin-ratelimit-*` headers (off by default:
+    Genesys removed them in 2021)."""
+    metered = scenario.model_copy(update={"requests_per_minute": per_minute})
+    with GenesysEmulator(metered) as emulator:
+        emulator.budget = SlidingWindowBudget(per_minute, window_s, clock)
+        emulator.ratelimit_headers = True
+        yield emulator
+
+
+def genesys_settings(emu: GenesysEmulator, *, per_minute: int) -> Settings:
+    """Settings for the emulator's first OAuth client, with byoc-sync's own budget."""
+    client = emu.scenario.oauth_clients[0]
+    return Settings(
+        genesyscloud_oauthclient_id=client.client_id,
+        genesyscloud_oauthclient_secret=client.client_secret,
+        genesyscloud_api_host=emu.base_url,
+        byoc_genesys_requests_per_minute=per_minute,
+    )
+
+
+def api_statuses(emu: GenesysEmulator) -> list[int]:
+    """The statuses the emulator answered, token requests left out."""
+    return [e.status for e in emu.log.entries() if not e.endpoint.startswith("POST /oauth")]

@@ -19,14 +19,12 @@ import requests
 from PureCloudPlatformClientV2.default_http_client import DefaultHttpClient
 from PureCloudPlatformClientV2.rest import ApiException
 
-from sandbox.emulators.core import SlidingWindowBudget
 from sandbox.emulators.genesys import GenesysEmulator, GenesysScenario
 from shared.adapters.budget import RequestBudget
 from shared.adapters.genesys import GenesysAdapter
 from shared.adapters.retry import RetryPolicy
 from shared.adapters.vendor_clients import RateLimitObservingHttpClient, genesys_api_client
-from shared.settings import Settings
-from tests.integration.conftest import Sleeps
+from tests.integration.conftest import Sleeps, api_statuses, genesys_settings, metered_genesys
 from tests.support.fake_clock import FakeClock
 
 SERVER_LIMIT = 5  # the org's figure, well under byoc-sync's configured 300
@@ -36,30 +34,11 @@ MARGIN_S = 0.5
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def strict_emu(
     default_scenario: tuple[Any, GenesysScenario], clock: FakeClock
 ) -> Iterator[GenesysEmulator]:
-    scenario = default_scenario[1].model_copy(update={"requests_per_minute": SERVER_LIMIT})
-    with GenesysEmulator(scenario) as emulator:
-        # The scenario's figure, on the test's clock instead of the wall clock.
-        emulator.budget = SlidingWindowBudget(scenario.requests_per_minute, WINDOW_S, clock)
-        emulator.ratelimit_headers = True  # off by default: Genesys removed them in 2021
+    with metered_genesys(default_scenario[1], SERVER_LIMIT, WINDOW_S, clock) as emulator:
         yield emulator
-
-
-def settings_for(emu: GenesysEmulator) -> Settings:
-    client = emu.scenario.oauth_clients[0]
-    return Settings(
-        genesyscloud_oauthclient_id=client.client_id,
-        genesyscloud_oauthclient_secret=client.client_secret,
-        genesyscloud_api_host=emu.base_url,
-        byoc_genesys_requests_per_minute=CONFIGURED,
-    )
 
 
 def wired(emu: GenesysEmulator, clock: FakeClock) -> tuple[GenesysAdapter, RequestBudget, Sleeps]:
@@ -67,14 +46,10 @@ def wired(emu: GenesysEmulator, clock: FakeClock) -> tuple[GenesysAdapter, Reque
     budget = RequestBudget(
         CONFIGURED, window_s=WINDOW_S, margin_s=MARGIN_S, clock=clock, sleep=clock.sleep
     )
-    api_client = genesys_api_client(settings_for(emu), budget=budget)
+    api_client = genesys_api_client(genesys_settings(emu, per_minute=CONFIGURED), budget=budget)
     retry_sleeps = Sleeps()
     adapter = GenesysAdapter(api_client, RetryPolicy(sleep=retry_sleeps), budget)
     return adapter, budget, retry_sleeps
-
-
-def statuses(emu: GenesysEmulator) -> list[int]:
-    return [e.status for e in emu.log.entries() if not e.endpoint.startswith("POST /oauth")]
 
 
 def test_a_burst_never_meets_429_when_the_org_allows_fewer_than_configured(
@@ -83,8 +58,8 @@ def test_a_burst_never_meets_429_when_the_org_allows_fewer_than_configured(
     adapter, budget, retry_sleeps = wired(strict_emu, clock)
     for _ in range(12):
         adapter.list_ivrs()
-    assert statuses(strict_emu) == [200] * 12
-    assert statuses(strict_emu).count(429) == 0
+    assert api_statuses(strict_emu) == [200] * 12
+    assert api_statuses(strict_emu).count(429) == 0
     assert budget.limit == SERVER_LIMIT and budget.configured_limit == CONFIGURED
     # 12 calls at 5 per window: two windows waited out by the budget, no retry at all.
     assert clock.sleeps == [pytest.approx(WINDOW_S + MARGIN_S)] * 2
@@ -104,8 +79,8 @@ def test_requests_another_process_made_on_the_token_are_waited_out(
         assert answer.status_code == 200
     for _ in range(8):
         adapter.list_ivrs()
-    assert statuses(strict_emu).count(429) == 0
-    assert len(statuses(strict_emu)) == 3 + 8
+    assert api_statuses(strict_emu).count(429) == 0
+    assert len(api_statuses(strict_emu)) == 3 + 8
     assert budget.limit == SERVER_LIMIT
     assert retry_sleeps == []
 
@@ -113,7 +88,7 @@ def test_requests_another_process_made_on_the_token_are_waited_out(
 def test_error_answers_are_read_too(strict_emu: GenesysEmulator, clock: FakeClock) -> None:
     budget = RequestBudget(CONFIGURED, clock=clock, sleep=clock.sleep)
     edge = genesys.TelephonyProvidersEdgeApi(
-        genesys_api_client(settings_for(strict_emu), budget=budget)
+        genesys_api_client(genesys_settings(strict_emu, per_minute=CONFIGURED), budget=budget)
     )
     with pytest.raises(ApiException) as err:
         edge.get_telephony_providers_edges_didpool("missing")
@@ -123,7 +98,7 @@ def test_error_answers_are_read_too(strict_emu: GenesysEmulator, clock: FakeCloc
 
 def test_without_a_budget_no_answer_is_observed(strict_emu: GenesysEmulator) -> None:
     """The SDK's own client (each request traced), handing headers to no budget."""
-    client = genesys_api_client(settings_for(strict_emu))
+    client = genesys_api_client(genesys_settings(strict_emu, per_minute=CONFIGURED))
     http_client = client.get_http_client()
     assert isinstance(http_client, DefaultHttpClient)
     assert not isinstance(http_client, RateLimitObservingHttpClient)

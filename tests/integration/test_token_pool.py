@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 import requests
 
-from sandbox.emulators.core import SlidingWindowBudget
 from sandbox.emulators.genesys import GenesysEmulator, GenesysScenario
 from shared.adapters.budget import RequestBudget
 from shared.adapters.genesys import GenesysAdapter
@@ -21,8 +20,7 @@ from shared.adapters.retry import RetryPolicy
 from shared.adapters.token_pool import TokenPool
 from shared.adapters.vendor_clients import genesys_api_client, genesys_token_fetcher
 from shared.domain.priority import Priority, working_as
-from shared.settings import Settings
-from tests.integration.conftest import Sleeps
+from tests.integration.conftest import Sleeps, api_statuses, genesys_settings, metered_genesys
 from tests.support.fake_clock import FakeClock
 
 PER_TOKEN = 5
@@ -30,35 +28,17 @@ WINDOW_S = 60.0
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def emu(
     default_scenario: tuple[Any, GenesysScenario], clock: FakeClock
 ) -> Iterator[GenesysEmulator]:
-    scenario = default_scenario[1].model_copy(update={"requests_per_minute": PER_TOKEN})
-    with GenesysEmulator(scenario) as emulator:
-        emulator.budget = SlidingWindowBudget(PER_TOKEN, WINDOW_S, clock)
-        emulator.ratelimit_headers = True
+    with metered_genesys(default_scenario[1], PER_TOKEN, WINDOW_S, clock) as emulator:
         yield emulator
-
-
-def settings_for(emu: GenesysEmulator) -> Settings:
-    client = emu.scenario.oauth_clients[0]
-    return Settings(
-        genesyscloud_oauthclient_id=client.client_id,
-        genesyscloud_oauthclient_secret=client.client_secret,
-        genesyscloud_api_host=emu.base_url,
-        byoc_genesys_requests_per_minute=PER_TOKEN,
-    )
 
 
 def pooled_adapter(
     emu: GenesysEmulator, clock: FakeClock, size: int
 ) -> tuple[GenesysAdapter, RequestBudget, TokenPool]:
-    settings = settings_for(emu)
+    settings = genesys_settings(emu, per_minute=PER_TOKEN)
 
     def budget() -> RequestBudget:
         return RequestBudget(PER_TOKEN, window_s=WINDOW_S, clock=clock, sleep=clock.sleep)
@@ -68,10 +48,6 @@ def pooled_adapter(
     client = genesys_api_client(settings, budget=main)
     adapter = GenesysAdapter(client, RetryPolicy(sleep=Sleeps()), main, token_pool=pool)
     return adapter, main, pool
-
-
-def api_statuses(emu: GenesysEmulator) -> list[int]:
-    return [e.status for e in emu.log.entries() if not e.endpoint.startswith("POST /oauth")]
 
 
 def test_bulk_work_spreads_over_the_pool_and_never_meets_a_429(
@@ -108,7 +84,7 @@ def test_a_failover_keeps_the_main_token_while_bulk_work_fills_the_pool(
 def test_without_a_pool_bulk_work_shares_the_main_token(
     emu: GenesysEmulator, clock: FakeClock
 ) -> None:
-    settings = settings_for(emu)
+    settings = genesys_settings(emu, per_minute=PER_TOKEN)
     main = RequestBudget(PER_TOKEN, window_s=WINDOW_S, clock=clock, sleep=clock.sleep)
     client = genesys_api_client(settings, budget=main)
     adapter = GenesysAdapter(client, RetryPolicy(sleep=Sleeps()), main)
